@@ -1,0 +1,36 @@
+import type { TaskRecord } from '../storage/queue.js';
+import type { InboundMessage, Reply } from './messages.js';
+
+export interface CommandContext {
+  task: TaskRecord;
+  message: InboundMessage;
+  args: string;
+  isAdmin: boolean;
+  signal: AbortSignal;
+}
+
+/** A command answered without any model. */
+export interface Command {
+  name: string;
+  description: string;
+  usage?: string;
+  adminOnly?: boolean;
+  run(ctx: CommandContext): Promise<Reply> | Reply;
+}
+
+export class CommandRegistry {
+  private readonly commands = new Map<string, Command>();
+
+  register(command: Command): void {
+    if (this.commands.has(command.name)) throw new Error(`Two commands are named /${command.name}`);
+    this.commands.set(command.name, command);
+  }
+
+  get(name: string): Command | undefined {
+    return this.commands.get(name);
+  }
+
+  list(): Command[] {
+    return [...this.commands.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

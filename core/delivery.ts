@@ -1,0 +1,171 @@
+import { chatKey, type Outbox, type OutboxRow } from '../storage/outbox.js';
+import type { ChatAdapter } from './chat-adapter.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { isPieBrainError } from './errors.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './logger.js';
+import { type Reply, replySchema } from './messages.js';
+
+export interface DeliveryOptions {
+  outbox: Outbox;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  concurrency: number;
+  random?: () => number;
+}
+
+/** How long to wait before the next try: the platform's retry-after if it gave one, else exponential backoff. */
+export function retryDelay(attempt: number, error: unknown, base: number, max: number, random: () => number): number {
+  if (isPieBrainError(error) && error.retryAfterMs !== undefined) return Math.min(Math.max(error.retryAfterMs, 0), max * 4);
+  const exponential = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exponential * (0.8 + random() * 0.4));
+}
+
+/**
+ * Sends outbox rows through their platform's adapter, records each receipt, and retries failures with
+ * backoff. At most one chat message is in flight per chat, so replies keep their order.
+ */
+export class Delivery {
+  private readonly adapters = new Map<string, ChatAdapter>();
+  private readonly inflight = new Map<number, string>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private timer: TimerHandle | undefined;
+  private stopped = true;
+  private pumping = false;
+  private pumpAgain = false;
+
+  constructor(private readonly options: DeliveryOptions) {}
+
+  addAdapter(adapter: ChatAdapter): void {
+    this.adapters.set(adapter.platform, adapter);
+    this.wake();
+  }
+
+  /** Rows a crash left in "sending" go out again: the one window in which a reply may arrive twice. */
+  start(): void {
+    this.stopped = false;
+    for (const row of this.options.outbox.recoverInterrupted()) {
+      this.options.logger.warn({ outboxId: row.id, taskId: row.taskId }, 'resending a reply interrupted by a crash; it may arrive twice');
+      this.options.bus.emit('reply-resent-after-crash', { outboxId: row.id, taskId: row.taskId });
+    }
+    this.wake();
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.options.clock.clearTimeout(this.timer);
+    if (this.inflight.size === 0) return;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(graceTimer);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    queueMicrotask(() => this.pump());
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        const room = this.options.concurrency - this.inflight.size;
+        if (room <= 0 || this.stopped) break;
+        const busy = new Set(this.inflight.values());
+        const rows = this.options.outbox.claimDue(this.options.clock.now(), room, busy, (row) => this.adapters.has(row.address.platform));
+        for (const row of rows) this.send(row);
+      } while (this.pumpAgain);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'delivery loop failed; retrying in a second');
+      this.arm(this.options.clock.now() + 1000);
+      return;
+    } finally {
+      this.pumping = false;
+    }
+    this.arm(this.options.outbox.nextDueAt());
+  }
+
+  private arm(at: number | undefined): void {
+    if (this.timer) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (at === undefined || this.stopped) return;
+    const now = this.options.clock.now();
+    // Rows that are due but blocked (busy chat, missing adapter) are woken by the send that frees them.
+    if (at <= now) return;
+    this.timer = this.options.clock.setTimeout(() => this.pump(), at - now);
+    this.timer.unref?.();
+  }
+
+  private send(row: OutboxRow): void {
+    const adapter = this.adapters.get(row.address.platform);
+    if (!adapter) return;
+    this.inflight.set(row.id, chatKey(row.address));
+    const started = this.options.clock.now();
+    const reply = replySchema.safeParse(row.body);
+    const body: Reply = reply.success ? reply.data : { text: String((row.body as { text?: unknown })?.text ?? '') };
+    adapter
+      .send(row.address, body)
+      .then(
+        (result) => {
+          this.options.outbox.markSent(row.id, result.messageId, this.options.clock.now());
+          this.options.bus.emit('reply-sent', {
+            outboxId: row.id,
+            taskId: row.taskId,
+            platform: row.address.platform,
+            messageId: result.messageId,
+            attempt: row.attempts,
+            latencyMs: this.options.clock.now() - started,
+          });
+        },
+        (error: unknown) => this.failed(row, error),
+      )
+      .catch((error: unknown) => this.options.logger.error({ err: error, outboxId: row.id }, 'could not record a delivery'))
+      .finally(() => {
+        this.inflight.delete(row.id);
+        if (this.inflight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+        this.wake();
+      });
+  }
+
+  private failed(row: OutboxRow, error: unknown): void {
+    const { outbox, clock, bus, logger, maxAttempts, baseDelayMs, maxDelayMs } = this.options;
+    const code = isPieBrainError(error) ? error.code : 'INTERNAL';
+    const permanent = code === 'PLATFORM_REJECTED';
+    const willRetry = !permanent && row.attempts < maxAttempts;
+    const now = clock.now();
+    const message = error instanceof Error ? error.message : String(error);
+    const retryAt = willRetry ? now + retryDelay(row.attempts, error, baseDelayMs, maxDelayMs, this.options.random ?? Math.random) : null;
+    outbox.markFailed(row.id, `${code}: ${message}`, retryAt, now);
+    bus.emit('reply-failed', {
+      outboxId: row.id,
+      taskId: row.taskId,
+      platform: row.address.platform,
+      attempt: row.attempts,
+      code,
+      willRetry,
+    });
+    const log = {
+      outboxId: row.id,
+      platform: row.address.platform,
+      attempt: row.attempts,
+      code,
+      retryInMs: retryAt ? retryAt - now : null,
+    };
+    if (willRetry) logger.warn(log, 'sending a reply failed; will retry');
+    else logger.error({ ...log, msg: message }, 'gave up sending a reply');
+  }
+}

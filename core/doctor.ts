@@ -1,0 +1,80 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import type { Config, Paths } from './config.js';
+import type { Secrets } from './secrets.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do about it, when not ok. */
+  fix?: string;
+}
+
+async function reachable(url: string, fetchImpl: typeof fetch, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return { ok: response.status < 500, detail: `HTTP ${response.status}` };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    return { ok: false, detail: `not reachable (${cause})` };
+  }
+}
+
+/** `pie-brain doctor`: what works and what to fix, one line each. */
+export async function runDoctor(
+  config: Config,
+  paths: Paths,
+  secrets: Secrets,
+  options: { fetch?: typeof fetch; timeoutMs?: number; nodeVersion?: string } = {},
+): Promise<Check[]> {
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const checks: Check[] = [];
+  const nodeVersion = options.nodeVersion ?? process.versions.node;
+  const major = Number(nodeVersion.split('.')[0]);
+  checks.push({
+    name: 'node',
+    ok: major >= 20,
+    detail: `Node ${nodeVersion}`,
+    fix: 'install Node 20 or newer (22 or 24 on a Pi)',
+  });
+  try {
+    mkdirSync(paths.home, { recursive: true });
+    accessSync(paths.home, constants.W_OK);
+    checks.push({ name: 'data dir', ok: true, detail: `${paths.home} is writable` });
+  } catch {
+    checks.push({ name: 'data dir', ok: false, detail: `${paths.home} is not writable`, fix: 'set PIE_BRAIN_HOME to a writable folder' });
+  }
+  const ollama = await reachable(new URL('/api/version', config.ollama.host).href, fetchImpl, timeoutMs);
+  checks.push({
+    name: 'ollama',
+    ...ollama,
+    fix: `start Ollama (ollama serve) or set OLLAMA_HOST; then: ollama pull ${config.router.model}`,
+  });
+  if (secrets.telegramToken) {
+    const result = await reachable(`${config.telegram.apiRoot}/bot${secrets.telegramToken}/getMe`, fetchImpl, timeoutMs);
+    checks.push({ name: 'telegram', ...result, fix: 'check TELEGRAM_BOT_TOKEN and the network' });
+  }
+  if (secrets.discordToken) {
+    const result = await reachable(`${config.discord.apiUrl}/v10/gateway`, fetchImpl, timeoutMs);
+    checks.push({ name: 'discord', ...result, fix: 'check the network and DISCORD_API_URL' });
+  }
+  if (secrets.slackBotToken) {
+    const result = await reachable(new URL('api.test', config.slack.apiUrl).href, fetchImpl, timeoutMs);
+    checks.push({ name: 'slack', ...result, fix: 'check the network and SLACK_API_URL' });
+  }
+  if (secrets.anthropicApiKey) {
+    const base = config.anthropic.baseUrl ?? 'https://api.anthropic.com';
+    const result = await reachable(base, fetchImpl, timeoutMs);
+    checks.push({ name: 'anthropic', ...result, fix: 'check the network and ANTHROPIC_BASE_URL' });
+  }
+  return checks;
+}
+
+export function formatChecks(checks: Check[]): string {
+  return checks
+    .map(
+      (check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : `\n     fix: ${check.fix}`}`,
+    )
+    .join('\n');
+}

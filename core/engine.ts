@@ -1,0 +1,327 @@
+import type { OutboxItem } from '../storage/outbox.js';
+import type { TaskQueue, TaskRecord } from '../storage/queue.js';
+import type { AccessPolicy } from './access.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { describeForUser, isPieBrainError, PieBrainError } from './errors.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './logger.js';
+import type { Address, InboundMessage, Reply } from './messages.js';
+
+/** What a task handler gets: the task, who asked, and a signal that aborts on cancel, timeout or shutdown. */
+export interface TaskContext {
+  task: TaskRecord;
+  message: InboundMessage;
+  address: Address;
+  isAdmin: boolean;
+  signal: AbortSignal;
+  /** Mark the task as executing a tool and merge metadata into it (routing -> executing). */
+  advance(fields: { toolName?: string; metadata?: Record<string, unknown> }): void;
+  /** Append a step to the task's trace. */
+  trace(
+    type: string,
+    detail?: { durationMs?: number; tokensIn?: number; tokensOut?: number; costUsd?: number; data?: Record<string, unknown> },
+  ): void;
+  /** Send a message to the thread before the final reply. */
+  progress(reply: Reply): void;
+}
+
+export type TaskHandler = (ctx: TaskContext) => Promise<Reply>;
+
+export interface EngineOptions {
+  queue: TaskQueue;
+  policy: AccessPolicy;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  handler: TaskHandler;
+  /** Identifies this process's leases. */
+  owner: string;
+  maxConcurrentTasks: number;
+  maxAttempts: number;
+  leaseMs: number;
+  retryBaseMs: number;
+  taskTimeoutMs: number;
+  /** Called whenever a reply was queued. */
+  wakeDelivery(): void;
+  /** Called when a task starts (adapters show a typing indicator). */
+  onTaskStarted?(address: Address): void;
+  /** Queue a progress message (kept outside so the engine never writes the outbox itself). */
+  queueProgress(item: OutboxItem): void;
+}
+
+type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
+
+export function addressOf(task: TaskRecord): Address {
+  return {
+    platform: task.platform,
+    chatId: task.chatId,
+    ...(task.threadId ? { threadId: task.threadId } : {}),
+    ...(task.replyTo ? { replyTo: task.replyTo } : {}),
+  };
+}
+
+function messageOf(task: TaskRecord): InboundMessage {
+  const stored = task.message as Partial<InboundMessage>;
+  return {
+    id: task.platformMessageId,
+    address: addressOf(task),
+    user: { id: task.userId, name: task.userName },
+    text: task.requestText,
+    receivedAt: task.createdAt,
+    ...(stored.command ? { command: stored.command } : {}),
+  };
+}
+
+/**
+ * The worker loop: claims tasks with a lease, runs the handler, and completes each task together with
+ * its reply. It sleeps until intake wakes it or a timer (a retry, an expiring lease) is due: no polling.
+ */
+export class Engine {
+  private readonly running = new Map<number, { controller: AbortController; reason?: StopReason; done: Promise<void> }>();
+  private timer: TimerHandle | undefined;
+  private pumping = false;
+  private pumpAgain = false;
+  private stopping = false;
+  private started = false;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  get activeTasks(): number {
+    return this.running.size;
+  }
+
+  /** Take back the leases a previous (crashed) run of this data dir left, then start working. */
+  start(): void {
+    this.started = true;
+    const { queue, clock, owner } = this.options;
+    const expired = queue.expireForeignLeases(owner, clock.now());
+    if (expired) this.options.logger.info({ tasks: expired }, 'taking over tasks interrupted by the last shutdown');
+    this.wake();
+  }
+
+  wake(): void {
+    if (!this.started || this.stopping) return;
+    queueMicrotask(() => this.pump());
+  }
+
+  /** Ask a task to stop. Pending tasks are cancelled at once; running ones are aborted. */
+  cancel(taskId: number): 'cancelled' | 'running' | 'finished' | 'not-found' {
+    const task = this.options.queue.get(taskId);
+    if (!task) return 'not-found';
+    const result = this.options.queue.cancel(taskId, this.options.clock.now(), {
+      address: addressOf(task),
+      body: { text: `Task ${taskId} was cancelled before it started.` } satisfies Reply,
+    });
+    if (result === 'cancelled') this.options.wakeDelivery();
+    const run = this.running.get(taskId);
+    if (result === 'running' && run) {
+      run.reason = 'cancel';
+      run.controller.abort(new PieBrainError('TASK_CANCELLED', `Task ${taskId} was cancelled.`));
+    }
+    return result;
+  }
+
+  /** Stop taking work; give running tasks `graceMs` to finish, then release their leases. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    if (this.timer) this.options.clock.clearTimeout(this.timer);
+    const all = [...this.running.values()].map((run) => run.done);
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(all), grace]);
+    clearTimeout(graceTimer);
+    for (const run of this.running.values()) {
+      run.reason = 'shutdown';
+      run.controller.abort(new PieBrainError('TASK_CANCELLED', 'pie-brain is shutting down'));
+    }
+    await Promise.all([...this.running.values()].map((run) => run.done));
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.reap();
+        while (!this.stopping && this.running.size < this.options.maxConcurrentTasks) {
+          const task = this.options.queue.claim(this.options.owner, this.options.clock.now(), this.options.leaseMs);
+          if (!task) break;
+          this.launch(task);
+        }
+      } while (this.pumpAgain && !this.stopping);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'engine loop failed; retrying in a second');
+      this.arm(this.options.clock.now() + 1000);
+      return;
+    } finally {
+      this.pumping = false;
+    }
+    this.arm(this.options.queue.nextWakeAt());
+  }
+
+  private reap(): void {
+    const { queue, clock, maxAttempts } = this.options;
+    const { dead } = queue.reapExpired(clock.now(), maxAttempts, (task) => ({
+      address: addressOf(task),
+      body: {
+        text: `Sorry, I could not finish task ${task.id}: it was interrupted ${task.attempts} times, so I gave up on it. Send it again if you still need it.`,
+      } satisfies Reply,
+    }));
+    for (const taskId of dead) this.options.bus.emit('task-finished', { taskId, status: 'dead', durationMs: 0 });
+    if (dead.length) this.options.wakeDelivery();
+  }
+
+  private arm(at: number | undefined): void {
+    if (this.timer) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (at === undefined || this.stopping) return;
+    this.timer = this.options.clock.setTimeout(() => this.pump(), at - this.options.clock.now() + 1);
+    this.timer.unref?.();
+  }
+
+  private launch(task: TaskRecord): void {
+    const controller = new AbortController();
+    const entry: { controller: AbortController; reason?: StopReason; done: Promise<void> } = {
+      controller,
+      done: Promise.resolve(),
+    };
+    this.running.set(task.id, entry);
+    entry.done = this.execute(task, entry).finally(() => {
+      this.running.delete(task.id);
+      this.wake();
+    });
+  }
+
+  private async execute(task: TaskRecord, run: { controller: AbortController; reason?: StopReason }): Promise<void> {
+    const { queue, clock, bus, owner } = this.options;
+    const started = clock.now();
+    bus.emit('task-claimed', { taskId: task.id, attempt: task.attempts });
+    const address = addressOf(task);
+    const message = messageOf(task);
+    const stopWith = (reason: StopReason, error: PieBrainError) => {
+      run.reason ??= reason;
+      run.controller.abort(error);
+    };
+    const renewEvery = Math.max(50, Math.floor(this.options.leaseMs / 3));
+    let renewTimer: TimerHandle | undefined;
+    const renew = () => {
+      if (!queue.renewLease(task.id, owner, clock.now() + this.options.leaseMs, clock.now())) {
+        stopWith('lease-lost', new PieBrainError('TASK_CANCELLED', 'lease lost'));
+        return;
+      }
+      renewTimer = clock.setTimeout(renew, renewEvery);
+      renewTimer.unref?.();
+    };
+    renewTimer = clock.setTimeout(renew, renewEvery);
+    renewTimer.unref?.();
+    const timeout = clock.setTimeout(
+      () =>
+        stopWith(
+          'timeout',
+          new PieBrainError(
+            'TIMEOUT',
+            `Task ${task.id} took longer than ${Math.round(this.options.taskTimeoutMs / 1000)} s and was stopped.`,
+          ),
+        ),
+      this.options.taskTimeoutMs,
+    );
+    timeout.unref?.();
+    this.options.onTaskStarted?.(address);
+
+    const ctx: TaskContext = {
+      task,
+      message,
+      address,
+      isAdmin: this.options.policy.isAdmin(task.platform, task.userId),
+      signal: run.controller.signal,
+      advance: (fields) => {
+        queue.advance(task.id, owner, fields, clock.now());
+      },
+      trace: (type, detail = {}) => queue.record({ taskId: task.id, at: clock.now(), type, ...detail }),
+      progress: (reply) => {
+        this.options.queueProgress({ taskId: task.id, address, body: reply, kind: 'progress' });
+        this.options.wakeDelivery();
+      },
+    };
+
+    try {
+      const reply = await this.raceAbort(this.options.handler(ctx), run.controller.signal);
+      this.finish(task, 'done', reply, undefined, started);
+    } catch (error) {
+      this.fail(task, run.reason, error, started);
+    } finally {
+      if (renewTimer) clock.clearTimeout(renewTimer);
+      clock.clearTimeout(timeout);
+    }
+  }
+
+  /** A handler that ignores its signal must not hold the task forever. */
+  private raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private fail(task: TaskRecord, reason: StopReason | undefined, error: unknown, started: number): void {
+    const { queue, clock, bus, logger, owner } = this.options;
+    const now = clock.now();
+    if (reason === 'shutdown') {
+      queue.release(task.id, owner, now, 'interrupted by shutdown', now, true);
+      return;
+    }
+    if (reason === 'lease-lost') {
+      logger.warn({ taskId: task.id }, 'lost the lease of a task; another worker owns it now');
+      return;
+    }
+    if (reason === 'cancel') {
+      this.finish(task, 'cancelled', { text: `Task ${task.id} was cancelled.` }, 'cancelled', started);
+      return;
+    }
+    const code = isPieBrainError(error) ? error.code : 'INTERNAL';
+    if (isPieBrainError(error) && error.retryable && reason !== 'timeout' && task.attempts < this.options.maxAttempts) {
+      const backoff = this.options.retryBaseMs * 2 ** (task.attempts - 1);
+      const delayMs = Math.max(error.retryAfterMs ?? 0, backoff);
+      queue.release(task.id, owner, now + delayMs, `${code}: ${error.message}`, now);
+      bus.emit('task-retried', { taskId: task.id, attempt: task.attempts, code, delayMs });
+      logger.warn({ taskId: task.id, code, delayMs }, 'task failed; it will run again');
+      return;
+    }
+    if (code === 'INTERNAL') logger.error({ err: error, taskId: task.id }, 'task failed');
+    else logger.warn({ taskId: task.id, code, msg: (error as Error).message }, 'task failed');
+    this.finish(
+      task,
+      'failed',
+      { text: `Sorry, task ${task.id} failed: ${describeForUser(error)}` },
+      `${code}: ${(error as Error)?.message ?? String(error)}`,
+      started,
+    );
+  }
+
+  private finish(
+    task: TaskRecord,
+    status: 'done' | 'failed' | 'cancelled',
+    reply: Reply,
+    error: string | undefined,
+    started: number,
+  ): void {
+    const { queue, clock, bus, owner } = this.options;
+    const ok = queue.complete(
+      task.id,
+      owner,
+      { status, reply: { address: addressOf(task), body: reply }, ...(error ? { error } : {}) },
+      clock.now(),
+    );
+    if (!ok) return;
+    bus.emit('task-finished', { taskId: task.id, status, durationMs: clock.now() - started });
+    this.options.wakeDelivery();
+  }
+}

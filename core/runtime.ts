@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { type Db, openDatabase } from '../storage/db.js';
+import { KeyValueStore } from '../storage/kv.js';
+import { type Ledger, SqliteLedger } from '../storage/ledger.js';
+import { type Outbox, SqliteOutbox } from '../storage/outbox.js';
+import { SqliteTaskQueue, type TaskQueue } from '../storage/queue.js';
+import { AccessPolicy } from './access.js';
+import { AnswerTracker } from './answers.js';
+import { registerBuiltinCommands } from './builtin-commands.js';
+import type { ChatAdapter, Intake } from './chat-adapter.js';
+import { type Clock, systemClock } from './clock.js';
+import { CommandRegistry } from './commands.js';
+import type { Config, Paths } from './config.js';
+import { Delivery } from './delivery.js';
+import { Engine } from './engine.js';
+import { EventBus } from './events.js';
+import { createIntake } from './intake.js';
+import type { Logger } from './logger.js';
+import { createTaskHandler, type RouteHandler } from './pipeline.js';
+import { Semaphore } from './semaphore.js';
+import { ToolRegistry } from './tool-registry.js';
+
+export interface RuntimeOptions {
+  config: Config;
+  paths: Paths;
+  logger: Logger;
+  clock?: Clock;
+  /** An open database; by default $PIE_BRAIN_HOME/pie-brain.db. */
+  db?: Db;
+  /** Lease owner id; unique per process by default. */
+  owner?: string;
+}
+
+/** The semaphores of ARCHITECTURE.md: one local inference, one cloud run, a pool of tools. */
+export interface Limits {
+  llm: Semaphore;
+  cloud: Semaphore;
+  tools: Semaphore;
+}
+
+/**
+ * Core assembled on top of storage: queue, outbox, ledger, intake, engine, delivery and the event bus.
+ * main.ts adds adapters, tools, the router and jobs to it.
+ */
+export class Runtime {
+  readonly clock: Clock;
+  readonly db: Db;
+  readonly queue: TaskQueue;
+  readonly outbox: Outbox;
+  readonly ledger: Ledger;
+  readonly kv: KeyValueStore;
+  readonly bus: EventBus;
+  readonly policy: AccessPolicy;
+  readonly commands = new CommandRegistry();
+  readonly tools = new ToolRegistry();
+  readonly limits: Limits;
+  readonly delivery: Delivery;
+  readonly engine: Engine;
+  readonly answers: AnswerTracker;
+  readonly intake: Intake;
+  readonly adapters: ChatAdapter[] = [];
+  readonly owner: string;
+  private route: RouteHandler | undefined;
+  private readonly stopHooks: Array<() => Promise<void> | void> = [];
+
+  constructor(readonly options: RuntimeOptions) {
+    const { config, logger } = options;
+    this.clock = options.clock ?? systemClock;
+    this.owner = options.owner ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.db =
+      options.db ??
+      openDatabase(join(options.paths.home, 'pie-brain.db'), {
+        synchronous: config.storage.synchronous,
+        busyTimeoutMs: config.storage.busyTimeoutMs,
+      });
+    this.queue = new SqliteTaskQueue(this.db);
+    this.outbox = new SqliteOutbox(this.db);
+    this.ledger = new SqliteLedger(this.db);
+    this.kv = new KeyValueStore(this.db);
+    this.bus = new EventBus((error, name) => logger.error({ err: error, event: name }, 'an event listener failed'));
+    this.policy = new AccessPolicy(config);
+    this.limits = { llm: new Semaphore(1), cloud: new Semaphore(1), tools: new Semaphore(config.engine.toolConcurrency) };
+    this.delivery = new Delivery({
+      outbox: this.outbox,
+      bus: this.bus,
+      clock: this.clock,
+      logger: logger.child({ part: 'delivery' }),
+      ...config.delivery,
+    });
+    const handler = createTaskHandler({
+      commands: this.commands,
+      tools: this.tools,
+      route: (ctx) => {
+        if (this.route) return this.route(ctx);
+        return Promise.resolve({ text: 'I can only answer commands until a router is configured. Try /help.' });
+      },
+    });
+    this.engine = new Engine({
+      queue: this.queue,
+      policy: this.policy,
+      bus: this.bus,
+      clock: this.clock,
+      logger: logger.child({ part: 'engine' }),
+      handler,
+      owner: this.owner,
+      maxConcurrentTasks: Math.max(4, config.engine.toolConcurrency + 2),
+      maxAttempts: config.queue.maxAttempts,
+      leaseMs: config.queue.leaseSeconds * 1000,
+      retryBaseMs: config.queue.retryBaseSeconds * 1000,
+      taskTimeoutMs: config.engine.taskTimeoutSeconds * 1000,
+      wakeDelivery: () => this.delivery.wake(),
+      onTaskStarted: (address) => {
+        const adapter = this.adapters.find((a) => a.platform === address.platform);
+        if (adapter?.capabilities.typing && adapter.typing) adapter.typing(address).catch(() => {});
+      },
+      queueProgress: (item) => {
+        this.outbox.add(item, this.clock.now());
+      },
+    });
+    this.answers = new AnswerTracker(this.queue, this.outbox, this.bus);
+    this.intake = createIntake({
+      queue: this.queue,
+      outbox: this.outbox,
+      policy: this.policy,
+      bus: this.bus,
+      clock: this.clock,
+      logger: logger.child({ part: 'intake' }),
+      refusalCooldownMinutes: config.access.refusalCooldownMinutes,
+      wakeEngine: () => this.engine.wake(),
+      wakeDelivery: () => this.delivery.wake(),
+      whenAnswered: (taskId) => this.answers.whenAnswered(taskId),
+    });
+    registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine, tools: this.tools });
+  }
+
+  /** Everything that is not a built-in command goes here (the router and dispatch). */
+  setRouteHandler(route: RouteHandler): void {
+    this.route = route;
+  }
+
+  addAdapter(adapter: ChatAdapter): void {
+    this.adapters.push(adapter);
+    this.delivery.addAdapter(adapter);
+  }
+
+  /** Run this when the runtime stops (jobs, HTTP servers, child watchers). */
+  onStop(hook: () => Promise<void> | void): void {
+    this.stopHooks.push(hook);
+  }
+
+  async start(): Promise<void> {
+    this.delivery.start();
+    this.engine.start();
+    for (const adapter of this.adapters) {
+      await adapter.start(this.intake);
+      this.options.logger.info({ platform: adapter.platform }, 'adapter started');
+    }
+  }
+
+  /** Stop taking work, let running tasks finish (or release them), flush replies, close the database. */
+  async stop(graceMs = 10_000): Promise<void> {
+    for (const hook of this.stopHooks.splice(0).reverse()) {
+      try {
+        await hook();
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'a stop hook failed');
+      }
+    }
+    await this.engine.stop(graceMs);
+    await this.delivery.stop(Math.min(graceMs, 5000));
+    for (const adapter of this.adapters) {
+      try {
+        await adapter.stop();
+      } catch (error) {
+        this.options.logger.warn({ err: error, platform: adapter.platform }, 'an adapter did not stop cleanly');
+      }
+    }
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations as builtInMigrations, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+export type Synchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+export interface OpenDatabaseOptions {
+  /** FULL by default: a Pi gets unplugged, and a committed task must survive that. */
+  synchronous?: Synchronous;
+  busyTimeoutMs?: number;
+  migrations?: readonly Migration[];
+}
+
+/** Open (or create) the database file with WAL and run pending migrations. */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  db.pragma('foreign_keys = ON');
+  migrate(db, options.migrations ?? builtInMigrations);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Apply every migration newer than the database, each in its own transaction. */
+export function migrate(db: Db, list: readonly Migration[]): number {
+  let version = schemaVersion(db);
+  for (const migration of [...list].sort((a, b) => a.version - b.version)) {
+    if (migration.version <= version) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+    version = migration.version;
+  }
+  return version;
+}

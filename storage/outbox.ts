@@ -1,0 +1,224 @@
+import type { Db } from './db.js';
+
+/** Where a stored reply goes. Storage keeps its own plain shape so it never depends on core. */
+export interface StoredAddress {
+  platform: string;
+  chatId: string;
+  threadId?: string | undefined;
+  replyTo?: string | undefined;
+}
+
+export type OutboxKind = 'reply' | 'progress' | 'alert' | 'post' | 'refusal';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface OutboxItem {
+  taskId?: number | null;
+  address: StoredAddress;
+  /** JSON-serialisable reply body. */
+  body: unknown;
+  kind?: OutboxKind;
+  /** Same key twice is one row: how jobs and refusals stay idempotent. */
+  dedupeKey?: string;
+}
+
+export interface OutboxRow {
+  id: number;
+  taskId: number | null;
+  address: StoredAddress;
+  body: unknown;
+  kind: OutboxKind;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  receipt: string | null;
+  dedupeKey: string | null;
+  lastError: string | null;
+  resentAfterCrash: boolean;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+/** Replies waiting to be sent, with the platform's message id kept as receipt once they are. */
+export interface Outbox {
+  add(item: OutboxItem, now: number): { id: number; created: boolean };
+  /**
+   * Take up to `limit` due rows (oldest first) and mark them sending. Rows of chats in `busyChats`, and
+   * rows `accept` turns down (no adapter for their platform yet), stay pending.
+   */
+  claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, accept?: (row: OutboxRow) => boolean): OutboxRow[];
+  markSent(id: number, receipt: string, now: number): void;
+  /** Schedule another try at `retryAt`, or give up for good when it is null. */
+  markFailed(id: number, error: string, retryAt: number | null, now: number): void;
+  /** Rows left "sending" by a crash go back to pending; they may reach the platform a second time. */
+  recoverInterrupted(): OutboxRow[];
+  nextDueAt(): number | undefined;
+  get(id: number): OutboxRow | undefined;
+  forTask(taskId: number): OutboxRow[];
+  counts(): Record<OutboxStatus, number>;
+}
+
+export function chatKey(address: StoredAddress): string {
+  return `${address.platform}\u0000${address.chatId}`;
+}
+
+interface Row {
+  id: number;
+  task_id: number | null;
+  platform: string;
+  chat_id: string;
+  thread_id: string | null;
+  reply_to: string | null;
+  body: string;
+  kind: OutboxKind;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  receipt: string | null;
+  dedupe_key: string | null;
+  last_error: string | null;
+  resent_after_crash: number;
+  created_at: number;
+  sent_at: number | null;
+}
+
+function fromRow(row: Row): OutboxRow {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    address: {
+      platform: row.platform,
+      chatId: row.chat_id,
+      threadId: row.thread_id ?? undefined,
+      replyTo: row.reply_to ?? undefined,
+    },
+    body: JSON.parse(row.body),
+    kind: row.kind,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    receipt: row.receipt,
+    dedupeKey: row.dedupe_key,
+    lastError: row.last_error,
+    resentAfterCrash: row.resent_after_crash === 1,
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+  };
+}
+
+/** Insert one outbox row; shared with the task queue, which adds a reply in the same transaction. */
+export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: number; created: boolean } {
+  const info = db
+    .prepare(
+      `INSERT INTO outbox (task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    )
+    .run(
+      item.taskId ?? null,
+      item.address.platform,
+      item.address.chatId,
+      item.address.threadId ?? null,
+      item.address.replyTo ?? null,
+      JSON.stringify(item.body),
+      item.kind ?? 'reply',
+      item.dedupeKey ?? null,
+      now,
+      now,
+    );
+  if (info.changes === 1) return { id: Number(info.lastInsertRowid), created: true };
+  const existing = db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?').get(item.dedupeKey ?? null) as { id: number } | undefined;
+  if (!existing) throw new Error('outbox insert was ignored without a dedupe key');
+  return { id: existing.id, created: false };
+}
+
+export class SqliteOutbox implements Outbox {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      due: db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
+      markSending: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`),
+      markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
+      traceSent: db.prepare(
+        `INSERT INTO task_events (task_id, at, type, duration_ms, data)
+         SELECT task_id, ?, 'reply-sent', ? - created_at, json_object('outboxId', id, 'receipt', receipt, 'attempt', attempts)
+         FROM outbox WHERE id = ? AND task_id IS NOT NULL`,
+      ),
+      markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
+      interrupted: db.prepare(`SELECT * FROM outbox WHERE status = 'sending' ORDER BY id`),
+      recover: db.prepare(`UPDATE outbox SET status = 'pending', resent_after_crash = 1 WHERE status = 'sending'`),
+      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`),
+      get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
+      forTask: db.prepare('SELECT * FROM outbox WHERE task_id = ? ORDER BY id'),
+      counts: db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
+    };
+  }
+
+  add(item: OutboxItem, now: number): { id: number; created: boolean } {
+    return insertOutboxRow(this.db, item, now);
+  }
+
+  claimDue(
+    now: number,
+    limit: number,
+    busyChats: ReadonlySet<string> = new Set(),
+    accept: (row: OutboxRow) => boolean = () => true,
+  ): OutboxRow[] {
+    return this.db
+      .transaction(() => {
+        const taken: OutboxRow[] = [];
+        const chats = new Set(busyChats);
+        // Over-fetch so that rows of busy chats do not starve the others.
+        const rows = this.statements.due.all(now, limit * 4 + chats.size + 16) as Row[];
+        for (const row of rows) {
+          if (taken.length >= limit) break;
+          const item = fromRow(row);
+          const key = chatKey(item.address);
+          if (chats.has(key) || !accept(item)) continue;
+          chats.add(key);
+          this.statements.markSending.run(row.id);
+          taken.push({ ...item, status: 'sending', attempts: item.attempts + 1 });
+        }
+        return taken;
+      })
+      .immediate();
+  }
+
+  markSent(id: number, receipt: string, now: number): void {
+    this.db.transaction(() => {
+      this.statements.markSent.run(receipt, now, id);
+      this.statements.traceSent.run(now, now, id);
+    })();
+  }
+
+  markFailed(id: number, error: string, retryAt: number | null, now: number): void {
+    this.statements.markFailed.run(retryAt === null ? 'failed' : 'pending', retryAt ?? now, error.slice(0, 2000), id);
+  }
+
+  recoverInterrupted(): OutboxRow[] {
+    return this.db.transaction(() => {
+      const rows = (this.statements.interrupted.all() as Row[]).map(fromRow);
+      this.statements.recover.run();
+      return rows;
+    })();
+  }
+
+  nextDueAt(): number | undefined {
+    const row = this.statements.nextDue.get() as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  get(id: number): OutboxRow | undefined {
+    const row = this.statements.get.get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  forTask(taskId: number): OutboxRow[] {
+    return (this.statements.forTask.all(taskId) as Row[]).map(fromRow);
+  }
+
+  counts(): Record<OutboxStatus, number> {
+    const result: Record<OutboxStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
+    for (const row of this.statements.counts.all() as Array<{ status: OutboxStatus; n: number }>) result[row.status] = row.n;
+    return result;
+  }
+}

@@ -1,0 +1,387 @@
+import type { Db } from './db.js';
+import { insertOutboxRow, type OutboxItem } from './outbox.js';
+
+export type TaskStatus = 'pending' | 'routing' | 'executing' | 'done' | 'failed' | 'dead' | 'cancelled';
+export const RUNNING_STATUSES: readonly TaskStatus[] = ['routing', 'executing'];
+export const FINAL_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'dead', 'cancelled'];
+
+/** What intake stores for a new task. */
+export interface NewTask {
+  platform: string;
+  chatId: string;
+  threadId?: string | undefined;
+  replyTo?: string | undefined;
+  userId: string;
+  userName: string;
+  platformMessageId: string;
+  text: string;
+  /** The whole normalised message, JSON-serialisable. */
+  message: unknown;
+}
+
+export interface TaskRecord {
+  id: number;
+  requestText: string;
+  status: TaskStatus;
+  toolName: string | null;
+  metadata: Record<string, unknown>;
+  platform: string;
+  chatId: string;
+  threadId: string | null;
+  replyTo: string | null;
+  userId: string;
+  userName: string;
+  platformMessageId: string;
+  message: unknown;
+  attempts: number;
+  leaseUntil: number | null;
+  leaseOwner: string | null;
+  notBefore: number;
+  createdAt: number;
+  updatedAt: number;
+  error: string | null;
+}
+
+export interface TaskEvent {
+  taskId: number;
+  at: number;
+  type: string;
+  durationMs?: number | null;
+  tokensIn?: number | null;
+  tokensOut?: number | null;
+  costUsd?: number | null;
+  data?: Record<string, unknown> | null;
+}
+
+export interface TaskOutcome {
+  status: 'done' | 'failed' | 'cancelled';
+  /** The reply, written to the outbox in the same transaction. */
+  reply?: Omit<OutboxItem, 'taskId'>;
+  error?: string;
+  toolName?: string;
+}
+
+export interface QueueStats {
+  pending: number;
+  running: number;
+  oldestPendingAt: number | null;
+}
+
+/** The durable task queue. SQLite is the embedded default; a server engine can implement the same. */
+export interface TaskQueue {
+  /** Idempotent: the same (platform, platform message id) twice is one task. */
+  enqueue(task: NewTask, now: number): { taskId: number; created: boolean };
+  /** Atomically take the oldest due pending task with a lease. */
+  claim(owner: string, now: number, leaseMs: number): TaskRecord | undefined;
+  renewLease(taskId: number, owner: string, leaseUntil: number, now: number): boolean;
+  /** Move a leased task forward (routing -> executing) and merge metadata. */
+  advance(taskId: number, owner: string, fields: { toolName?: string; metadata?: Record<string, unknown> }, now: number): boolean;
+  /** Finish a leased task and queue its reply in one transaction. False when the lease was lost. */
+  complete(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean;
+  /**
+   * Give a leased task back to run again no sooner than `notBefore`. `refund` gives the attempt back
+   * (a shutdown is not the task's fault).
+   */
+  release(taskId: number, owner: string, notBefore: number, error: string, now: number, refund?: boolean): boolean;
+  /**
+   * Tasks whose lease ran out: back to pending, or dead (with the reply from `deadReply`) once
+   * they used `maxAttempts`. Returns what it did.
+   */
+  reapExpired(
+    now: number,
+    maxAttempts: number,
+    deadReply: (task: TaskRecord) => Omit<OutboxItem, 'taskId'>,
+  ): {
+    requeued: number[];
+    dead: number[];
+  };
+  /** Expire the leases of every other owner (a single-instance start after a crash). */
+  expireForeignLeases(owner: string, now: number): number;
+  /** Cancel a pending task at once; report whether it is running or already finished otherwise. */
+  cancel(taskId: number, now: number, reply: Omit<OutboxItem, 'taskId'>): 'cancelled' | 'running' | 'finished' | 'not-found';
+  get(taskId: number): TaskRecord | undefined;
+  record(event: TaskEvent): void;
+  events(taskId: number): TaskEvent[];
+  /** The earliest moment something becomes due (a retry or an expiring lease), for the engine's timer. */
+  nextWakeAt(): number | undefined;
+  stats(): QueueStats;
+  recent(chat: { platform: string; chatId: string; threadId?: string | undefined }, limit: number, beforeId?: number): TaskRecord[];
+}
+
+interface Row {
+  id: number;
+  request_text: string;
+  status: TaskStatus;
+  tool_name: string | null;
+  metadata: string;
+  platform: string;
+  chat_id: string;
+  thread_id: string | null;
+  reply_to: string | null;
+  user_id: string;
+  user_name: string;
+  platform_message_id: string;
+  message: string;
+  attempts: number;
+  lease_until: number | null;
+  lease_owner: string | null;
+  not_before: number;
+  created_at: number;
+  updated_at: number;
+  error: string | null;
+}
+
+function fromRow(row: Row): TaskRecord {
+  return {
+    id: row.id,
+    requestText: row.request_text,
+    status: row.status,
+    toolName: row.tool_name,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    platform: row.platform,
+    chatId: row.chat_id,
+    threadId: row.thread_id,
+    replyTo: row.reply_to,
+    userId: row.user_id,
+    userName: row.user_name,
+    platformMessageId: row.platform_message_id,
+    message: JSON.parse(row.message),
+    attempts: row.attempts,
+    leaseUntil: row.lease_until,
+    leaseOwner: row.lease_owner,
+    notBefore: row.not_before,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    error: row.error,
+  };
+}
+
+export class SqliteTaskQueue implements TaskQueue {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO tasks (request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
+      ),
+      byMessage: db.prepare('SELECT id FROM tasks WHERE platform = ? AND platform_message_id = ?'),
+      claim: db.prepare(
+        `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?
+         WHERE id = (SELECT id FROM tasks WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
+         RETURNING *`,
+      ),
+      renew: db.prepare(
+        `UPDATE tasks SET lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
+      ),
+      advance: db.prepare(
+        `UPDATE tasks SET status = 'executing', tool_name = COALESCE(?, tool_name), metadata = json_patch(metadata, ?), updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
+      ),
+      finish: db.prepare(
+        `UPDATE tasks SET status = ?, error = ?, tool_name = COALESCE(?, tool_name), lease_until = NULL, updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
+      ),
+      release: db.prepare(
+        `UPDATE tasks SET status = 'pending', not_before = ?, error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?,
+                attempts = MAX(0, attempts - ?)
+         WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
+      ),
+      expired: db.prepare(`SELECT * FROM tasks WHERE status IN ('routing', 'executing') AND lease_until < ? ORDER BY id`),
+      requeue: db.prepare(
+        `UPDATE tasks SET status = 'pending', lease_until = NULL, lease_owner = NULL, updated_at = ?, error = 'lease expired' WHERE id = ?`,
+      ),
+      kill: db.prepare(
+        `UPDATE tasks SET status = 'dead', lease_until = NULL, updated_at = ?, error = 'gave up after repeated interruptions' WHERE id = ?`,
+      ),
+      expireForeign: db.prepare(
+        `UPDATE tasks SET lease_until = ? WHERE status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
+      ),
+      cancelPending: db.prepare(
+        `UPDATE tasks SET status = 'cancelled', updated_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
+      ),
+      get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+      event: db.prepare(
+        `INSERT INTO task_events (task_id, at, type, duration_ms, tokens_in, tokens_out, cost_usd, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      events: db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id'),
+      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks WHERE status = 'pending'`),
+      nextLease: db.prepare(`SELECT MIN(lease_until) AS at FROM tasks WHERE status IN ('routing', 'executing')`),
+      stats: db.prepare(
+        `SELECT SUM(status = 'pending') AS pending, SUM(status IN ('routing', 'executing')) AS running,
+                MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest
+         FROM tasks WHERE status IN ('pending', 'routing', 'executing')`,
+      ),
+      recent: db.prepare(
+        `SELECT * FROM tasks WHERE platform = ? AND chat_id = ? AND COALESCE(thread_id, '') = ? AND id < ?
+         ORDER BY id DESC LIMIT ?`,
+      ),
+    };
+  }
+
+  enqueue(task: NewTask, now: number): { taskId: number; created: boolean } {
+    return this.db
+      .transaction(() => {
+        const info = this.s.insert.run(
+          task.text,
+          task.platform,
+          task.chatId,
+          task.threadId ?? null,
+          task.replyTo ?? null,
+          task.userId,
+          task.userName,
+          task.platformMessageId,
+          JSON.stringify(task.message),
+          now,
+          now,
+        );
+        if (info.changes === 0) {
+          const existing = this.s.byMessage.get(task.platform, task.platformMessageId) as { id: number };
+          return { taskId: existing.id, created: false };
+        }
+        const taskId = Number(info.lastInsertRowid);
+        this.s.event.run(taskId, now, 'queued', null, null, null, null, null);
+        return { taskId, created: true };
+      })
+      .immediate();
+  }
+
+  claim(owner: string, now: number, leaseMs: number): TaskRecord | undefined {
+    return this.db
+      .transaction(() => {
+        const row = this.s.claim.get(now + leaseMs, owner, now, now) as Row | undefined;
+        if (!row) return undefined;
+        this.s.event.run(row.id, now, 'claimed', now - row.created_at, null, null, null, JSON.stringify({ attempt: row.attempts }));
+        return fromRow(row);
+      })
+      .immediate();
+  }
+
+  renewLease(taskId: number, owner: string, leaseUntil: number, now: number): boolean {
+    return this.s.renew.run(leaseUntil, now, taskId, owner).changes === 1;
+  }
+
+  advance(taskId: number, owner: string, fields: { toolName?: string; metadata?: Record<string, unknown> }, now: number): boolean {
+    return this.s.advance.run(fields.toolName ?? null, JSON.stringify(fields.metadata ?? {}), now, taskId, owner).changes === 1;
+  }
+
+  complete(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean {
+    return this.db
+      .transaction(() => {
+        const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
+        if (changed !== 1) return false;
+        this.s.event.run(taskId, now, outcome.status === 'done' ? 'completed' : outcome.status, null, null, null, null, null);
+        if (outcome.reply) {
+          const { id } = insertOutboxRow(this.db, { ...outcome.reply, taskId }, now);
+          this.s.event.run(taskId, now, 'reply-queued', null, null, null, null, JSON.stringify({ outboxId: id }));
+        }
+        return true;
+      })
+      .immediate();
+  }
+
+  release(taskId: number, owner: string, notBefore: number, error: string, now: number, refund = false): boolean {
+    return this.db.transaction(() => {
+      const changed = this.s.release.run(notBefore, error, now, refund ? 1 : 0, taskId, owner).changes === 1;
+      if (changed) this.s.event.run(taskId, now, 'released', null, null, null, null, JSON.stringify({ notBefore, error }));
+      return changed;
+    })();
+  }
+
+  reapExpired(
+    now: number,
+    maxAttempts: number,
+    deadReply: (task: TaskRecord) => Omit<OutboxItem, 'taskId'>,
+  ): { requeued: number[]; dead: number[] } {
+    return this.db
+      .transaction(() => {
+        const requeued: number[] = [];
+        const dead: number[] = [];
+        for (const row of this.s.expired.all(now) as Row[]) {
+          const task = fromRow(row);
+          if (task.attempts >= maxAttempts) {
+            this.s.kill.run(now, task.id);
+            this.s.event.run(task.id, now, 'dead', null, null, null, null, JSON.stringify({ attempts: task.attempts }));
+            insertOutboxRow(this.db, { ...deadReply(task), taskId: task.id }, now);
+            dead.push(task.id);
+          } else {
+            this.s.requeue.run(now, task.id);
+            this.s.event.run(task.id, now, 'lease-expired', null, null, null, null, JSON.stringify({ owner: task.leaseOwner }));
+            requeued.push(task.id);
+          }
+        }
+        return { requeued, dead };
+      })
+      .immediate();
+  }
+
+  expireForeignLeases(owner: string, now: number): number {
+    return this.s.expireForeign.run(now - 1, owner).changes;
+  }
+
+  cancel(taskId: number, now: number, reply: Omit<OutboxItem, 'taskId'>): 'cancelled' | 'running' | 'finished' | 'not-found' {
+    return this.db
+      .transaction(() => {
+        const row = this.s.get.get(taskId) as Row | undefined;
+        if (!row) return 'not-found' as const;
+        if (this.s.cancelPending.run(now, taskId).changes === 1) {
+          this.s.event.run(taskId, now, 'cancelled', null, null, null, null, null);
+          insertOutboxRow(this.db, { ...reply, taskId }, now);
+          return 'cancelled' as const;
+        }
+        return RUNNING_STATUSES.includes(row.status) ? ('running' as const) : ('finished' as const);
+      })
+      .immediate();
+  }
+
+  get(taskId: number): TaskRecord | undefined {
+    const row = this.s.get.get(taskId) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  record(event: TaskEvent): void {
+    this.s.event.run(
+      event.taskId,
+      event.at,
+      event.type,
+      event.durationMs ?? null,
+      event.tokensIn ?? null,
+      event.tokensOut ?? null,
+      event.costUsd ?? null,
+      event.data ? JSON.stringify(event.data) : null,
+    );
+  }
+
+  events(taskId: number): TaskEvent[] {
+    return (this.s.events.all(taskId) as Array<Record<string, unknown>>).map((row) => ({
+      taskId: row.task_id as number,
+      at: row.at as number,
+      type: row.type as string,
+      durationMs: row.duration_ms as number | null,
+      tokensIn: row.tokens_in as number | null,
+      tokensOut: row.tokens_out as number | null,
+      costUsd: row.cost_usd as number | null,
+      data: row.data ? (JSON.parse(row.data as string) as Record<string, unknown>) : null,
+    }));
+  }
+
+  nextWakeAt(): number | undefined {
+    const retry = (this.s.nextRetry.get() as { at: number | null }).at;
+    const lease = (this.s.nextLease.get() as { at: number | null }).at;
+    const candidates = [retry, lease].filter((value): value is number => value !== null);
+    return candidates.length ? Math.min(...candidates) : undefined;
+  }
+
+  stats(): QueueStats {
+    const row = this.s.stats.get() as { pending: number | null; running: number | null; oldest: number | null };
+    return { pending: row.pending ?? 0, running: row.running ?? 0, oldestPendingAt: row.oldest };
+  }
+
+  recent(
+    chat: { platform: string; chatId: string; threadId?: string | undefined },
+    limit: number,
+    beforeId = Number.MAX_SAFE_INTEGER,
+  ): TaskRecord[] {
+    return (this.s.recent.all(chat.platform, chat.chatId, chat.threadId ?? '', beforeId, limit) as Row[]).map(fromRow);
+  }
+}

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import type { Config, Paths } from '../core/config.js';
+import type { EventBus } from '../core/events.js';
+import type { LlmProvider } from '../core/llm/provider.js';
+import type { Logger } from '../core/logger.js';
+import type { SpawnCommand, Tool, ToolContext, ToolResult, ToolSlashCommand } from '../core/tool.js';
+import type { Db } from '../storage/db.js';
+
+export type { SpawnCommand, ToolContext, ToolResult, ToolSlashCommand } from '../core/tool.js';
+
+/** What every tool module's factory receives from main.ts. */
+export interface ToolDeps {
+  config: Config;
+  paths: Paths;
+  logger: Logger;
+  clock: Clock;
+  db: Db;
+  bus: EventBus;
+  /** The local model (Ollama), when a tool wants it. */
+  llm?: LlmProvider;
+  fetch?: typeof fetch;
+}
+
+/** Each module in tools/ default-exports one of these. Returning null leaves the tool out (not configured). */
+export type ToolFactory = (deps: ToolDeps) => BaseTool | BaseTool[] | null | Promise<BaseTool | BaseTool[] | null>;
+
+/**
+ * The seed's tool contract: `runLocal` runs on the Pi (handoff=false); `getSpawnCmd` gives the command
+ * for a handoff (handoff=true) when the tool can be handed off.
+ */
+export abstract class BaseTool<P extends z.ZodType = z.ZodType> implements Tool {
+  abstract readonly name: string;
+  abstract readonly description: string;
+  abstract readonly params: P;
+  readonly adminOnly: boolean = false;
+  readonly slashCommands: readonly ToolSlashCommand[] = [];
+
+  abstract run(params: z.infer<P>, ctx: ToolContext): Promise<ToolResult>;
+
+  /** Validate the params with the tool's own schema, then run. */
+  async runLocal(params: unknown, ctx: ToolContext): Promise<ToolResult> {
+    return this.run(this.params.parse(params) as z.infer<P>, ctx);
+  }
+
+  getSpawnCmd?(params: unknown, ctx: ToolContext): SpawnCommand | undefined;
+}
