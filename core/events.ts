@@ -31,6 +31,7 @@ export interface EventMap {
     costUsd: number;
     latencyMs: number;
   };
+  'llm-failed': { taskId: number | null; provider: string; model: string; purpose: string; code: string; latencyMs: number };
   'intake-refused': { platform: string; userId: string; reason: string };
   'alert-raised': { key: string; text: string; severity: 'info' | 'warning' | 'critical' };
 }

@@ -6,6 +6,7 @@ import { type Ledger, SqliteLedger } from '../storage/ledger.js';
 import { type Outbox, SqliteOutbox } from '../storage/outbox.js';
 import { SqliteTaskQueue, type TaskQueue } from '../storage/queue.js';
 import { AccessPolicy } from './access.js';
+import { Alerts } from './alerts.js';
 import { AnswerTracker } from './answers.js';
 import { registerBuiltinCommands } from './builtin-commands.js';
 import type { ChatAdapter, Intake } from './chat-adapter.js';
@@ -60,6 +61,7 @@ export class Runtime {
   readonly answers: AnswerTracker;
   readonly intake: Intake;
   readonly adapters: ChatAdapter[] = [];
+  readonly alerts: Alerts;
   readonly owner: string;
   private route: RouteHandler | undefined;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
@@ -130,6 +132,15 @@ export class Runtime {
       wakeEngine: () => this.engine.wake(),
       wakeDelivery: () => this.delivery.wake(),
       whenAnswered: (taskId) => this.answers.whenAnswered(taskId),
+    });
+    this.alerts = new Alerts({
+      outbox: this.outbox,
+      kv: this.kv,
+      bus: this.bus,
+      clock: this.clock,
+      logger: logger.child({ part: 'alerts' }),
+      admins: () => config.access.admins,
+      wakeDelivery: () => this.delivery.wake(),
     });
     registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine, tools: this.tools });
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Config, parseConfig, type Paths } from '../core/config.js';
+import { type Config, type Paths, parseConfig } from '../core/config.js';
 import { silentLogger } from '../core/logger.js';
 import type { InboundMessage } from '../core/messages.js';
 
@@ -42,7 +42,11 @@ export function inbound(text: string, overrides: Partial<InboundMessage> = {}): 
 }
 
 /** Wait until a condition holds (for work that crosses processes or sockets), with a bound. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -59,7 +59,9 @@ describe('config', () => {
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(3);
     expect(problems).toContainEqual(`${file}: queue.maxAttempts: expected number, found string "three"`);
-    expect(problems.find((p) => p.includes('storage.synchronous'))).toMatch(/expected one of "OFF", "NORMAL", "FULL", "EXTRA", found string "SOMETIMES"/);
+    expect(problems.find((p) => p.includes('storage.synchronous'))).toMatch(
+      /expected one of "OFF", "NORMAL", "FULL", "EXTRA", found string "SOMETIMES"/,
+    );
     expect(problems.find((p) => p.includes(': log:'))).toMatch(/expected object, found number 5/);
   });
 

@@ -1,0 +1,45 @@
+/**
+ * Money contracts shared by everything that spends: the price book turns a provider's reported usage into
+ * dollars; the spend gate is asked before every paid call. core/costs implements both.
+ */
+export interface PricedUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  /** Cache writes at the 5-minute rate (Anthropic's default). */
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
+}
+
+export interface PriceBook {
+  /** Dollars for this usage. Local models cost 0; a cloud model without a price throws PRICE_UNKNOWN. */
+  costUsd(provider: string, model: string, usage: PricedUsage): number;
+}
+
+export interface SpendRequest {
+  taskId: number | null;
+  /** anthropic, claude-code, aider, ... */
+  provider: string;
+  model?: string;
+  /** The most this call may cost (a run's --max-budget-usd, or an estimate for one API call). */
+  capUsd: number;
+  /** Why the call is made (the route's reason); recorded for paid calls. */
+  purpose: string;
+}
+
+export interface SpendReservation {
+  readonly id: string;
+  readonly capUsd: number;
+  /** Record what the call really cost and free the rest of the reservation. */
+  settle(actualUsd: number): void;
+  /** The call did not happen: free the reservation. */
+  release(): void;
+}
+
+export interface SpendGate {
+  /**
+   * Reserve `capUsd` against the budgets, atomically (two calls racing the last dollar cannot both pass).
+   * Throws PieBrainError BUDGET_EXCEEDED with a user-readable message when the call is not allowed.
+   */
+  reserve(request: SpendRequest): SpendReservation;
+}
