@@ -84,7 +84,6 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN message TEXT NOT NULL DEFAULT '{}';
       ALTER TABLE tasks ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE tasks ADD COLUMN lease_owner TEXT;
-      CREATE INDEX tasks_lease ON tasks (status, lease_until);
       ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
       ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
       ALTER TABLE outbox ADD COLUMN resent_after_crash INTEGER NOT NULL DEFAULT 0;
