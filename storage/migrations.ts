@@ -99,4 +99,30 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'job runs and digest subscriptions',
+    sql: `
+      CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job TEXT NOT NULL,
+        scheduled_for INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        status TEXT NOT NULL,
+        caught_up INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        detail TEXT
+      );
+      CREATE INDEX job_runs_job ON job_runs (job, scheduled_for);
+      CREATE TABLE digest_subscriptions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+      );
+    `,
+  },
 ];

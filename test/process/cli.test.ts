@@ -26,7 +26,7 @@ function run(args: string[], options: { input?: string; env?: Record<string, str
       {
         cwd: root,
         env: { ...process.env, PIE_BRAIN_HOME: home, PIE_BRAIN_BRAIN_DIR: join(home, 'brain'), ...options.env },
-        timeout: 60_000,
+        timeout: 230_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -41,7 +41,7 @@ describe('the command line', () => {
     expect(result.stdout).toContain('/ping');
     expect(result.stdout).toContain('/task <id>');
     expect(result.stdout.trim().split('\n').at(-1)).toBe('pong');
-  });
+  }, 240_000);
 
   it('answers every piped line in order, then exits 0', async () => {
     const result = await run(['start'], { input: '/ping\n\n/task 1\n/nope\n' });
