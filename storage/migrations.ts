@@ -100,4 +100,29 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'code runs',
+    sql: `
+      CREATE TABLE code_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER,
+        user_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        code TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '[]',
+        exit_code INTEGER,
+        signal TEXT,
+        timed_out INTEGER NOT NULL DEFAULT 0,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        stdout TEXT NOT NULL DEFAULT '',
+        stderr TEXT NOT NULL DEFAULT '',
+        duration_ms INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX code_runs_time ON code_runs (created_at);
+      CREATE TABLE response_cache (key TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at INTEGER NOT NULL);
+      CREATE INDEX response_cache_time ON response_cache (fetched_at);
+    `,
+  },
 ];
