@@ -101,7 +101,7 @@ export class ArxivTool extends BaseTool<typeof params> {
     }
     const papers = await this.options.client.searchByIds(missing, { signal: ctx.signal });
     if (papers.length === 0) return { text: `arXiv has no paper ${missing.join(', ')}.`, data: { papers: [] } };
-    return this.reply(await this.file(papers), `Found ${papers.length === 1 ? 'it' : `${papers.length} papers`}:`, known);
+    return this.reply(await this.file(papers, ctx.signal), `Found ${papers.length === 1 ? 'it' : `${papers.length} papers`}:`, known);
   }
 
   private async byTitle(title: string, ctx: ToolContext): Promise<ToolResult> {
@@ -115,7 +115,7 @@ export class ArxivTool extends BaseTool<typeof params> {
     }
     const papers = await this.options.client.searchByTitle(title, { maxResults: TITLE_RESULTS, signal: ctx.signal });
     if (papers.length === 0) return { text: `arXiv has no paper titled "${title}".`, data: { papers: [] } };
-    return this.reply(await this.file(papers), `Papers titled "${title}":`);
+    return this.reply(await this.file(papers, ctx.signal), `Papers titled "${title}":`);
   }
 
   private async discover(input: { categories?: string[] | undefined; hours?: number | undefined }, ctx: ToolContext): Promise<ToolResult> {
@@ -128,13 +128,13 @@ export class ArxivTool extends BaseTool<typeof params> {
     const window = `${result.categories.join(', ')}, last ${Math.round((result.to - result.from) / 3_600_000)} h`;
     if (result.papers.length === 0) return { text: describeEmptyDiscover(result, window), data: summarize(result) };
     ctx.progress?.(`Found ${result.papers.length} new papers; saving them to your inbox…`);
-    const filed = await this.file(result.papers);
+    const filed = await this.file(result.papers, ctx.signal);
     const more = result.complete ? '' : ` (arXiv lists ${result.total}; I stopped at ${result.papers.length})`;
     return this.reply(filed, `Daily Discover (${window}): ${result.papers.length} new papers${more}, newest first:`, [], summarize(result));
   }
 
   /** Save each paper's note unless the memory already holds a near-identical one. */
-  private async file(papers: Paper[]): Promise<Filed[]> {
+  private async file(papers: Paper[], signal: AbortSignal): Promise<Filed[]> {
     const filed: Filed[] = [];
     for (const paper of papers) {
       const existing = await findSavedNote(this.inbox, paper.id);
@@ -143,7 +143,7 @@ export class ArxivTool extends BaseTool<typeof params> {
         continue;
       }
       const text = `${paper.title}\n\n${paper.abstract}`;
-      const similar = await this.options.notes?.findSimilar(text);
+      const similar = await this.options.notes?.findSimilar(text, { signal });
       if (similar) {
         filed.push({ paper, path: similar.path, duplicateOf: { title: similar.title, similarity: similar.similarity } });
         continue;
