@@ -10,6 +10,7 @@ import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
+import { loadTools } from './tools/index.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
 
@@ -89,6 +90,10 @@ async function start(cli: Cli): Promise<void> {
   });
   for (const warning of loaded.warnings) logger.warn(warning);
   const runtime = new Runtime({ config, paths, logger });
+  // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
+  const toolDeps = { config, paths, logger: logger.child({ part: 'tools' }), clock: runtime.clock, db: runtime.db, bus: runtime.bus };
+  const tools = await loadTools(toolDeps, runtime.tools);
+  logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {

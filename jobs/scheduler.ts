@@ -19,7 +19,7 @@ export interface Job {
   /** Whether a run missed while pie-brain was down runs at boot (within the grace window). */
   catchUp?: boolean;
   /** A short summary of what the run did, stored with the run. */
-  run(ctx: JobContext): Promise<string | undefined | void>;
+  run(ctx: JobContext): Promise<string | undefined>;
 }
 
 export interface JobStatus {

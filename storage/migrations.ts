@@ -125,4 +125,29 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'code runs and the fetch cache',
+    sql: `
+      CREATE TABLE code_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER,
+        user_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        code TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '[]',
+        exit_code INTEGER,
+        signal TEXT,
+        timed_out INTEGER NOT NULL DEFAULT 0,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        stdout TEXT NOT NULL DEFAULT '',
+        stderr TEXT NOT NULL DEFAULT '',
+        duration_ms INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX code_runs_time ON code_runs (created_at);
+      CREATE TABLE fetch_cache (key TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at INTEGER NOT NULL);
+      CREATE INDEX fetch_cache_time ON fetch_cache (fetched_at);
+    `,
+  },
 ];
