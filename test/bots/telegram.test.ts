@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelegramAdapter } from '../../bots/telegram.js';
 import type { Intake, IntakeResult } from '../../core/chat-adapter.js';
 import { isPieBrainError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
 import type { InboundMessage } from '../../core/messages.js';
 import { describeChatAdapterContract } from '../contracts/chat-adapter.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';
@@ -276,5 +278,37 @@ describe('Telegram adapter', () => {
         { scope: { type: 'chat', chat_id: OWNER.id }, names: ['ping', 'cost'] },
       ]);
     });
+  });
+
+  it('keeps the bot token out of the log and out of errors, whatever fails', async () => {
+    let log = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        log += chunk.toString('utf8');
+        done();
+      },
+    });
+    // No secrets list: the adapter itself must not hand the token to the logger (the list is a second net).
+    const logger = await createLogger({ level: 'debug', stream });
+    const intake = new ScriptedIntake();
+    intake.failures = 1;
+    ({ fake, adapter } = await startTelegram({ logger }));
+    fake.failNext('getUpdates', { error_code: 500 }, { error_code: 429, retry_after: 0 });
+    await adapter.start(intake);
+    fake.userSends({ from: OWNER, text: 'provoke' });
+    await waitFor(() => intake.calls.length >= 2, 5000, 'the intake retry');
+    const thrown: unknown[] = [];
+    fake.failNext('sendMessage', { error_code: 400, description: 'Bad Request: chat not found' }, { error_code: 500 });
+    for (let i = 0; i < 2; i += 1)
+      thrown.push(await adapter.send({ platform: 'telegram', chatId: '1' }, { text: 'x' }).catch((e: unknown) => e));
+    await fake.stop();
+    thrown.push(await adapter.send({ platform: 'telegram', chatId: '1' }, { text: 'x' }).catch((e: unknown) => e));
+    for (const error of thrown) logger.error({ err: error }, 'sending a reply failed');
+    await waitFor(() => log.includes('ECONNREFUSED'), 5000, 'a network error in the log');
+    if (process.env.SHOW_LOG) console.log(log);
+    expect(log).toContain('getUpdates failed');
+    expect(log).toContain('[TOKEN]');
+    expect(log).not.toContain(fake.token);
+    expect(log).not.toContain(fake.token.split(':')[1]);
   });
 });

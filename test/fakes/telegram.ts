@@ -84,8 +84,8 @@ export class FakeTelegramBotApi {
     return this;
   }
 
+  /** Like a server going away: open connections (held long polls too) are cut, not answered. */
   async stop(): Promise<void> {
-    this.updates.cancelPolls();
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -130,10 +130,10 @@ export class FakeTelegramBotApi {
     return { ...this.updates.add({ message }), message };
   }
 
-  /** POST every pending update to the webhook, as Telegram does; returns the HTTP statuses. */
-  async deliverToWebhook(secret = this.webhook?.secret_token): Promise<number[]> {
+  /** POST every pending update to the webhook as Telegram does (with `secret`; null: no header); returns the statuses. */
+  async deliverToWebhook(secret: string | null = this.webhook?.secret_token ?? null): Promise<number[]> {
     if (!this.webhook) throw new Error('no webhook is set');
-    return this.updates.deliver(this.webhook.url, secret);
+    return this.updates.deliver(this.webhook.url, secret ?? undefined);
   }
 
   /** Updates not yet confirmed (polling) or not yet accepted (webhook). */
