@@ -148,7 +148,7 @@ export class TelegramAdapter implements ChatAdapter {
       this.webhookPort = (await this.webhook.listen()).port;
     }
     const setup = this.connect();
-    let timer: TimerHandleLike | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
       setup.then(
         () => 'ready' as const,
@@ -161,9 +161,10 @@ export class TelegramAdapter implements ChatAdapter {
     clearTimeout(timer);
     if (outcome === 'slow') {
       this.logger.warn('Telegram is not reachable yet; pie-brain keeps trying in the background');
-      setup.catch((error: unknown) =>
-        this.logger.error({ error: describeApiError(error, this.options.token) }, 'Telegram could not connect'),
-      );
+      const lifecycle = this.lifecycle.signal;
+      setup.catch((error: unknown) => {
+        if (!lifecycle.aborted) this.logger.error({ error: describeApiError(error, this.options.token) }, 'Telegram could not connect');
+      });
     } else if (outcome !== 'ready') {
       await this.stop();
       throw outcome;
@@ -359,8 +360,6 @@ export class TelegramAdapter implements ChatAdapter {
     if (this.partlySent.size > 200) this.partlySent.delete(this.partlySent.keys().next().value as string);
   }
 }
-
-type TimerHandleLike = ReturnType<typeof setTimeout>;
 
 /** The adapter as main.ts configures it: config, secrets, the menu from the command and tool registries. */
 export function createTelegramAdapter(

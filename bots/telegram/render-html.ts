@@ -4,7 +4,7 @@
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>]/g, (char) => ESCAPES[char] ?? char);
 }
 
@@ -60,7 +60,7 @@ function matchLink(text: string, start: number): { label: string; url: string; e
 }
 
 /** Inline Markdown of one line (or one quoted block) as Telegram HTML. */
-export function renderInline(text: string): string {
+function renderInline(text: string): string {
   let out = '';
   let i = 0;
   while (i < text.length) {

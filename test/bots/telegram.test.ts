@@ -8,6 +8,7 @@ import { isPieBrainError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import type { InboundMessage } from '../../core/messages.js';
 import { describeChatAdapterContract } from '../contracts/chat-adapter.js';
+import { FakeClock } from '../fakes/clock.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';
 import type { FakeTelegramBotApi } from '../fakes/telegram.js';
 import { quietLogger, tempDir, waitFor } from '../helpers.js';
@@ -158,6 +159,28 @@ describe('Telegram adapter', () => {
       expect(intake.messages[0]?.text).toBe('survive the restart');
     });
 
+    it('starts without Telegram and connects once it is reachable (a Pi booting offline)', async () => {
+      ({ fake, adapter } = await startTelegram({ startTimeoutMs: 1 }));
+      fake.failNext('getMe', { error_code: 502 }, { error_code: 502 }, { error_code: 502 });
+      const intake = new RecordingIntake();
+      await adapter.start(intake);
+      fake.userSends({ from: OWNER, text: 'are you up?' });
+      await intake.received(1);
+      expect(fake.calls('getMe').map((c) => c.status)).toEqual([502, 502, 502, 200]);
+      expect(adapter.connected()).toBe(true);
+    });
+
+    it('stops polling when Telegram revokes the token while running', async () => {
+      await open();
+      fake.failNext('getUpdates', { error_code: 401 });
+      fake.userSends({ from: OWNER, text: 'wake the poll' });
+      await fake.waitForRequest('getUpdates', (r) => r.status === 401);
+      await waitFor(() => !adapter.connected(), 5000, 'the poller to stop');
+      const polls = fake.calls('getUpdates').length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(fake.calls('getUpdates')).toHaveLength(polls);
+    });
+
     it('fails start-up loudly on a token Telegram refuses', async () => {
       ({ fake } = await startTelegram());
       adapter = new TelegramAdapter({ token: '999:wrong', apiRoot: fake.url, logger: quietLogger() });
@@ -259,6 +282,17 @@ describe('Telegram adapter', () => {
       await adapter.typing(ADDRESS);
       const [action] = fake.calls('sendChatAction');
       expect(action?.params).toMatchObject({ chat_id: FORUM.id, action: 'typing', message_thread_id: 9 });
+    });
+
+    it('keeps the typing indicator up while the task runs, until the reply is sent', async () => {
+      const clock = new FakeClock();
+      await open({ clock });
+      await adapter.typing(ADDRESS);
+      await clock.advance(4500);
+      await fake.waitForRequest('sendChatAction', () => fake.calls('sendChatAction').length === 2);
+      await adapter.send(ADDRESS, { text: 'done' });
+      await clock.advance(60_000);
+      expect(fake.calls('sendChatAction')).toHaveLength(2);
     });
 
     it('publishes the command menu, admin commands only to admins', async () => {
