@@ -236,7 +236,7 @@ export class TelegramAdapter implements ChatAdapter {
     }
   }
 
-  /** getMe, then the webhook (or its removal, for polling), the menu, and polling. Retries until stopped. */
+  /** getMe, then the webhook (or its removal, for polling), the menu, and polling; retries what may pass, until stopped. */
   private async connect(): Promise<void> {
     const { api } = this.bot;
     const me = await this.retrying('getMe', (signal) => api.getMe(toGrammySignal(signal)));
@@ -277,7 +277,11 @@ export class TelegramAdapter implements ChatAdapter {
             'Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN with @BotFather',
           );
         }
-        const waitMs = Math.min(this.options.maxDelayMs ?? 60_000, (this.options.baseDelayMs ?? 1000) * 2 ** (failures - 1));
+        const failure = toPlatformError(error, method, this.options.token);
+        // A refusal (a bad webhook URL, say) will not go away by asking again.
+        if (failure.code === 'PLATFORM_REJECTED') throw failure;
+        const backoff = Math.min(this.options.maxDelayMs ?? 60_000, (this.options.baseDelayMs ?? 1000) * 2 ** (failures - 1));
+        const waitMs = failure.retryAfterMs ?? backoff;
         this.logger.warn(
           { method, error: describeApiError(error, this.options.token), retryInMs: waitMs },
           'a Telegram call failed; retrying',

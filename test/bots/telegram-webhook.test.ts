@@ -72,6 +72,16 @@ describe('Telegram webhook mode', () => {
     expect(recording.messages.map((m) => m.text)).toEqual(['again please']);
   });
 
+  it('fails start-up when Telegram refuses the webhook URL, instead of retrying forever', async () => {
+    const port = await freePort();
+    ({ fake, adapter } = await startTelegram({ mode: 'webhook', webhook: { url: `http://127.0.0.1:${port}/hook`, port, secret: SECRET } }));
+    fake.failNext('setWebhook', { error_code: 400, description: 'Bad Request: bad webhook: HTTPS url must be provided for webhook' });
+    const failure = await adapter.start(new RecordingIntake()).catch((error: unknown) => error);
+    expect(isPieBrainError(failure) && failure.code).toBe('PLATFORM_REJECTED');
+    expect((failure as Error).message).toContain('HTTPS url must be provided');
+    expect(fake.calls('setWebhook')).toHaveLength(1);
+  });
+
   it('refuses to start webhook mode without a secret', async () => {
     ({ fake } = await startTelegram());
     let failure: unknown;
