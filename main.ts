@@ -65,9 +65,32 @@ function loadOrExit(cli: Cli): { loaded: LoadedConfig; secrets: Secrets } {
   }
 }
 
+/** Built-in commands and tools' slash commands, for the platforms' command menus. */
+function listMenuCommands(runtime: Runtime): Array<{ name: string; description: string; adminOnly?: boolean }> {
+  return [
+    ...runtime.commands.list(),
+    ...runtime.tools
+      .list()
+      .flatMap((tool) =>
+        tool.slashCommands.map((slash) => ({ name: slash.command, description: tool.description, adminOnly: tool.adminOnly })),
+      ),
+  ];
+}
+
 /** The chat platforms with a token configured; the console when there is none. */
-function createAdapters(_loaded: LoadedConfig, _secrets: Secrets, logger: Logger, onConsoleDone: () => void): ChatAdapter[] {
+async function createAdapters(
+  loaded: LoadedConfig,
+  secrets: Secrets,
+  logger: Logger,
+  runtime: Runtime,
+  onConsoleDone: () => void,
+): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
+  // Telegram: imported only when a token is set, so the console path never loads grammY.
+  if (secrets.telegramToken) {
+    const { createTelegramAdapter } = await import('./bots/telegram.js');
+    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => listMenuCommands(runtime) }));
+  }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);
     logger.info({ interactive }, 'no platform token configured: starting the console chat');
@@ -105,7 +128,7 @@ async function start(cli: Cli): Promise<void> {
     })();
     return stopping;
   };
-  for (const adapter of createAdapters(loaded, secrets, logger, () => void shutdown('console input ended'))) {
+  for (const adapter of await createAdapters(loaded, secrets, logger, runtime, () => void shutdown('console input ended'))) {
     runtime.addAdapter(adapter);
     const hint = runtime.policy.setupHint(adapter.platform);
     if (hint && adapter.platform !== 'console') process.stderr.write(`${hint}\n`);
