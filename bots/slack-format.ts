@@ -64,16 +64,17 @@ function renderInline(text: string): string {
  * A reply as Slack messages of at most `max` characters each. The Markdown is split first (on paragraph,
  * line and code-fence boundaries) and each part rendered; a part that escaping made too long is split again.
  */
-export function splitForSlack(markdown: string, max: number): string[] {
+export function splitForSlack(markdown: string, max: number, budget = max): string[] {
   const parts: string[] = [];
-  for (const part of splitText(markdown, max)) {
+  for (const part of splitText(markdown, budget)) {
     const rendered = renderMrkdwn(part);
-    if (rendered.length <= max) {
+    if (rendered.length <= max || part.length <= 20) {
       parts.push(rendered);
       continue;
     }
-    // Escapes grew it: split this part again, in proportion to the growth.
-    parts.push(...splitForSlack(part, Math.max(20, Math.floor((max * max) / rendered.length) - 16)));
+    // Escapes grew it: split this part again with a budget shrunk in proportion to the growth.
+    const smaller = Math.min(part.length - 1, Math.floor((part.length * max) / rendered.length) - 8);
+    parts.push(...splitForSlack(part, max, Math.max(20, smaller)));
   }
   return parts.filter((part) => part.trim().length > 0);
 }
