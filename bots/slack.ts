@@ -159,6 +159,7 @@ export class SlackAdapter implements ChatAdapter {
       else {
         const listen = { port: this.options.port ?? 3000, ...(this.options.host ? { host: this.options.host } : {}) };
         this.server = await withTimeout(this.app.start(listen), limit, 'opening the Slack HTTP endpoint');
+        this.logger.info({ url: this.eventsUrl() }, 'Slack HTTP endpoint listening');
       }
     } catch (error) {
       await this.stop();
