@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { FakeSocketMode, type SocketAck } from './slack-socket.js';
+
+export type { SocketAck } from './slack-socket.js';
 
 /** One request the fake received, whatever its endpoint. */
 export interface SlackRequest {
@@ -33,17 +35,10 @@ export interface SlackFile {
 /** What the next call of a method gets instead of its normal answer. */
 export type SlackFailure = { status: 429; retryAfterSeconds: number } | { status: number } | { error: string } | { delayMs: number };
 
-export interface SocketAck {
-  envelope_id: string;
-  payload?: unknown;
-}
-
 export interface FakeSlackOptions {
   /** How often the Socket Mode server pings its clients (the SDK reconnects after 30 s without one). */
   pingIntervalMs?: number;
 }
-
-const ACK_TIMEOUT_MS = 5000;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -92,19 +87,16 @@ export class FakeSlack extends EventEmitter {
   readonly messages: SlackMessage[] = [];
   readonly edits: SlackMessage[] = [];
   readonly files: SlackFile[] = [];
-  readonly acks: SocketAck[] = [];
   private readonly server: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly sockets = new Set<WebSocket>();
+  private readonly socketMode: FakeSocketMode;
   private readonly failures = new Map<string, SlackFailure[]>();
-  private readonly ackWaiters = new Map<string, (ack: SocketAck) => void>();
   private readonly pendingUploads = new Map<string, { filename: string; bytes: number }>();
-  private pinger: ReturnType<typeof setInterval> | undefined;
   private counter = 0;
   private port = 0;
 
-  constructor(private readonly options: FakeSlackOptions = {}) {
+  constructor(options: FakeSlackOptions = {}) {
     super();
+    this.socketMode = new FakeSocketMode(options.pingIntervalMs ?? 10_000);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => sendJson(res, 500, { ok: false, error: String(error) }));
     });
@@ -113,7 +105,7 @@ export class FakeSlack extends EventEmitter {
         socket.destroy();
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+      this.socketMode.upgrade(req, socket, head);
     });
   }
 
@@ -130,17 +122,11 @@ export class FakeSlack extends EventEmitter {
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
-    this.pinger = setInterval(() => {
-      for (const ws of this.sockets) ws.ping();
-    }, this.options.pingIntervalMs ?? 10_000);
-    this.pinger.unref();
+    this.socketMode.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.pinger);
-    for (const ws of this.sockets) ws.terminate();
-    this.sockets.clear();
-    this.wss.close();
+    this.socketMode.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -156,7 +142,12 @@ export class FakeSlack extends EventEmitter {
 
   /** Open Socket Mode connections. */
   get socketCount(): number {
-    return this.sockets.size;
+    return this.socketMode.socketCount;
+  }
+
+  /** Every ack a Socket Mode client sent. */
+  get acks(): SocketAck[] {
+    return this.socketMode.acks;
   }
 
   /** A slash command as Slack sends it (Socket Mode payload or the HTTP form fields). */
@@ -202,12 +193,12 @@ export class FakeSlack extends EventEmitter {
 
   /** Deliver a slash command over Socket Mode; resolves with the client's ack. */
   sendSlashCommand(payload: ReturnType<FakeSlack['commandPayload']>): Promise<SocketAck> {
-    return this.sendEnvelope('slash_commands', payload, true);
+    return this.socketMode.send('slash_commands', payload, true);
   }
 
   /** Deliver an Events API event over Socket Mode; resolves with the client's ack. */
   sendEvent(payload: ReturnType<FakeSlack['eventPayload']>): Promise<SocketAck> {
-    return this.sendEnvelope('events_api', payload, false);
+    return this.socketMode.send('events_api', payload, false);
   }
 
   /** Resolves with the first message (now or later) that matches. */
@@ -238,54 +229,6 @@ export class FakeSlack extends EventEmitter {
   private next(): number {
     this.counter += 1;
     return this.counter;
-  }
-
-  private sendEnvelope(type: string, payload: unknown, acceptsResponsePayload: boolean): Promise<SocketAck> {
-    const ws = [...this.sockets].at(-1);
-    if (!ws) return Promise.reject(new Error('no Socket Mode client is connected'));
-    const envelopeId = `env-${this.next()}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.ackWaiters.delete(envelopeId);
-        reject(new Error(`envelope ${envelopeId} was not acknowledged within ${ACK_TIMEOUT_MS} ms`));
-      }, ACK_TIMEOUT_MS);
-      this.ackWaiters.set(envelopeId, (ack) => {
-        clearTimeout(timer);
-        resolve(ack);
-      });
-      const envelope = {
-        envelope_id: envelopeId,
-        type,
-        payload,
-        accepts_response_payload: acceptsResponsePayload,
-        retry_attempt: 0,
-        retry_reason: '',
-      };
-      ws.send(JSON.stringify(envelope));
-    });
-  }
-
-  private accept(ws: WebSocket): void {
-    this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
-    ws.on('message', (data) => {
-      let ack: SocketAck;
-      try {
-        ack = JSON.parse(String(data)) as SocketAck;
-      } catch {
-        return;
-      }
-      this.acks.push(ack);
-      this.ackWaiters.get(ack.envelope_id)?.(ack);
-      this.ackWaiters.delete(ack.envelope_id);
-    });
-    const hello = {
-      type: 'hello',
-      num_connections: this.sockets.size,
-      debug_info: { host: 'fake-slack', build_number: 1, approximate_connection_time: 18060 },
-      connection_info: { app_id: 'AFAKE' },
-    };
-    ws.send(JSON.stringify(hello));
   }
 
   private record(method: string, params: Record<string, unknown>, token: string | undefined): void {
