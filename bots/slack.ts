@@ -73,6 +73,8 @@ const messageEventSchema = z.object({
 /** Message subtypes that still carry a person's words; edits, joins and bot posts are not requests. */
 const CHAT_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 const PARTIAL_SENDS_KEPT = 100;
+// Longer than the outbox keeps retrying one reply; an identical reply after that starts afresh.
+const PARTIAL_SEND_TTL_MS = 60 * 60_000;
 
 type Respond = (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>;
 
@@ -102,7 +104,7 @@ export class SlackAdapter implements ChatAdapter {
   private started = false;
   private readonly directChannels = new Map<string, string>();
   // Parts of split replies already posted, so a retry after a failure mid-way does not repeat them.
-  private readonly partialSends = new Map<string, string[]>();
+  private readonly partialSends = new Map<string, { sent: string[]; at: number }>();
 
   constructor(private readonly options: SlackAdapterOptions) {
     this.clock = options.clock ?? systemClock;
@@ -206,7 +208,8 @@ export class SlackAdapter implements ChatAdapter {
     const key = createHash('sha256')
       .update(JSON.stringify([channel, thread, texts, images.map((image) => image.path)]))
       .digest('hex');
-    const sent = this.partialSends.get(key) ?? [];
+    const partial = this.partialSends.get(key);
+    const sent = partial && this.clock.now() - partial.at < PARTIAL_SEND_TTL_MS ? partial.sent : [];
     for (let step = sent.length; step < texts.length + images.length; step += 1) {
       const text = texts[step];
       const image = images[step - texts.length];
@@ -364,7 +367,7 @@ export class SlackAdapter implements ChatAdapter {
 
   private rememberPartial(key: string, sent: string[]): void {
     this.partialSends.delete(key);
-    this.partialSends.set(key, sent);
+    this.partialSends.set(key, { sent, at: this.clock.now() });
     const oldest = this.partialSends.keys().next().value;
     if (this.partialSends.size > PARTIAL_SENDS_KEPT && oldest !== undefined) this.partialSends.delete(oldest);
   }

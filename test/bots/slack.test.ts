@@ -5,6 +5,7 @@ import { createSlackAdapter, SlackAdapter, type SlackAdapterOptions } from '../.
 import { ConfigError } from '../../core/config.js';
 import { isPieBrainError, type PieBrainError } from '../../core/errors.js';
 import { describeChatAdapterContract } from '../contracts/chat-adapter.js';
+import { FakeClock } from '../fakes/clock.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';
 import { FakeSlack } from '../fakes/slack.js';
 import { postSignedCommand, postSignedEvent } from '../fakes/slack-signed.js';
@@ -198,6 +199,19 @@ describe('SlackAdapter (Socket Mode)', () => {
     expect(new Set(parts).size).toBe(parts.length);
     expect(parts.join('\n\n')).toBe(text);
     for (const message of fake.messages) expect(message.threadTs).toBe(address.threadId);
+  });
+
+  it('starts a failed split reply afresh once the outbox would have given up on it', async () => {
+    const clock = new FakeClock();
+    const timed = slackAdapter(fake, { clock });
+    const text = Array.from({ length: 60 }, (_, i) => `${i} ${'w'.repeat(95)}`).join('\n\n');
+    const address = { platform: 'slack', chatId: 'CGENERAL' };
+    fake.fail('chat.postMessage', { delayMs: 0 }, { status: 500 });
+    expect((await failureOf(timed.send(address, { text }))).code).toBe('PLATFORM_UNAVAILABLE');
+    await clock.advance(2 * 60 * 60_000);
+    await timed.send(address, { text });
+    const first = fake.messages[0]?.text;
+    expect(fake.messages.filter((m) => m.text === first)).toHaveLength(2);
   });
 
   it('uploads images as files in the thread, with the caption as comment', async () => {
