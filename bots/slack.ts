@@ -4,17 +4,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
 import { App, HTTPReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
-import { z } from 'zod';
 import { DIRECT_PREFIX, isDirectChat } from '../core/alerts.js';
 import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/chat-adapter.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Config, ConfigError } from '../core/config.js';
 import { PieBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { type Address, type Attachment, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/messages.js';
+import { type Address, type Attachment, type InboundMessage, joinFooter, type Reply } from '../core/messages.js';
 import type { Secrets } from '../core/secrets.js';
 import { createSlackLogger, toPieBrainError } from './slack-errors.js';
-import { escapeMrkdwn, renderMrkdwn, splitForSlack, toPlainText, truncateForSlack } from './slack-format.js';
+import { escapeMrkdwn, renderMrkdwn, splitForSlack, truncateForSlack } from './slack-format.js';
+import { commandMessage, eventMessage, parseSlashCommand, SLACK_PLATFORM, type SlackCommand } from './slack-inbound.js';
 
 /**
  * Slack takes up to 40,000 characters in `text` but folds anything past ~4,000 behind "Show more" and
@@ -48,30 +48,6 @@ export interface SlackAdapterOptions {
   startTimeoutMs?: number;
 }
 
-const slashCommandSchema = z.object({
-  command: z.string().min(2),
-  text: z.string().default(''),
-  user_id: z.string().min(1),
-  user_name: z.string().optional(),
-  channel_id: z.string().min(1),
-  trigger_id: z.string().min(1),
-});
-type SlashCommand = z.infer<typeof slashCommandSchema>;
-
-const messageEventSchema = z.object({
-  channel: z.string().min(1),
-  user: z.string().min(1),
-  text: z.string().default(''),
-  ts: z.string().min(1),
-  thread_ts: z.string().optional(),
-  channel_type: z.string().optional(),
-  subtype: z.string().optional(),
-  bot_id: z.string().optional(),
-  user_profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional(),
-});
-
-/** Message subtypes that still carry a person's words; edits, joins and bot posts are not requests. */
-const CHAT_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 const PARTIAL_SENDS_KEPT = 100;
 // Longer than the outbox keeps retrying one reply; an identical reply after that starts afresh.
 const PARTIAL_SEND_TTL_MS = 60 * 60_000;
@@ -92,7 +68,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * answered in their thread, direct messages where they were written.
  */
 export class SlackAdapter implements ChatAdapter {
-  readonly platform = 'slack';
+  readonly platform = SLACK_PLATFORM;
   readonly capabilities: AdapterCapabilities = { edit: true, threads: true, images: true, typing: false, maxLength: SLACK_MAX_LENGTH };
   private readonly app: App;
   private readonly receiver: SocketModeReceiver | HTTPReceiver;
@@ -228,43 +204,32 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   private async onCommand(raw: unknown, respond: Respond): Promise<void> {
-    const parsed = slashCommandSchema.safeParse(raw);
-    if (!parsed.success) {
-      this.logger.warn({ issues: parsed.error.issues.length }, 'ignored a Slack slash command of unexpected shape');
+    const command = parseSlashCommand(raw);
+    if (!command) {
+      this.logger.warn('ignored a Slack slash command of unexpected shape');
       return;
     }
-    const command = parsed.data;
-    const name = command.command.replace(/^\//, '').toLowerCase();
-    const args = toPlainText(command.text);
-    const line = args ? `/${name} ${args}` : `/${name}`;
-    const where = await this.openCommandThread(command, line, respond);
-    await this.submit({
-      id: command.trigger_id,
-      address: { platform: this.platform, chatId: where.channel, ...(where.ts ? { threadId: where.ts, replyTo: where.ts } : {}) },
-      user: { id: command.user_id, name: command.user_name ?? command.user_id },
-      text: line,
-      command: { name, args },
-      receivedAt: this.clock.now(),
-    });
+    const where = await this.openCommandThread(command, respond);
+    await this.submit(commandMessage(command, where, this.clock.now()));
   }
 
   /**
    * A slash command leaves no message behind, so the answer gets a parent: "@user ran /x" in the channel.
    * Where pie-brain may not post (a private channel it is not in), the thread moves to the user's DM.
    */
-  private async openCommandThread(command: SlashCommand, line: string, respond: Respond): Promise<{ channel: string; ts?: string }> {
-    const parent = `<@${command.user_id}> ran \`${escapeMrkdwn(line.replace(/`/g, "'"))}\``;
+  private async openCommandThread(command: SlackCommand, respond: Respond): Promise<{ channel: string; ts?: string }> {
+    const parent = `<@${command.userId}> ran \`${escapeMrkdwn(command.line.replace(/`/g, "'"))}\``;
     try {
-      return { channel: command.channel_id, ts: await this.post(command.channel_id, parent) };
+      return { channel: command.channelId, ts: await this.post(command.channelId, parent) };
     } catch (error) {
       const failure = toPieBrainError(error, 'posting a command');
       if (failure.code !== 'PLATFORM_REJECTED') {
         this.logger.warn({ err: failure }, 'could not open a thread for a Slack command; answering in the channel');
-        return { channel: command.channel_id };
+        return { channel: command.channelId };
       }
     }
     try {
-      const direct = await this.resolveChannel(`${DIRECT_PREFIX}${command.user_id}`);
+      const direct = await this.resolveChannel(`${DIRECT_PREFIX}${command.userId}`);
       const ts = await this.post(direct, parent);
       const note =
         "I'm not a member of this conversation, so I'll answer in our direct messages. Invite me (`/invite @pie-brain`) to get answers here.";
@@ -274,28 +239,13 @@ export class SlackAdapter implements ChatAdapter {
       return { channel: direct, ts };
     } catch (error) {
       this.logger.warn({ err: error }, 'could not open a direct message for a Slack command');
-      return { channel: command.channel_id };
+      return { channel: command.channelId };
     }
   }
 
   private async onMessage(raw: unknown, botUserId: string | undefined, kind: 'mention' | 'direct'): Promise<void> {
-    const parsed = messageEventSchema.safeParse(raw);
-    if (!parsed.success) return;
-    const event = parsed.data;
-    if (event.bot_id || (event.subtype && !CHAT_SUBTYPES.has(event.subtype))) return;
-    if (kind === 'direct' && event.channel_type !== 'im') return;
-    const text = toPlainText(event.text, botUserId);
-    const command = parseCommand(text);
-    // Mentions are answered in a thread (channels stay readable); DMs where the user wrote.
-    const threadId = kind === 'mention' ? (event.thread_ts ?? event.ts) : event.thread_ts;
-    await this.submit({
-      id: `${event.channel}:${event.ts}`,
-      address: { platform: this.platform, chatId: event.channel, ...(threadId ? { threadId } : {}), replyTo: event.ts },
-      user: { id: event.user, name: event.user_profile?.display_name || event.user_profile?.real_name || event.user },
-      text,
-      ...(command ? { command } : {}),
-      receivedAt: this.clock.now(),
-    });
+    const message = eventMessage(raw, kind, botUserId, this.clock.now());
+    if (message) await this.submit(message);
   }
 
   private async submit(message: InboundMessage): Promise<void> {
