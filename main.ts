@@ -91,6 +91,12 @@ async function createAdapters(
     const { createTelegramAdapter } = await import('./bots/telegram.js');
     adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => listMenuCommands(runtime) }));
   }
+  // Slack: a bot token plus an app token (Socket Mode) or a signing secret (HTTP mode); loaded only when used.
+  if (secrets.slackBotToken) {
+    const { createSlackAdapter } = await import('./bots/slack.js');
+    const slack = createSlackAdapter(loaded.config, secrets, logger.child({ platform: 'slack' }));
+    if (slack) adapters.push(slack);
+  }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);
     logger.info({ interactive }, 'no platform token configured: starting the console chat');
