@@ -142,6 +142,16 @@ export class Runtime {
       admins: () => config.access.admins,
       wakeDelivery: () => this.delivery.wake(),
     });
+    // A reply, post or refusal whose retries ran out is never silently dropped: the admins hear of it.
+    this.bus.on('reply-failed', ({ outboxId, willRetry, code, attempt }) => {
+      if (willRetry) return;
+      const row = this.outbox.get(outboxId);
+      if (!row || row.kind === 'alert') return;
+      this.alerts.notify(
+        `delivery-failed:${outboxId}`,
+        `Could not deliver a ${row.kind} to ${row.address.platform} chat ${row.address.chatId} after ${attempt} tries (${code}).`,
+      );
+    });
     registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine, tools: this.tools });
   }
 
