@@ -10,6 +10,14 @@ import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
+import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
+import { registerDigestCommands } from './jobs/digest-commands.js';
+import { createRetentionJob } from './jobs/retention.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { JobRunStore } from './storage/job-runs.js';
+import { DigestSubscriptions } from './storage/subscriptions.js';
+import { createArxivClient } from './tools/arxiv.js';
+import type { ToolDeps } from './tools/base.js';
 import { loadTools } from './tools/index.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
@@ -77,6 +85,50 @@ function listMenuCommands(runtime: Runtime): Array<{ name: string; description: 
   ];
 }
 
+function readPrefs(brainDir: string): string {
+  try {
+    return readFileSync(join(brainDir, 'profile', 'user_prefs.md'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
+function createJobs(runtime: Runtime, toolDeps: ToolDeps, logger: Logger): Scheduler {
+  const { config, paths } = runtime.options;
+  const scheduler = new Scheduler({
+    runs: new JobRunStore(runtime.db),
+    kv: runtime.kv,
+    clock: runtime.clock,
+    logger: logger.child({ part: 'jobs' }),
+    timeZone: config.timeZone,
+    graceMs: config.jobs.graceMinutes * 60_000,
+    onFailure: (job, error) =>
+      runtime.alerts.notify(
+        `job-failed:${job}:${runtime.clock.now()}`,
+        `The ${job} job failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+  });
+  const digest: DigestDeps = {
+    source: createArxivClient(toolDeps),
+    ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
+    readPrefs: () => readPrefs(paths.brainDir),
+    subscriptions: new DigestSubscriptions(runtime.db),
+    outbox: runtime.outbox,
+    kv: runtime.kv,
+    clock: runtime.clock,
+    logger: logger.child({ job: 'arxiv-digest' }),
+    config,
+    paths,
+    wakeDelivery: () => runtime.delivery.wake(),
+  };
+  if (config.jobs.digest.enabled) scheduler.add(createDigestJob(digest));
+  registerDigestCommands(runtime.commands, { ...digest, scheduler: () => scheduler });
+  scheduler.add(createRetentionJob({ db: runtime.db, paths, config, clock: runtime.clock, logger: logger.child({ job: 'retention' }) }));
+  runtime.onStop(() => scheduler.stop());
+  return scheduler;
+}
+
 /** The chat platforms with a token configured; the console when there is none. */
 async function createAdapters(
   loaded: LoadedConfig,
@@ -122,6 +174,7 @@ async function start(cli: Cli): Promise<void> {
   // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
   const toolDeps = { config, paths, logger: logger.child({ part: 'tools' }), clock: runtime.clock, db: runtime.db, bus: runtime.bus };
   const tools = await loadTools(toolDeps, runtime.tools);
+  const scheduler = createJobs(runtime, toolDeps, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
@@ -142,6 +195,7 @@ async function start(cli: Cli): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await runtime.start();
+  scheduler.start();
   logger.info({ home: paths.home, config: loaded.source ?? 'embedded defaults', version: version() }, 'pie-brain is ready');
   if (process.env.PIE_BRAIN_READY_FILE) {
     const { writeFileSync } = await import('node:fs');

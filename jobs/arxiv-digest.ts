@@ -122,7 +122,10 @@ export async function buildDigest(deps: DigestDeps, signal: AbortSignal): Promis
     const inbox = join(deps.paths.brainDir, 'inbox');
     mkdirSync(inbox, { recursive: true });
     file = join(inbox, `digest-${date}.md`);
-    await writeFileAtomic(file, `---\ntype: digest\ndate: ${date}\ncategories: [${categories}]\npapers: ${top.length}\n---\n\n${reply.text}\n`);
+    await writeFileAtomic(
+      file,
+      `---\ntype: digest\ndate: ${date}\ncategories: [${categories}]\npapers: ${top.length}\n---\n\n${reply.text}\n`,
+    );
   }
   return { date, found: result.papers.length, ranked: top, reply, quietDay: result.quietDay, ...(file ? { file } : {}) };
 }

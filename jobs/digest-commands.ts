@@ -33,7 +33,11 @@ export function registerDigestCommands(registry: CommandRegistry, deps: DigestDe
         }
         case 'subscribe': {
           const threadId = message.address.threadId;
-          const created = deps.subscriptions.subscribe({ ...address, ...(threadId ? { threadId } : {}) }, `${address.platform}:${message.user.id}`, deps.clock.now());
+          const created = deps.subscriptions.subscribe(
+            { ...address, ...(threadId ? { threadId } : {}) },
+            `${address.platform}:${message.user.id}`,
+            deps.clock.now(),
+          );
           return {
             text: created
               ? `Subscribed: this channel gets the arXiv digest (${deps.config.arxiv.categories.join(', ')}) on "${settings.cron}" (${deps.config.timeZone}).`
@@ -41,7 +45,9 @@ export function registerDigestCommands(registry: CommandRegistry, deps: DigestDe
           };
         }
         case 'unsubscribe':
-          return { text: deps.subscriptions.unsubscribe(address) ? 'Unsubscribed: no more digests here.' : 'This channel was not subscribed.' };
+          return {
+            text: deps.subscriptions.unsubscribe(address) ? 'Unsubscribed: no more digests here.' : 'This channel was not subscribed.',
+          };
         case 'status': {
           const last = deps.kv.get<{ date: string; outboxIds: number[] }>('digest:last');
           if (!last) return { text: 'No digest has been posted yet.' };
@@ -53,7 +59,10 @@ export function registerDigestCommands(registry: CommandRegistry, deps: DigestDe
           return { text: lines.join('\n') };
         }
         case 'settings': {
-          const status = deps.scheduler()?.status().find((job) => job.name === 'arxiv-digest');
+          const status = deps
+            .scheduler()
+            ?.status()
+            .find((job) => job.name === 'arxiv-digest');
           const lines = [
             `*Digest settings*: ${settings.enabled ? 'on' : 'off'}, "${settings.cron}" in ${deps.config.timeZone}`,
             `- categories: ${deps.config.arxiv.categories.join(', ')}; top ${settings.topN}; summaries ${settings.summaries ? 'on' : 'off'}`,
@@ -61,7 +70,10 @@ export function registerDigestCommands(registry: CommandRegistry, deps: DigestDe
             `- subscribed channels: ${deps.subscriptions.list().length}${deps.subscriptions.isSubscribed(address) ? ' (this one included)' : ''}`,
           ];
           if (status?.nextRunAt) lines.push(`- next: ${new Date(status.nextRunAt).toUTCString()}`);
-          if (status?.lastRun) lines.push(`- last: ${new Date(status.lastRun.startedAt).toUTCString()}, ${status.lastRun.status}${status.lastRun.detail ? ` (${status.lastRun.detail})` : ''}`);
+          if (status?.lastRun)
+            lines.push(
+              `- last: ${new Date(status.lastRun.startedAt).toUTCString()}, ${status.lastRun.status}${status.lastRun.detail ? ` (${status.lastRun.detail})` : ''}`,
+            );
           return { text: lines.join('\n') };
         }
         default:
