@@ -1,0 +1,566 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  ChannelType,
+  commandInteractionPayload,
+  type FakeChannel,
+  type FakeUser,
+  guildCreatePayload,
+  messagePayload,
+  readyPayload,
+  snowflake,
+  user,
+} from './discord-payloads.js';
+
+export { snowflake } from './discord-payloads.js';
+
+/** One HTTP request the fake received, with the answer it gave. */
+export interface RecordedRequest {
+  method: string;
+  /** Decoded path below /api/v10, e.g. `/webhooks/1/abc/messages/@original`. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | undefined>;
+  /** JSON body, or `payload_json` of a multipart body. */
+  body: unknown;
+  files: Array<{ field: string; filename: string; size: number }>;
+  status: number;
+}
+
+/** A scripted answer for the next matching requests: fail, rate-limit, or answer slowly. */
+export interface ScriptedAnswer {
+  method?: string;
+  /** Matched against the decoded path below /api/v10. */
+  path?: RegExp;
+  /** How many requests it applies to (default 1). */
+  times?: number;
+  status?: number;
+  /** For 429: seconds to wait, sent as `retry_after` in the body and (unless `header` is false) `Retry-After`. */
+  retryAfter?: number;
+  header?: boolean;
+  global?: boolean;
+  /** Wait this long before answering (or before failing). */
+  delayMs?: number;
+}
+
+/** A message pie-brain created on the fake, wherever it went. */
+export interface PostedMessage {
+  id: string;
+  via: 'channel' | 'original' | 'followup';
+  channelId: string;
+  content: string;
+  files: string[];
+  /** The message it replies to (channel messages). */
+  reference?: string;
+  /** The interaction it answers (original and follow-ups). */
+  interactionToken?: string;
+}
+
+interface InteractionRecord {
+  id: string;
+  token: string;
+  channel: FakeChannel;
+  acknowledged: boolean;
+  original?: { id: string; content: string; flags: number };
+}
+
+const LOADING = 1 << 7;
+const PREFIX = '/api/v10';
+
+/**
+ * A loopback Discord: REST (`{url}/v10/...`) plus the JSON gateway websocket, speaking what discord.js 14.28
+ * expects (see TESTING.md). Records every request, can be scripted to answer slowly, fail or rate-limit,
+ * and lets tests (and benches) inject messages and slash commands.
+ */
+export class FakeDiscord extends EventEmitter {
+  readonly applicationId = snowflake();
+  readonly guildId = snowflake();
+  readonly bot: FakeUser = user(snowflake(), 'pie-brain', true);
+  readonly owner: FakeUser = user(snowflake(), 'owner');
+  readonly friend: FakeUser = user(snowflake(), 'friend');
+  readonly stranger: FakeUser = user(snowflake(), 'stranger');
+  readonly general: FakeChannel;
+  readonly thread: FakeChannel;
+  readonly requests: RecordedRequest[] = [];
+  readonly posted: PostedMessage[] = [];
+  readonly identifies: unknown[] = [];
+  private readonly channels = new Map<string, FakeChannel>();
+  private readonly interactions = new Map<string, InteractionRecord>();
+  private readonly scripts: ScriptedAnswer[] = [];
+  private readonly sockets = new Set<WebSocket>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private sequence = 0;
+  private port = 0;
+
+  constructor(private readonly options: { heartbeatIntervalMs?: number } = {}) {
+    super();
+    this.general = this.addChannel({ id: snowflake(), type: ChannelType.GuildText, name: 'general', guild_id: this.guildId });
+    this.thread = this.addChannel({
+      id: snowflake(),
+      type: ChannelType.PublicThread,
+      name: 'a thread',
+      guild_id: this.guildId,
+      parent_id: this.general.id,
+    });
+  }
+
+  /** The REST base to hand discord.js (`rest.api`). */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (socket) => this.accept(socket));
+    this.server = server;
+    this.wss = wss;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const socket of this.sockets) socket.terminate();
+    this.wss?.close();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  script(...answers: ScriptedAnswer[]): void {
+    this.scripts.push(...answers.map((answer) => ({ times: 1, ...answer })));
+  }
+
+  addChannel(channel: FakeChannel): FakeChannel {
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** The DM channel between the bot and `who` (created on first use, as Discord does). */
+  dmChannel(who: FakeUser): FakeChannel {
+    const existing = [...this.channels.values()].find((c) => c.type === ChannelType.DM && c.recipients?.[0]?.id === who.id);
+    return existing ?? this.addChannel({ id: snowflake(), type: ChannelType.DM, recipients: [who] });
+  }
+
+  /** Resolves once a gateway session has identified and received READY and GUILD_CREATE. */
+  whenIdentified(timeoutMs = 10_000): Promise<void> {
+    if (this.identifies.length) return Promise.resolve();
+    return this.waitForEvent('identified', () => true, timeoutMs, 'a gateway IDENTIFY').then(() => undefined);
+  }
+
+  /** A user writes in a channel (a guild channel, a thread, or a DM channel). Returns the message id. */
+  userWrites(content: string, options: { channel?: FakeChannel; author?: FakeUser; mentions?: FakeUser[] } = {}): string {
+    const id = snowflake();
+    const channel = options.channel ?? this.general;
+    const author = options.author ?? this.owner;
+    this.dispatch('MESSAGE_CREATE', messagePayload({ id, channel, author, content, mentions: options.mentions ?? [] }));
+    return id;
+  }
+
+  /** `<@bot> text` in a guild channel or thread, mentioning the bot. */
+  userMentionsBot(text: string, options: { channel?: FakeChannel; author?: FakeUser } = {}): string {
+    return this.userWrites(`<@${this.bot.id}> ${text}`, { ...options, mentions: [this.bot] });
+  }
+
+  /** A user runs a slash command; returns the interaction's id and token. */
+  userRunsCommand(
+    name: string,
+    options: Record<string, string> = {},
+    where: { channel?: FakeChannel; author?: FakeUser } = {},
+  ): { id: string; token: string } {
+    const id = snowflake();
+    const token = `tok-${id}-${Math.random().toString(36).slice(2)}`;
+    const channel = where.channel ?? this.general;
+    this.interactions.set(token, { id, token, channel, acknowledged: false });
+    this.dispatch(
+      'INTERACTION_CREATE',
+      commandInteractionPayload({
+        id,
+        token,
+        applicationId: this.applicationId,
+        name,
+        options: Object.entries(options).map(([key, value]) => ({ name: key, value })),
+        channel,
+        user: where.author ?? this.owner,
+      }),
+    );
+    return { id, token };
+  }
+
+  /** The interaction's placeholder/answer (`@original`), if it was acknowledged. */
+  original(token: string): { id: string; content: string; flags: number } | undefined {
+    return this.interactions.get(token)?.original;
+  }
+
+  /** Send a gateway dispatch to every identified session. */
+  dispatch(event: string, data: unknown): void {
+    for (const socket of this.sockets) this.sendFrame(socket, { op: 0, t: event, s: ++this.sequence, d: data });
+  }
+
+  /** Resolves with the first request (already received or next) that matches. */
+  waitForRequest(match: (request: RecordedRequest) => boolean, timeoutMs = 10_000): Promise<RecordedRequest> {
+    const seen = this.requests.find(match);
+    if (seen) return Promise.resolve(seen);
+    return this.waitForEvent('request', match, timeoutMs, 'a matching request');
+  }
+
+  /** Resolves once `count` messages were posted (in channels or as interaction answers). */
+  async waitForPosted(count: number, timeoutMs = 10_000): Promise<PostedMessage[]> {
+    if (this.posted.length < count) {
+      await this.waitForEvent('posted', () => this.posted.length >= count, timeoutMs, `${count} posted messages`);
+    }
+    return this.posted;
+  }
+
+  private waitForEvent<T>(event: string, match: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off(event, listener);
+        reject(new Error(`fake Discord: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const listener = (value: T) => {
+        if (!match(value)) return;
+        clearTimeout(timer);
+        this.off(event, listener);
+        resolve(value);
+      };
+      this.on(event, listener);
+    });
+  }
+
+  private accept(socket: WebSocket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    this.sendFrame(socket, { op: 10, d: { heartbeat_interval: this.options.heartbeatIntervalMs ?? 41_250 } });
+    socket.on('message', (raw) => {
+      const frame = JSON.parse(String(raw)) as { op: number; d: unknown };
+      if (frame.op === 1) this.sendFrame(socket, { op: 11 });
+      else if (frame.op === 2) {
+        this.identifies.push(frame.d);
+        this.sendFrame(socket, {
+          op: 0,
+          t: 'READY',
+          s: ++this.sequence,
+          d: readyPayload(this.bot, this.applicationId, this.guildId, this.gatewayUrl),
+        });
+        const members = [this.bot, this.owner, this.friend, this.stranger];
+        this.sendFrame(socket, {
+          op: 0,
+          t: 'GUILD_CREATE',
+          s: ++this.sequence,
+          d: guildCreatePayload(this.guildId, this.owner.id, [...this.channels.values()], members),
+        });
+        this.emit('identified');
+      } else if (frame.op === 6) this.sendFrame(socket, { op: 0, t: 'RESUMED', s: ++this.sequence, d: {} });
+    });
+  }
+
+  private sendFrame(socket: WebSocket, frame: unknown): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const raw = await readBody(req);
+    const path = decodeURIComponent(url.pathname).replace(PREFIX, '');
+    const { body, files } = await parseBody(req, raw);
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: { authorization: req.headers.authorization, 'content-type': req.headers['content-type'] },
+      body,
+      files,
+      status: 0,
+    };
+    this.requests.push(record);
+    const scripted = this.takeScript(record);
+    if (scripted?.delayMs) await this.delay(scripted.delayMs);
+    if (res.destroyed) return;
+    const answer = scripted?.status ? failure(scripted) : this.route(record);
+    record.status = answer.status;
+    res.writeHead(answer.status, { ...(answer.status === 204 ? {} : { 'content-type': 'application/json' }), ...answer.headers });
+    res.end(answer.status === 204 ? undefined : JSON.stringify(answer.body ?? {}));
+    this.emit('request', record);
+  }
+
+  private takeScript(record: RecordedRequest): ScriptedAnswer | undefined {
+    const index = this.scripts.findIndex((s) => (!s.method || s.method === record.method) && (!s.path || s.path.test(record.path)));
+    if (index < 0) return undefined;
+    const script = this.scripts[index] as ScriptedAnswer;
+    script.times = (script.times ?? 1) - 1;
+    if (script.times <= 0) this.scripts.splice(index, 1);
+    return script;
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  /** Discord's routes this fake knows, as [method, path pattern, handler of the captured groups]. */
+  private readonly routes: Array<[string, RegExp, (r: RecordedRequest, g: string[]) => Answer]> = [
+    [
+      'GET',
+      /^\/gateway\/bot$/,
+      () =>
+        ok({ url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } }),
+    ],
+    ['GET', /^\/users\/@me$/, () => ok(this.bot)],
+    ['POST', /^\/users\/@me\/channels$/, (r) => this.openDm(r)],
+    [
+      'PUT',
+      /^\/applications\/\d+(?:\/guilds\/\d+)?\/commands$/,
+      (r) =>
+        ok(
+          (r.body as Array<Record<string, unknown>>).map((c) => ({
+            id: snowflake(),
+            application_id: this.applicationId,
+            version: '1',
+            ...c,
+          })),
+        ),
+    ],
+    [
+      'POST',
+      /^\/channels\/(\d+)\/typing$/,
+      (_r, [id]) => (this.channels.has(id as string) ? { status: 204 } : error(404, 10003, 'Unknown Channel')),
+    ],
+    ['POST', /^\/channels\/(\d+)\/messages$/, (r, [id]) => this.createChannelMessage(id as string, r)],
+    ['PATCH', /^\/channels\/\d+\/messages\/(\d+)$/, (r, [id]) => this.editChannelMessage(id as string, r)],
+    ['POST', /^\/interactions\/\d+\/([^/]+)\/callback$/, (r, [token]) => this.callback(token as string, r)],
+    ['*', /^\/webhooks\/\d+\/([^/]+)\/messages\/([^/]+)$/, (r, [token, id]) => this.webhookMessage(token as string, id as string, r)],
+    ['POST', /^\/webhooks\/\d+\/([^/]+)$/, (r, [token]) => this.followUp(token as string, r)],
+  ];
+
+  private route(r: RecordedRequest): Answer {
+    for (const [method, pattern, handler] of this.routes) {
+      const match = pattern.exec(r.path);
+      if (match && (method === '*' || method === r.method)) return handler(r, match.slice(1));
+    }
+    return error(404, 0, '404: Not Found');
+  }
+
+  private openDm(r: RecordedRequest): Answer {
+    const recipient = [this.owner, this.friend, this.stranger].find((u) => u.id === (r.body as { recipient_id?: string }).recipient_id);
+    return recipient ? ok(this.dmChannel(recipient)) : error(400, 50035, 'Invalid Form Body');
+  }
+
+  private createChannelMessage(channelId: string, r: RecordedRequest): Answer {
+    const channel = this.channels.get(channelId);
+    if (!channel) return error(404, 10003, 'Unknown Channel');
+    const problem = checkContent(r);
+    if (problem) return problem;
+    const body = r.body as { content?: string; message_reference?: { message_id: string } };
+    const id = snowflake();
+    this.post({
+      id,
+      via: 'channel',
+      channelId,
+      content: body.content ?? '',
+      files: r.files.map((f) => f.filename),
+      ...(body.message_reference ? { reference: body.message_reference.message_id } : {}),
+    });
+    return ok(
+      messagePayload({
+        id,
+        channel,
+        author: this.bot,
+        content: body.content ?? '',
+        attachments: attachmentsOf(r),
+        ...(body.message_reference ? { reference: body.message_reference.message_id } : {}),
+      }),
+    );
+  }
+
+  private editChannelMessage(messageId: string, r: RecordedRequest): Answer {
+    const target = this.posted.find((p) => p.id === messageId && p.via === 'channel');
+    if (!target) return error(404, 10008, 'Unknown Message');
+    const problem = checkContent(r);
+    if (problem) return problem;
+    target.content = (r.body as { content?: string }).content ?? target.content;
+    return ok(
+      messagePayload({
+        id: messageId,
+        channel: this.channels.get(target.channelId) as FakeChannel,
+        author: this.bot,
+        content: target.content,
+      }),
+    );
+  }
+
+  private callback(token: string, r: RecordedRequest): Answer {
+    const interaction = this.interactions.get(token);
+    if (!interaction) return error(404, 10062, 'Unknown interaction');
+    if (interaction.acknowledged) return error(400, 40060, 'Interaction has already been acknowledged.');
+    const { type, data } = r.body as { type: number; data?: { content?: string } };
+    interaction.acknowledged = true;
+    interaction.original = { id: snowflake(), content: type === 4 ? (data?.content ?? '') : '', flags: type === 5 ? LOADING : 0 };
+    if (r.query.with_response === 'true') {
+      return ok({
+        interaction: { id: interaction.id, type: 2 },
+        resource: { type, message: this.interactionMessage(interaction, interaction.original) },
+      });
+    }
+    return { status: 204 };
+  }
+
+  private webhookMessage(token: string, messageId: string, r: RecordedRequest): Answer {
+    const interaction = this.interactions.get(token);
+    if (!interaction?.acknowledged) return error(404, 10015, 'Unknown Webhook');
+    if (messageId !== '@original') {
+      const target = this.posted.find((p) => p.id === messageId && p.interactionToken === token);
+      if (!target) return error(404, 10008, 'Unknown Message');
+      if (r.method !== 'PATCH') return ok(this.interactionMessage(interaction, { id: target.id, content: target.content, flags: 0 }));
+      target.content = (r.body as { content?: string }).content ?? target.content;
+      return ok(this.interactionMessage(interaction, { id: target.id, content: target.content, flags: 0 }));
+    }
+    const original = interaction.original as { id: string; content: string; flags: number };
+    if (r.method === 'GET') return ok(this.interactionMessage(interaction, original));
+    if (r.method !== 'PATCH') return error(405, 0, '405: Method Not Allowed');
+    const problem = checkContent(r);
+    if (problem) return problem;
+    original.content = (r.body as { content?: string }).content ?? original.content;
+    original.flags &= ~LOADING;
+    const existing = this.posted.find((p) => p.id === original.id);
+    if (existing) existing.content = original.content;
+    else
+      this.post({
+        id: original.id,
+        via: 'original',
+        channelId: interaction.channel.id,
+        content: original.content,
+        files: r.files.map((f) => f.filename),
+        interactionToken: token,
+      });
+    return ok(this.interactionMessage(interaction, original));
+  }
+
+  private followUp(token: string, r: RecordedRequest): Answer {
+    const interaction = this.interactions.get(token);
+    if (!interaction?.acknowledged) return error(404, 10015, 'Unknown Webhook');
+    const problem = checkContent(r);
+    if (problem) return problem;
+    const content = (r.body as { content?: string }).content ?? '';
+    const id = snowflake();
+    this.post({
+      id,
+      via: 'followup',
+      channelId: interaction.channel.id,
+      content,
+      files: r.files.map((f) => f.filename),
+      interactionToken: token,
+    });
+    return ok(this.interactionMessage(interaction, { id, content, flags: 0 }));
+  }
+
+  private interactionMessage(
+    interaction: InteractionRecord,
+    message: { id: string; content: string; flags: number },
+  ): Record<string, unknown> {
+    return messagePayload({
+      ...message,
+      channel: interaction.channel,
+      author: this.bot,
+      webhookId: this.applicationId,
+      interactionMessage: true,
+    });
+  }
+
+  private post(message: PostedMessage): void {
+    this.posted.push(message);
+    this.emit('posted', message);
+  }
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+function ok(body: unknown): Answer {
+  return { status: 200, body };
+}
+
+function error(status: number, code: number, message: string): Answer {
+  return { status, body: { message, code } };
+}
+
+function failure(script: ScriptedAnswer): Answer {
+  const status = script.status as number;
+  if (status !== 429)
+    return status >= 500 ? { status, body: { message: '500: Internal Server Error', code: 0 } } : error(status, 0, 'Scripted failure');
+  const retryAfter = script.retryAfter ?? 1;
+  return {
+    status,
+    body: { message: 'You are being rate limited.', retry_after: retryAfter, global: script.global ?? false },
+    headers: {
+      ...(script.header === false ? {} : { 'retry-after': String(retryAfter) }),
+      ...(script.global ? { 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' } : { 'x-ratelimit-scope': 'user' }),
+    },
+  };
+}
+
+/** Discord's own checks on a message body: not empty, at most 2,000 characters. */
+function checkContent(r: RecordedRequest): Answer | undefined {
+  const content = (r.body as { content?: string } | undefined)?.content ?? '';
+  if (content.length > 2000) return error(400, 50035, 'Invalid Form Body: content: Must be 2000 or fewer in length.');
+  if (!content && r.files.length === 0) return error(400, 50006, 'Cannot send an empty message');
+  return undefined;
+}
+
+function attachmentsOf(r: RecordedRequest): Array<Record<string, unknown>> {
+  return r.files.map((file) => ({
+    id: snowflake(),
+    filename: file.filename,
+    size: file.size,
+    url: `http://127.0.0.1/attachments/${file.filename}`,
+    proxy_url: '',
+  }));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function parseBody(req: IncomingMessage, raw: Buffer): Promise<{ body: unknown; files: RecordedRequest['files'] }> {
+  const type = req.headers['content-type'] ?? '';
+  if (raw.length === 0) return { body: undefined, files: [] };
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Request('http://127.0.0.1/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+    const files: RecordedRequest['files'] = [];
+    let body: unknown;
+    for (const [field, value] of form.entries()) {
+      if (typeof value === 'string') {
+        if (field === 'payload_json') body = JSON.parse(value);
+      } else files.push({ field, filename: value.name, size: value.size });
+    }
+    return { body, files };
+  }
+  const text = raw.toString('utf8');
+  try {
+    return { body: JSON.parse(text), files: [] };
+  } catch {
+    return { body: text, files: [] };
+  }
+}
