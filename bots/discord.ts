@@ -7,8 +7,9 @@ import {
   type Message,
   Options,
   Partials,
+  REST,
+  type RESTOptions,
   Routes,
-  Status,
 } from 'discord.js';
 import { DIRECT_PREFIX } from '../core/alerts.js';
 import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/chat-adapter.js';
@@ -57,6 +58,9 @@ interface InteractionState {
   originalUsed: boolean;
 }
 
+const RECONNECT_FIRST_MS = 5000;
+const RECONNECT_MAX_MS = 300_000;
+
 /**
  * Discord through discord.js: a gateway client for mentions, DMs and slash commands, and REST for every
  * answer, so the outbox can deliver before the gateway is up and after a restart.
@@ -64,7 +68,9 @@ interface InteractionState {
 export class DiscordAdapter implements ChatAdapter {
   readonly platform = 'discord';
   readonly capabilities: AdapterCapabilities = { edit: true, threads: true, images: true, typing: true, maxLength: MAX_LENGTH };
-  private readonly client: Client;
+  /** REST for every answer: it outlives gateway clients, which discord.js cannot reconnect once destroyed. */
+  private readonly rest: REST;
+  private client: Client | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly interactions = new Map<string, InteractionState>();
@@ -73,54 +79,31 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly partsSent = new Map<string, number>();
   private intake: Intake | undefined;
   private reconnectTimer: TimerHandle | undefined;
-  private reconnectDelayMs = 5000;
+  private reconnectDelayMs = RECONNECT_FIRST_MS;
   private stopped = false;
 
   constructor(private readonly options: DiscordAdapterOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger.child({ platform: 'discord' });
-    this.client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
-      partials: [Partials.Channel],
-      // A Pi keeps little: messages are answered by id through REST, never looked up in a cache.
-      makeCache: Options.cacheWithLimits({
-        ...Options.DefaultMakeCacheSettings,
-        MessageManager: 0,
-        PresenceManager: 0,
-        ReactionManager: 0,
-      }),
-      rest: {
-        api: options.apiUrl.replace(/\/+$/, ''),
-        timeout: options.requestTimeoutMs ?? 10_000,
-        // Delivery retries with backoff and honours retry-after; discord.js must not wait or retry on its own.
-        retries: 0,
-        rejectOnRateLimit: () => true,
-      },
-    });
-    this.client.rest.setToken(options.token);
+    this.rest = new REST(this.restOptions()).setToken(options.token);
   }
 
   async start(intake: Intake): Promise<void> {
     this.intake = intake;
     this.stopped = false;
-    this.client.on(Events.MessageCreate, (message) => void this.onMessage(message));
-    this.client.on(Events.InteractionCreate, (interaction) => {
-      if (interaction.isChatInputCommand()) void this.onCommand(interaction);
-    });
-    this.client.on(Events.Error, (error) => this.logger.warn({ reason: error.message }, 'Discord client error'));
-    this.client.once(Events.ClientReady, () => void this.registerCommands());
     await this.connect();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
-    this.client.removeAllListeners();
-    await this.client.destroy();
+    await this.dropClient();
+    this.rest.clearHashSweeper();
+    this.rest.clearHandlerSweeper();
   }
 
   connected(): boolean {
-    return this.client.isReady() && this.client.ws.status === Status.Ready;
+    return this.client?.isReady() ?? false;
   }
 
   async send(address: Address, reply: Reply): Promise<SendResult> {
@@ -144,13 +127,13 @@ export class DiscordAdapter implements ChatAdapter {
     const target = decodeInteraction(address.replyTo);
     try {
       if (target && this.isFresh(target)) {
-        await this.client.rest.patch(Routes.webhookMessage(target.applicationId, target.token, messageId), {
+        await this.rest.patch(Routes.webhookMessage(target.applicationId, target.token, messageId), {
           body: { content, allowed_mentions: NO_PINGS },
           auth: false,
         });
         return;
       }
-      await this.client.rest.patch(Routes.channelMessage(await this.resolveChannel(address), messageId), {
+      await this.rest.patch(Routes.channelMessage(await this.resolveChannel(address), messageId), {
         body: { content, allowed_mentions: NO_PINGS },
       });
     } catch (error) {
@@ -163,34 +146,70 @@ export class DiscordAdapter implements ChatAdapter {
     const target = decodeInteraction(address.replyTo);
     if (target && this.isFresh(target)) return;
     try {
-      await this.client.rest.post(Routes.channelTyping(await this.resolveChannel(address)));
+      await this.rest.post(Routes.channelTyping(await this.resolveChannel(address)));
     } catch (error) {
       throw toPieBrainError(error, 'show typing');
     }
   }
 
+  private restOptions(): Partial<RESTOptions> {
+    return {
+      api: this.options.apiUrl.replace(/\/+$/, ''),
+      timeout: this.options.requestTimeoutMs ?? 10_000,
+      // Delivery retries with backoff and honours retry-after; discord.js must not wait or retry on its own.
+      retries: 0,
+      rejectOnRateLimit: () => true,
+    };
+  }
+
+  private createClient(): Client {
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+      partials: [Partials.Channel],
+      // A Pi keeps little: messages are answered by id through REST, never looked up in a cache.
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        MessageManager: 0,
+        PresenceManager: 0,
+        ReactionManager: 0,
+      }),
+      rest: this.restOptions(),
+    });
+    client.on(Events.MessageCreate, (message) => void this.onMessage(message));
+    client.on(Events.InteractionCreate, (interaction) => {
+      if (interaction.isChatInputCommand()) void this.onCommand(interaction);
+    });
+    client.on(Events.Error, (error) => this.logger.warn({ reason: error.message }, 'Discord client error'));
+    client.once(Events.ClientReady, () => void this.registerCommands(client));
+    return client;
+  }
+
+  private async dropClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners();
+    await client.destroy();
+  }
+
+  /** Log in and wait for READY, bounded; a refused token throws, anything else retries in the background. */
   private async connect(): Promise<void> {
     const readyTimeoutMs = this.options.readyTimeoutMs ?? 30_000;
-    let onReady: () => void = () => {};
+    const client = this.createClient();
+    this.client = client;
     let timer: TimerHandle | undefined;
-    const ready = new Promise<void>((resolve) => {
-      onReady = resolve;
-      this.client.once(Events.ClientReady, onReady);
-    });
-    const attempt = this.client.login(this.options.token).then(() => ready);
+    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    const attempt = client.login(this.options.token).then(() => ready);
+    attempt.catch(() => {});
     const timeout = new Promise<never>((_, reject) => {
       timer = this.clock.setTimeout(() => reject(new Error(`no READY from the gateway within ${readyTimeoutMs} ms`)), readyTimeoutMs);
     });
-    attempt.catch(() => {});
     try {
       await Promise.race([attempt, timeout]);
-      this.reconnectDelayMs = 5000;
-      this.logger.info({ user: this.client.user?.tag }, 'connected to Discord');
+      this.reconnectDelayMs = RECONNECT_FIRST_MS;
+      this.logger.info({ user: client.user?.tag }, 'connected to Discord');
     } catch (error) {
-      this.client.off(Events.ClientReady, onReady);
-      await this.client.destroy();
-      // destroy() forgets the token; REST deliveries still need it.
-      this.client.rest.setToken(this.options.token);
+      await this.dropClient();
       if (isTokenRefused(error)) {
         throw new PieBrainError('PLATFORM_REJECTED', 'Discord refused the bot token (check DISCORD_BOT_TOKEN)', {
           userMessage: 'The Discord bot token was refused.',
@@ -211,19 +230,23 @@ export class DiscordAdapter implements ChatAdapter {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     const delay = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 300_000);
-    this.reconnectTimer = this.clock.setTimeout(() => void this.connect(), delay);
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.connect().catch((error: unknown) => {
+        this.logger.error({ reason: (error as Error).message }, 'gave up connecting to Discord');
+      });
+    }, delay);
     this.reconnectTimer.unref?.();
   }
 
-  private async registerCommands(): Promise<void> {
-    const applicationId = this.client.application?.id;
+  private async registerCommands(client: Client): Promise<void> {
+    const applicationId = client.application?.id;
     if (!applicationId) return;
     const body = commandDefinitions();
     const { guildId } = this.options;
     const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
     try {
-      await this.client.rest.put(route, { body });
+      await this.rest.put(route, { body });
       this.logger.info({ commands: body.length, scope: guildId ? 'guild' : 'global' }, 'registered Discord slash commands');
     } catch (error) {
       const mapped = toPieBrainError(error, 'register slash commands');
@@ -232,7 +255,7 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   private async onMessage(message: Message): Promise<void> {
-    const botId = this.client.user?.id;
+    const botId = message.client.user.id;
     if (!botId || message.author.bot || message.system) return;
     const direct = !message.inGuild();
     if (!direct && !message.mentions.users.has(botId)) return;
@@ -317,8 +340,8 @@ export class DiscordAdapter implements ChatAdapter {
     return this.sendParts(reply, key, async ({ body, files }) => {
       const options = { body, files, auth: false };
       const message = useOriginal
-        ? await this.client.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), options)
-        : await this.client.rest.post(Routes.webhook(applicationId, token), { ...options, query: new URLSearchParams({ wait: 'true' }) });
+        ? await this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), options)
+        : await this.rest.post(Routes.webhook(applicationId, token), { ...options, query: new URLSearchParams({ wait: 'true' }) });
       useOriginal = false;
       if (state) state.originalUsed = true;
       return message as APIMessage;
@@ -326,7 +349,7 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   private async isPlaceholder(target: InteractionTarget): Promise<boolean> {
-    const original = (await this.client.rest.get(Routes.webhookMessage(target.applicationId, target.token, '@original'), {
+    const original = (await this.rest.get(Routes.webhookMessage(target.applicationId, target.token, '@original'), {
       auth: false,
     })) as APIMessage;
     return ((original.flags ?? 0) & LOADING_FLAG) !== 0;
@@ -337,7 +360,7 @@ export class DiscordAdapter implements ChatAdapter {
     return this.sendParts(reply, key, async ({ body, files }) => {
       const reference = first && replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
       first = false;
-      return (await this.client.rest.post(Routes.channelMessages(channelId), { body: { ...body, ...reference }, files })) as APIMessage;
+      return (await this.rest.post(Routes.channelMessages(channelId), { body: { ...body, ...reference }, files })) as APIMessage;
     }).catch((error: unknown) => {
       throw toPieBrainError(error, 'post a message');
     });
@@ -364,7 +387,7 @@ export class DiscordAdapter implements ChatAdapter {
     const known = this.dmChannels.get(userId);
     if (known) return known;
     try {
-      const channel = (await this.client.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
+      const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
       this.dmChannels.set(userId, channel.id);
       return channel.id;
     } catch (error) {

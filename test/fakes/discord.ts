@@ -1,7 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { FakeGateway } from './discord-gateway.js';
+import {
+  type Answer,
+  attachmentsOf,
+  checkContent,
+  error,
+  failure,
+  ok,
+  parseBody,
+  type RecordedRequest,
+  readBody,
+  type ScriptedAnswer,
+} from './discord-http.js';
 import {
   ChannelType,
   commandInteractionPayload,
@@ -14,36 +26,8 @@ import {
   user,
 } from './discord-payloads.js';
 
+export type { RecordedRequest, ScriptedAnswer } from './discord-http.js';
 export { snowflake } from './discord-payloads.js';
-
-/** One HTTP request the fake received, with the answer it gave. */
-export interface RecordedRequest {
-  method: string;
-  /** Decoded path below /api/v10, e.g. `/webhooks/1/abc/messages/@original`. */
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | undefined>;
-  /** JSON body, or `payload_json` of a multipart body. */
-  body: unknown;
-  files: Array<{ field: string; filename: string; size: number }>;
-  status: number;
-}
-
-/** A scripted answer for the next matching requests: fail, rate-limit, or answer slowly. */
-export interface ScriptedAnswer {
-  method?: string;
-  /** Matched against the decoded path below /api/v10. */
-  path?: RegExp;
-  /** How many requests it applies to (default 1). */
-  times?: number;
-  status?: number;
-  /** For 429: seconds to wait, sent as `retry_after` in the body and (unless `header` is false) `Retry-After`. */
-  retryAfter?: number;
-  header?: boolean;
-  global?: boolean;
-  /** Wait this long before answering (or before failing). */
-  delayMs?: number;
-}
 
 /** A message pie-brain created on the fake, wherever it went. */
 export interface PostedMessage {
@@ -85,19 +69,27 @@ export class FakeDiscord extends EventEmitter {
   readonly thread: FakeChannel;
   readonly requests: RecordedRequest[] = [];
   readonly posted: PostedMessage[] = [];
-  readonly identifies: unknown[] = [];
   private readonly channels = new Map<string, FakeChannel>();
   private readonly interactions = new Map<string, InteractionRecord>();
   private readonly scripts: ScriptedAnswer[] = [];
-  private readonly sockets = new Set<WebSocket>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private server: Server | undefined;
-  private wss: WebSocketServer | undefined;
-  private sequence = 0;
+  private readonly gateway: FakeGateway;
   private port = 0;
 
-  constructor(private readonly options: { heartbeatIntervalMs?: number } = {}) {
+  constructor(options: { heartbeatIntervalMs?: number } = {}) {
     super();
+    this.gateway = new FakeGateway({
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+      onIdentify: () => {
+        queueMicrotask(() => this.emit('identified'));
+        const members = [this.bot, this.owner, this.friend, this.stranger];
+        return [
+          { t: 'READY', d: readyPayload(this.bot, this.applicationId, this.guildId, this.gatewayUrl) },
+          { t: 'GUILD_CREATE', d: guildCreatePayload(this.guildId, this.owner.id, [...this.channels.values()], members) },
+        ];
+      },
+    });
     this.general = this.addChannel({ id: snowflake(), type: ChannelType.GuildText, name: 'general', guild_id: this.guildId });
     this.thread = this.addChannel({
       id: snowflake(),
@@ -119,10 +111,8 @@ export class FakeDiscord extends EventEmitter {
 
   async start(): Promise<void> {
     const server = createServer((req, res) => void this.handle(req, res));
-    const wss = new WebSocketServer({ server });
-    wss.on('connection', (socket) => this.accept(socket));
+    this.gateway.attach(server);
     this.server = server;
-    this.wss = wss;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
   }
@@ -130,8 +120,7 @@ export class FakeDiscord extends EventEmitter {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const socket of this.sockets) socket.terminate();
-    this.wss?.close();
+    this.gateway.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -201,9 +190,19 @@ export class FakeDiscord extends EventEmitter {
     return this.interactions.get(token)?.original;
   }
 
-  /** Send a gateway dispatch to every identified session. */
+  /** IDENTIFY payloads received (the token discord.js sent is in each). */
+  get identifies(): readonly unknown[] {
+    return this.gateway.identifies;
+  }
+
+  /** Send a gateway dispatch to every session. */
   dispatch(event: string, data: unknown): void {
-    for (const socket of this.sockets) this.sendFrame(socket, { op: 0, t: event, s: ++this.sequence, d: data });
+    this.gateway.dispatch(event, data);
+  }
+
+  /** Drop every gateway connection (discord.js reconnects by itself). */
+  dropGateway(): void {
+    this.gateway.drop();
   }
 
   /** Resolves with the first request (already received or next) that matches. */
@@ -237,37 +236,6 @@ export class FakeDiscord extends EventEmitter {
     });
   }
 
-  private accept(socket: WebSocket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    this.sendFrame(socket, { op: 10, d: { heartbeat_interval: this.options.heartbeatIntervalMs ?? 41_250 } });
-    socket.on('message', (raw) => {
-      const frame = JSON.parse(String(raw)) as { op: number; d: unknown };
-      if (frame.op === 1) this.sendFrame(socket, { op: 11 });
-      else if (frame.op === 2) {
-        this.identifies.push(frame.d);
-        this.sendFrame(socket, {
-          op: 0,
-          t: 'READY',
-          s: ++this.sequence,
-          d: readyPayload(this.bot, this.applicationId, this.guildId, this.gatewayUrl),
-        });
-        const members = [this.bot, this.owner, this.friend, this.stranger];
-        this.sendFrame(socket, {
-          op: 0,
-          t: 'GUILD_CREATE',
-          s: ++this.sequence,
-          d: guildCreatePayload(this.guildId, this.owner.id, [...this.channels.values()], members),
-        });
-        this.emit('identified');
-      } else if (frame.op === 6) this.sendFrame(socket, { op: 0, t: 'RESUMED', s: ++this.sequence, d: {} });
-    });
-  }
-
-  private sendFrame(socket: WebSocket, frame: unknown): void {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
@@ -297,6 +265,10 @@ export class FakeDiscord extends EventEmitter {
     const index = this.scripts.findIndex((s) => (!s.method || s.method === record.method) && (!s.path || s.path.test(record.path)));
     if (index < 0) return undefined;
     const script = this.scripts[index] as ScriptedAnswer;
+    if (script.skip) {
+      script.skip -= 1;
+      return undefined;
+    }
     script.times = (script.times ?? 1) - 1;
     if (script.times <= 0) this.scripts.splice(index, 1);
     return script;
@@ -484,83 +456,5 @@ export class FakeDiscord extends EventEmitter {
   private post(message: PostedMessage): void {
     this.posted.push(message);
     this.emit('posted', message);
-  }
-}
-
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-function ok(body: unknown): Answer {
-  return { status: 200, body };
-}
-
-function error(status: number, code: number, message: string): Answer {
-  return { status, body: { message, code } };
-}
-
-function failure(script: ScriptedAnswer): Answer {
-  const status = script.status as number;
-  if (status !== 429)
-    return status >= 500 ? { status, body: { message: '500: Internal Server Error', code: 0 } } : error(status, 0, 'Scripted failure');
-  const retryAfter = script.retryAfter ?? 1;
-  return {
-    status,
-    body: { message: 'You are being rate limited.', retry_after: retryAfter, global: script.global ?? false },
-    headers: {
-      ...(script.header === false ? {} : { 'retry-after': String(retryAfter) }),
-      ...(script.global ? { 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' } : { 'x-ratelimit-scope': 'user' }),
-    },
-  };
-}
-
-/** Discord's own checks on a message body: not empty, at most 2,000 characters. */
-function checkContent(r: RecordedRequest): Answer | undefined {
-  const content = (r.body as { content?: string } | undefined)?.content ?? '';
-  if (content.length > 2000) return error(400, 50035, 'Invalid Form Body: content: Must be 2000 or fewer in length.');
-  if (!content && r.files.length === 0) return error(400, 50006, 'Cannot send an empty message');
-  return undefined;
-}
-
-function attachmentsOf(r: RecordedRequest): Array<Record<string, unknown>> {
-  return r.files.map((file) => ({
-    id: snowflake(),
-    filename: file.filename,
-    size: file.size,
-    url: `http://127.0.0.1/attachments/${file.filename}`,
-    proxy_url: '',
-  }));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function parseBody(req: IncomingMessage, raw: Buffer): Promise<{ body: unknown; files: RecordedRequest['files'] }> {
-  const type = req.headers['content-type'] ?? '';
-  if (raw.length === 0) return { body: undefined, files: [] };
-  if (type.startsWith('multipart/form-data')) {
-    const form = await new Request('http://127.0.0.1/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
-    const files: RecordedRequest['files'] = [];
-    let body: unknown;
-    for (const [field, value] of form.entries()) {
-      if (typeof value === 'string') {
-        if (field === 'payload_json') body = JSON.parse(value);
-      } else files.push({ field, filename: value.name, size: value.size });
-    }
-    return { body, files };
-  }
-  const text = raw.toString('utf8');
-  try {
-    return { body: JSON.parse(text), files: [] };
-  } catch {
-    return { body: text, files: [] };
   }
 }
