@@ -65,8 +65,14 @@ function loadOrExit(cli: Cli): { loaded: LoadedConfig; secrets: Secrets } {
 }
 
 /** The chat platforms with a token configured; the console when there is none. */
-function createAdapters(_loaded: LoadedConfig, _secrets: Secrets, logger: Logger, onConsoleDone: () => void): ChatAdapter[] {
+async function createAdapters(loaded: LoadedConfig, secrets: Secrets, logger: Logger, onConsoleDone: () => void): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
+  // Discord: on when a bot token is set; imported lazily so the console path never loads discord.js.
+  if (secrets.discordToken) {
+    const { DiscordAdapter } = await import('./bots/discord.js');
+    const { apiUrl, guildId } = loaded.config.discord;
+    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger }));
+  }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);
     logger.info({ interactive }, 'no platform token configured: starting the console chat');
@@ -100,7 +106,7 @@ async function start(cli: Cli): Promise<void> {
     })();
     return stopping;
   };
-  for (const adapter of createAdapters(loaded, secrets, logger, () => void shutdown('console input ended'))) {
+  for (const adapter of await createAdapters(loaded, secrets, logger, () => void shutdown('console input ended'))) {
     runtime.addAdapter(adapter);
     const hint = runtime.policy.setupHint(adapter.platform);
     if (hint && adapter.platform !== 'console') process.stderr.write(`${hint}\n`);
