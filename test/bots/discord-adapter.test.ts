@@ -68,6 +68,16 @@ describe('Discord adapter: connecting', () => {
     await expect.poll(() => adapter.connected()).toBe(true);
   });
 
+  it('resumes after the gateway connection drops and keeps receiving', async () => {
+    const { fake, adapter, intake } = await setup();
+    await fake.dropGateway();
+    await expect.poll(() => adapter.connected()).toBe(true);
+    fake.userMentionsBot('still there?');
+    await intake.received(1);
+    expect(intake.messages[0]?.text).toBe('still there?');
+    expect(fake.identifies).toHaveLength(1);
+  });
+
   it('turns mentions, DMs and slash commands into messages, and skips bots and unmentioned chatter', async () => {
     const { fake, intake } = await setup();
     fake.userWrites('nobody called me');

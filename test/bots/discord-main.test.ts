@@ -63,7 +63,9 @@ it('pie-brain start connects to Discord when a token is set, says how to get in,
   expect(await exit).toBe(0);
   expect(stderr).not.toContain(TOKEN);
   const logs = join(dir.path, 'home', 'logs');
-  const logged = readdirSync(logs).map((file) => readFileSync(join(logs, file), 'utf8')).join('');
+  const logged = readdirSync(logs)
+    .map((file) => readFileSync(join(logs, file), 'utf8'))
+    .join('');
   expect(logged).toContain('connected to Discord');
   expect(logged).not.toContain(TOKEN);
 });

@@ -89,6 +89,14 @@ describe('Discord end to end through the runtime', () => {
     const edit = fake.requests.find((r) => r.method === 'PATCH' && r.path.endsWith(`/${token}/messages/@original`));
     expect(edit?.headers.authorization).toBeUndefined();
     expect(fake.original(token)?.flags).toBe(0);
+    expect(fake.requests.some((r) => r.path.endsWith('/typing'))).toBe(false);
+  });
+
+  it('answers a slash command used in a direct message in that DM', async () => {
+    const dm = fake.dmChannel(fake.friend);
+    const { token } = fake.userRunsCommand('ask', { question: 'privately' }, { channel: dm, author: fake.friend });
+    const [posted] = await fake.waitForPosted(1);
+    expect(posted).toMatchObject({ via: 'original', interactionToken: token, channelId: dm.id, content: 'echo: privately' });
   });
 
   it('runs /task as a command, answered in the thread the command came from', async () => {

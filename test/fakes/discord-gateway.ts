@@ -5,6 +5,7 @@ export interface FakeGatewayOptions {
   heartbeatIntervalMs: number;
   /** The dispatches that answer an IDENTIFY (READY, then GUILD_CREATE). */
   onIdentify(identify: unknown): Array<{ t: string; d: unknown }>;
+  onResume?(): void;
 }
 
 /**
@@ -13,6 +14,7 @@ export interface FakeGatewayOptions {
  */
 export class FakeGateway {
   readonly identifies: unknown[] = [];
+  readonly resumes: unknown[] = [];
   private readonly sockets = new Set<WebSocket>();
   private wss: WebSocketServer | undefined;
   private sequence = 0;
@@ -49,7 +51,11 @@ export class FakeGateway {
       else if (frame.op === 2) {
         this.identifies.push(frame.d);
         for (const { t, d } of this.options.onIdentify(frame.d)) this.send(socket, { op: 0, t, s: ++this.sequence, d });
-      } else if (frame.op === 6) this.send(socket, { op: 0, t: 'RESUMED', s: ++this.sequence, d: {} });
+      } else if (frame.op === 6) {
+        this.resumes.push(frame.d);
+        this.send(socket, { op: 0, t: 'RESUMED', s: ++this.sequence, d: {} });
+        this.options.onResume?.();
+      }
     });
   }
 

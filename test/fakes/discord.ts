@@ -89,6 +89,7 @@ export class FakeDiscord extends EventEmitter {
           { t: 'GUILD_CREATE', d: guildCreatePayload(this.guildId, this.owner.id, [...this.channels.values()], members) },
         ];
       },
+      onResume: () => this.emit('resumed'),
     });
     this.general = this.addChannel({ id: snowflake(), type: ChannelType.GuildText, name: 'general', guild_id: this.guildId });
     this.thread = this.addChannel({
@@ -200,9 +201,11 @@ export class FakeDiscord extends EventEmitter {
     this.gateway.dispatch(event, data);
   }
 
-  /** Drop every gateway connection (discord.js reconnects by itself). */
-  dropGateway(): void {
+  /** Drop every gateway connection; resolves once discord.js has resumed its session. */
+  dropGateway(timeoutMs = 10_000): Promise<void> {
+    const resumed = this.waitForEvent('resumed', () => true, timeoutMs, 'a gateway RESUME');
     this.gateway.drop();
+    return resumed.then(() => undefined);
   }
 
   /** Resolves with the first request (already received or next) that matches. */
