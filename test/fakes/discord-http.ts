@@ -34,6 +34,19 @@ export interface ScriptedAnswer {
   delayMs?: number;
 }
 
+/** A message pie-brain created on the fake, wherever it went. */
+export interface PostedMessage {
+  id: string;
+  via: 'channel' | 'original' | 'followup';
+  channelId: string;
+  content: string;
+  files: string[];
+  /** The message it replies to (channel messages). */
+  reference?: string;
+  /** The interaction it answers (original and follow-ups). */
+  interactionToken?: string;
+}
+
 export interface Answer {
   status: number;
   body?: unknown;

@@ -9,11 +9,13 @@ import {
   error,
   failure,
   ok,
+  type PostedMessage,
   parseBody,
   type RecordedRequest,
   readBody,
   type ScriptedAnswer,
 } from './discord-http.js';
+import { FakeInteractions } from './discord-interactions.js';
 import {
   ChannelType,
   commandInteractionPayload,
@@ -26,31 +28,9 @@ import {
   user,
 } from './discord-payloads.js';
 
-export type { RecordedRequest, ScriptedAnswer } from './discord-http.js';
+export type { PostedMessage, RecordedRequest, ScriptedAnswer } from './discord-http.js';
 export { snowflake } from './discord-payloads.js';
 
-/** A message pie-brain created on the fake, wherever it went. */
-export interface PostedMessage {
-  id: string;
-  via: 'channel' | 'original' | 'followup';
-  channelId: string;
-  content: string;
-  files: string[];
-  /** The message it replies to (channel messages). */
-  reference?: string;
-  /** The interaction it answers (original and follow-ups). */
-  interactionToken?: string;
-}
-
-interface InteractionRecord {
-  id: string;
-  token: string;
-  channel: FakeChannel;
-  acknowledged: boolean;
-  original?: { id: string; content: string; flags: number };
-}
-
-const LOADING = 1 << 7;
 const PREFIX = '/api/v10';
 
 /**
@@ -70,7 +50,7 @@ export class FakeDiscord extends EventEmitter {
   readonly requests: RecordedRequest[] = [];
   readonly posted: PostedMessage[] = [];
   private readonly channels = new Map<string, FakeChannel>();
-  private readonly interactions = new Map<string, InteractionRecord>();
+  private readonly interactions: FakeInteractions;
   private readonly scripts: ScriptedAnswer[] = [];
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private server: Server | undefined;
@@ -79,6 +59,12 @@ export class FakeDiscord extends EventEmitter {
 
   constructor(options: { heartbeatIntervalMs?: number } = {}) {
     super();
+    this.interactions = new FakeInteractions({
+      bot: this.bot,
+      applicationId: this.applicationId,
+      posted: this.posted,
+      post: (message) => this.post(message),
+    });
     this.gateway = new FakeGateway({
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       onIdentify: () => {
@@ -170,7 +156,7 @@ export class FakeDiscord extends EventEmitter {
     const id = snowflake();
     const token = `tok-${id}-${Math.random().toString(36).slice(2)}`;
     const channel = where.channel ?? this.general;
-    this.interactions.set(token, { id, token, channel, acknowledged: false });
+    this.interactions.add({ id, token, channel });
     this.dispatch(
       'INTERACTION_CREATE',
       commandInteractionPayload({
@@ -188,7 +174,7 @@ export class FakeDiscord extends EventEmitter {
 
   /** The interaction's placeholder/answer (`@original`), if it was acknowledged. */
   original(token: string): { id: string; content: string; flags: number } | undefined {
-    return this.interactions.get(token)?.original;
+    return this.interactions.original(token);
   }
 
   /** IDENTIFY payloads received (the token discord.js sent is in each). */
@@ -317,9 +303,13 @@ export class FakeDiscord extends EventEmitter {
     ],
     ['POST', /^\/channels\/(\d+)\/messages$/, (r, [id]) => this.createChannelMessage(id as string, r)],
     ['PATCH', /^\/channels\/\d+\/messages\/(\d+)$/, (r, [id]) => this.editChannelMessage(id as string, r)],
-    ['POST', /^\/interactions\/\d+\/([^/]+)\/callback$/, (r, [token]) => this.callback(token as string, r)],
-    ['*', /^\/webhooks\/\d+\/([^/]+)\/messages\/([^/]+)$/, (r, [token, id]) => this.webhookMessage(token as string, id as string, r)],
-    ['POST', /^\/webhooks\/\d+\/([^/]+)$/, (r, [token]) => this.followUp(token as string, r)],
+    ['POST', /^\/interactions\/\d+\/([^/]+)\/callback$/, (r, [token]) => this.interactions.callback(token as string, r)],
+    [
+      '*',
+      /^\/webhooks\/\d+\/([^/]+)\/messages\/([^/]+)$/,
+      (r, [token, id]) => this.interactions.webhookMessage(token as string, id as string, r),
+    ],
+    ['POST', /^\/webhooks\/\d+\/([^/]+)$/, (r, [token]) => this.interactions.followUp(token as string, r)],
   ];
 
   private route(r: RecordedRequest): Answer {
@@ -376,84 +366,6 @@ export class FakeDiscord extends EventEmitter {
         content: target.content,
       }),
     );
-  }
-
-  private callback(token: string, r: RecordedRequest): Answer {
-    const interaction = this.interactions.get(token);
-    if (!interaction) return error(404, 10062, 'Unknown interaction');
-    if (interaction.acknowledged) return error(400, 40060, 'Interaction has already been acknowledged.');
-    const { type, data } = r.body as { type: number; data?: { content?: string } };
-    interaction.acknowledged = true;
-    interaction.original = { id: snowflake(), content: type === 4 ? (data?.content ?? '') : '', flags: type === 5 ? LOADING : 0 };
-    if (r.query.with_response === 'true') {
-      return ok({
-        interaction: { id: interaction.id, type: 2 },
-        resource: { type, message: this.interactionMessage(interaction, interaction.original) },
-      });
-    }
-    return { status: 204 };
-  }
-
-  private webhookMessage(token: string, messageId: string, r: RecordedRequest): Answer {
-    const interaction = this.interactions.get(token);
-    if (!interaction?.acknowledged) return error(404, 10015, 'Unknown Webhook');
-    if (messageId !== '@original') {
-      const target = this.posted.find((p) => p.id === messageId && p.interactionToken === token);
-      if (!target) return error(404, 10008, 'Unknown Message');
-      if (r.method !== 'PATCH') return ok(this.interactionMessage(interaction, { id: target.id, content: target.content, flags: 0 }));
-      target.content = (r.body as { content?: string }).content ?? target.content;
-      return ok(this.interactionMessage(interaction, { id: target.id, content: target.content, flags: 0 }));
-    }
-    const original = interaction.original as { id: string; content: string; flags: number };
-    if (r.method === 'GET') return ok(this.interactionMessage(interaction, original));
-    if (r.method !== 'PATCH') return error(405, 0, '405: Method Not Allowed');
-    const problem = checkContent(r);
-    if (problem) return problem;
-    original.content = (r.body as { content?: string }).content ?? original.content;
-    original.flags &= ~LOADING;
-    const existing = this.posted.find((p) => p.id === original.id);
-    if (existing) existing.content = original.content;
-    else
-      this.post({
-        id: original.id,
-        via: 'original',
-        channelId: interaction.channel.id,
-        content: original.content,
-        files: r.files.map((f) => f.filename),
-        interactionToken: token,
-      });
-    return ok(this.interactionMessage(interaction, original));
-  }
-
-  private followUp(token: string, r: RecordedRequest): Answer {
-    const interaction = this.interactions.get(token);
-    if (!interaction?.acknowledged) return error(404, 10015, 'Unknown Webhook');
-    const problem = checkContent(r);
-    if (problem) return problem;
-    const content = (r.body as { content?: string }).content ?? '';
-    const id = snowflake();
-    this.post({
-      id,
-      via: 'followup',
-      channelId: interaction.channel.id,
-      content,
-      files: r.files.map((f) => f.filename),
-      interactionToken: token,
-    });
-    return ok(this.interactionMessage(interaction, { id, content, flags: 0 }));
-  }
-
-  private interactionMessage(
-    interaction: InteractionRecord,
-    message: { id: string; content: string; flags: number },
-  ): Record<string, unknown> {
-    return messagePayload({
-      ...message,
-      channel: interaction.channel,
-      author: this.bot,
-      webhookId: this.applicationId,
-      interactionMessage: true,
-    });
   }
 
   private post(message: PostedMessage): void {
