@@ -255,12 +255,14 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   private async onMessage(message: Message): Promise<void> {
+    if (message.author.bot || message.system) return;
     const botId = message.client.user.id;
-    if (!botId || message.author.bot || message.system) return;
-    const direct = !message.inGuild();
-    if (!direct && !message.mentions.users.has(botId)) return;
+    // Typing @pie-brain in a guild often inserts the bot's managed role rather than its user.
+    const botRoleId = message.guild?.members.me?.roles.botRole?.id;
+    const mentioned = message.mentions.users.has(botId) || (botRoleId !== undefined && message.mentions.roles.has(botRoleId));
+    if (message.inGuild() && !mentioned) return;
     const text = message.content
-      .replace(new RegExp(`<@!?${botId}>`, 'g'), ' ')
+      .replace(new RegExp(`<@!?${botId}>${botRoleId ? `|<@&${botRoleId}>` : ''}`, 'g'), ' ')
       .replace(/\s+/g, ' ')
       .trim();
     const channel = message.channel;

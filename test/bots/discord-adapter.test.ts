@@ -83,15 +83,17 @@ describe('Discord adapter: connecting', () => {
     fake.userWrites('nobody called me');
     fake.userWrites(`<@${fake.bot.id}> from a bot`, { author: { ...fake.friend, bot: true }, mentions: [fake.bot] });
     fake.userMentionsBot('  hey   <@!x> there ');
+    fake.userWrites(`<@&${fake.guildId}> everyone's role is not me`, { mentionRoles: [fake.guildId] });
+    fake.userWrites(`<@&${fake.botRoleId}> via my role`, { mentionRoles: [fake.botRoleId] });
     fake.userRunsCommand('arxiv', { query: 'diffusion models' }, { channel: fake.thread });
-    await intake.received(2);
-    expect(intake.messages.map((m) => m.text)).toEqual(['hey <@!x> there', '/arxiv diffusion models']);
-    expect(intake.messages[1]).toMatchObject({
+    await intake.received(3);
+    expect(intake.messages.map((m) => m.text)).toEqual(['hey <@!x> there', 'via my role', '/arxiv diffusion models']);
+    expect(intake.messages[2]).toMatchObject({
       command: { name: 'arxiv', args: 'diffusion models' },
       address: { chatId: fake.general.id, threadId: fake.thread.id },
       user: { id: fake.owner.id, name: 'Owner' },
     });
-    expect(intake.messages[1]?.address.replyTo).toMatch(/^interaction:\d+:\d+:tok-/);
+    expect(intake.messages[2]?.address.replyTo).toMatch(/^interaction:\d+:\d+:tok-/);
   });
 
   it('joins slash-command options (and subcommands) into one argument string', () => {

@@ -35,8 +35,8 @@ function fullUser(u: FakeUser): Record<string, unknown> {
   return { discriminator: '0', avatar: null, public_flags: 0, flags: 0, ...u };
 }
 
-function member(u: FakeUser): Record<string, unknown> {
-  return { user: fullUser(u), roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, nick: null };
+function member(u: FakeUser, roles: string[] = []): Record<string, unknown> {
+  return { user: fullUser(u), roles, joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, nick: null };
 }
 
 function guildChannel(channel: FakeChannel, ownerId: string): Record<string, unknown> {
@@ -70,12 +70,13 @@ export function readyPayload(bot: FakeUser, applicationId: string, guildId: stri
   };
 }
 
+/** The guild, with the bot's managed role (what a mention typed as @pie-brain often resolves to). */
 export function guildCreatePayload(
-  guildId: string,
-  ownerId: string,
+  guild: { id: string; ownerId: string; bot: FakeUser; botRoleId: string },
   channels: FakeChannel[],
   members: FakeUser[],
 ): Record<string, unknown> {
+  const { id: guildId, ownerId } = guild;
   const inGuild = channels.filter((channel) => channel.guild_id === guildId);
   return {
     id: guildId,
@@ -101,6 +102,18 @@ export function guildCreatePayload(
         mentionable: false,
         flags: 0,
       },
+      {
+        id: guild.botRoleId,
+        name: guild.bot.username,
+        permissions: '1071698660928',
+        position: 1,
+        color: 0,
+        hoist: false,
+        managed: true,
+        mentionable: true,
+        flags: 0,
+        tags: { bot_id: guild.bot.id },
+      },
     ],
     emojis: [],
     stickers: [],
@@ -122,7 +135,7 @@ export function guildCreatePayload(
     unavailable: false,
     member_count: members.length,
     voice_states: [],
-    members: members.map(member),
+    members: members.map((u) => member(u, u.id === guild.bot.id ? [guild.botRoleId] : [])),
     channels: inGuild.filter((c) => c.type !== ChannelType.PublicThread).map((c) => guildChannel(c, ownerId)),
     threads: inGuild.filter((c) => c.type === ChannelType.PublicThread).map((c) => guildChannel(c, ownerId)),
     presences: [],
@@ -139,6 +152,7 @@ export function messagePayload(fields: {
   author: FakeUser;
   content: string;
   mentions?: FakeUser[];
+  mentionRoles?: string[];
   webhookId?: string;
   flags?: number;
   attachments?: Array<Record<string, unknown>>;
@@ -161,7 +175,7 @@ export function messagePayload(fields: {
     tts: false,
     mention_everyone: false,
     mentions: (fields.mentions ?? []).map(fullUser),
-    mention_roles: [],
+    mention_roles: fields.mentionRoles ?? [],
     attachments: fields.attachments ?? [],
     embeds: [],
     pinned: false,

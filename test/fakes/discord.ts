@@ -41,6 +41,8 @@ const PREFIX = '/api/v10';
 export class FakeDiscord extends EventEmitter {
   readonly applicationId = snowflake();
   readonly guildId = snowflake();
+  /** The bot's managed role in the guild. */
+  readonly botRoleId = snowflake();
   readonly bot: FakeUser = user(snowflake(), 'pie-brain', true);
   readonly owner: FakeUser = user(snowflake(), 'owner');
   readonly friend: FakeUser = user(snowflake(), 'friend');
@@ -72,7 +74,14 @@ export class FakeDiscord extends EventEmitter {
         const members = [this.bot, this.owner, this.friend, this.stranger];
         return [
           { t: 'READY', d: readyPayload(this.bot, this.applicationId, this.guildId, this.gatewayUrl) },
-          { t: 'GUILD_CREATE', d: guildCreatePayload(this.guildId, this.owner.id, [...this.channels.values()], members) },
+          {
+            t: 'GUILD_CREATE',
+            d: guildCreatePayload(
+              { id: this.guildId, ownerId: this.owner.id, bot: this.bot, botRoleId: this.botRoleId },
+              [...this.channels.values()],
+              members,
+            ),
+          },
         ];
       },
       onResume: () => this.emit('resumed'),
@@ -134,11 +143,17 @@ export class FakeDiscord extends EventEmitter {
   }
 
   /** A user writes in a channel (a guild channel, a thread, or a DM channel). Returns the message id. */
-  userWrites(content: string, options: { channel?: FakeChannel; author?: FakeUser; mentions?: FakeUser[] } = {}): string {
+  userWrites(
+    content: string,
+    options: { channel?: FakeChannel; author?: FakeUser; mentions?: FakeUser[]; mentionRoles?: string[] } = {},
+  ): string {
     const id = snowflake();
     const channel = options.channel ?? this.general;
     const author = options.author ?? this.owner;
-    this.dispatch('MESSAGE_CREATE', messagePayload({ id, channel, author, content, mentions: options.mentions ?? [] }));
+    this.dispatch(
+      'MESSAGE_CREATE',
+      messagePayload({ id, channel, author, content, mentions: options.mentions ?? [], mentionRoles: options.mentionRoles ?? [] }),
+    );
     return id;
   }
 
