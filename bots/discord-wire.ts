@@ -1,6 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type CommandInteractionOption, DiscordAPIError, HTTPError, RateLimitError, type RawFile } from 'discord.js';
+import {
+  type ClientOptions,
+  type CommandInteractionOption,
+  DiscordAPIError,
+  GatewayIntentBits,
+  HTTPError,
+  Options,
+  Partials,
+  RateLimitError,
+  type RawFile,
+  type RESTOptions,
+} from 'discord.js';
 import { isPieBrainError, PieBrainError } from '../core/errors.js';
 import { joinFooter, type Reply } from '../core/messages.js';
 import { splitText } from '../core/split-text.js';
@@ -105,6 +116,31 @@ export class NotDeferredError extends Error {}
 /** 401/404 on an interaction webhook: the token expired or the interaction was never acknowledged. */
 export function isInteractionGone(error: unknown): boolean {
   return error instanceof NotDeferredError || (error instanceof DiscordAPIError && (error.status === 401 || error.status === 404));
+}
+
+const MAX_QUEUED_WAIT_MS = 2000;
+
+/** REST settings for the adapter and its gateway clients: bounded requests, no retries of discord.js's own. */
+export function restOptions(apiUrl: string, timeoutMs: number): Partial<RESTOptions> {
+  return {
+    api: apiUrl.replace(/\/+$/, ''),
+    timeout: timeoutMs,
+    // Delivery retries 5xx with backoff; discord.js may only wait out short rate limits (its 50/s global
+    // pacing, a 429 of a second or two). Longer waits, and 429s without a wait, surface as RATE_LIMITED.
+    retries: 0,
+    rejectOnRateLimit: (limit) => !(limit.retryAfter > 0 && limit.retryAfter <= MAX_QUEUED_WAIT_MS),
+  };
+}
+
+/** Guild messages and DMs without the privileged MessageContent intent: mentions and DMs carry their text anyway. */
+export function clientOptions(rest: Partial<RESTOptions>): ClientOptions {
+  return {
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
+    // A Pi keeps little: messages are answered by id through REST, never looked up in a cache.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0, PresenceManager: 0, ReactionManager: 0 }),
+    rest,
+  };
 }
 
 /** The command list as Discord's bulk-overwrite endpoint wants it. */

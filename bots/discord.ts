@@ -3,10 +3,7 @@ import {
   type ChatInputCommandInteraction,
   Client,
   Events,
-  GatewayIntentBits,
   type Message,
-  Options,
-  Partials,
   REST,
   type RESTOptions,
   Routes,
@@ -18,6 +15,7 @@ import { PieBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { type Address, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/messages.js';
 import {
+  clientOptions,
   commandDefinitions,
   decodeInteraction,
   encodeInteraction,
@@ -33,6 +31,7 @@ import {
   NotDeferredError,
   type OutgoingMessage,
   renderReply,
+  restOptions,
   snowflakeTime,
   toPieBrainError,
 } from './discord-wire.js';
@@ -49,6 +48,8 @@ export interface DiscordAdapterOptions {
   requestTimeoutMs?: number;
   /** How long start() waits for the gateway's READY before it keeps trying in the background. */
   readyTimeoutMs?: number;
+  /** Show "typing…" only when an answer takes longer than this (default 1 s). */
+  typingDelayMs?: number;
 }
 
 interface InteractionState {
@@ -70,11 +71,13 @@ export class DiscordAdapter implements ChatAdapter {
   readonly capabilities: AdapterCapabilities = { edit: true, threads: true, images: true, typing: true, maxLength: MAX_LENGTH };
   /** REST for every answer: it outlives gateway clients, which discord.js cannot reconnect once destroyed. */
   private readonly rest: REST;
+  private readonly restOptions: Partial<RESTOptions>;
   private client: Client | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly interactions = new Map<string, InteractionState>();
   private readonly dmChannels = new Map<string, string>();
+  private readonly typingTimers = new Map<string, TimerHandle>();
   /** Parts of a split reply already delivered, so a retry after a partial failure does not repeat them. */
   private readonly partsSent = new Map<string, number>();
   private intake: Intake | undefined;
@@ -85,7 +88,8 @@ export class DiscordAdapter implements ChatAdapter {
   constructor(private readonly options: DiscordAdapterOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger.child({ platform: 'discord' });
-    this.rest = new REST(this.restOptions()).setToken(options.token);
+    this.restOptions = restOptions(options.apiUrl, options.requestTimeoutMs ?? 10_000);
+    this.rest = new REST(this.restOptions).setToken(options.token);
   }
 
   async start(intake: Intake): Promise<void> {
@@ -97,6 +101,7 @@ export class DiscordAdapter implements ChatAdapter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
+    for (const channelId of [...this.typingTimers.keys()]) this.cancelTyping(channelId);
     await this.dropClient();
     this.rest.clearHashSweeper();
     this.rest.clearHandlerSweeper();
@@ -141,40 +146,31 @@ export class DiscordAdapter implements ChatAdapter {
     }
   }
 
+  /** Shown only if the answer takes longer than typingDelayMs: a fast answer should not cost a request. */
   async typing(address: Address): Promise<void> {
     // A deferred slash command already shows "pie-brain is thinking…".
     const target = decodeInteraction(address.replyTo);
     if (target && this.isFresh(target)) return;
-    try {
-      await this.rest.post(Routes.channelTyping(await this.resolveChannel(address)));
-    } catch (error) {
-      throw toPieBrainError(error, 'show typing');
-    }
+    const channelId = await this.resolveChannel(address);
+    this.cancelTyping(channelId);
+    const timer = this.clock.setTimeout(() => {
+      this.typingTimers.delete(channelId);
+      this.rest.post(Routes.channelTyping(channelId)).catch((error: unknown) => {
+        this.logger.debug({ reason: toPieBrainError(error, 'show typing').message }, 'typing indicator failed');
+      });
+    }, this.options.typingDelayMs ?? 1000);
+    timer.unref?.();
+    this.typingTimers.set(channelId, timer);
   }
 
-  private restOptions(): Partial<RESTOptions> {
-    return {
-      api: this.options.apiUrl.replace(/\/+$/, ''),
-      timeout: this.options.requestTimeoutMs ?? 10_000,
-      // Delivery retries with backoff and honours retry-after; discord.js must not wait or retry on its own.
-      retries: 0,
-      rejectOnRateLimit: () => true,
-    };
+  private cancelTyping(channelId: string): void {
+    const timer = this.typingTimers.get(channelId);
+    if (timer) this.clock.clearTimeout(timer);
+    this.typingTimers.delete(channelId);
   }
 
   private createClient(): Client {
-    const client = new Client({
-      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
-      partials: [Partials.Channel],
-      // A Pi keeps little: messages are answered by id through REST, never looked up in a cache.
-      makeCache: Options.cacheWithLimits({
-        ...Options.DefaultMakeCacheSettings,
-        MessageManager: 0,
-        PresenceManager: 0,
-        ReactionManager: 0,
-      }),
-      rest: this.restOptions(),
-    });
+    const client = new Client(clientOptions(this.restOptions));
     client.on(Events.MessageCreate, (message) => void this.onMessage(message));
     client.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isChatInputCommand()) void this.onCommand(interaction);
@@ -358,6 +354,7 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   private postInChannel(channelId: string, replyTo: string | undefined, reply: Reply, key: string): Promise<SendResult> {
+    this.cancelTyping(channelId);
     let first = true;
     return this.sendParts(reply, key, async ({ body, files }) => {
       const reference = first && replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};

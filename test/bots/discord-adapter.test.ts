@@ -208,27 +208,43 @@ describe('Discord adapter: answering', () => {
     expect(post.body).toMatchObject({ content: 'here it is\n[image missing: lost.png]', attachments: [{ id: 0, description: 'a chart' }] });
   });
 
-  it('edits a message and shows typing in the right channel', async () => {
+  it('edits a message in place', async () => {
     const { fake, adapter } = await setup({}, false);
-    const { messageId } = await adapter.send(channelAddress(fake, { threadId: fake.thread.id }), { text: 'working…' });
-    await adapter.edit(channelAddress(fake, { threadId: fake.thread.id }), messageId, { text: 'done' });
-    await adapter.typing(channelAddress(fake, { threadId: fake.thread.id }));
+    const address = channelAddress(fake, { threadId: fake.thread.id });
+    const { messageId } = await adapter.send(address, { text: 'working…' });
+    await adapter.edit(address, messageId, { text: 'done' });
     expect(fake.posted[0]?.content).toBe('done');
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `POST /channels/${fake.thread.id}/messages`,
       `PATCH /channels/${fake.thread.id}/messages/${messageId}`,
+    ]);
+  });
+
+  it('shows typing only when the answer takes longer than a second', async () => {
+    const clock = new FakeClock(Date.now());
+    const { fake, adapter } = await setup({ clock }, false);
+    const address = channelAddress(fake, { threadId: fake.thread.id });
+    await adapter.typing(address);
+    await clock.advance(500);
+    await adapter.send(address, { text: 'quick' });
+    await clock.advance(5000);
+    await adapter.typing(address);
+    await clock.advance(1000);
+    await fake.waitForRequest((r) => r.path.endsWith('/typing'));
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /channels/${fake.thread.id}/messages`,
       `POST /channels/${fake.thread.id}/typing`,
     ]);
   });
 });
 
 describe('Discord adapter: errors', () => {
-  it('maps 429 with Retry-After to RATE_LIMITED with the wait, without waiting inside discord.js', async () => {
+  it('maps a long 429 to RATE_LIMITED with the wait, without waiting inside discord.js', async () => {
     const { fake, adapter } = await setup({}, false);
-    fake.script({ path: /\/messages$/, status: 429, retryAfter: 2 });
+    fake.script({ path: /\/messages$/, status: 429, retryAfter: 30 });
     const error = await adapter.send(channelAddress(fake), { text: 'x' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'RATE_LIMITED' });
-    expect((error as { retryAfterMs: number }).retryAfterMs).toBeGreaterThanOrEqual(2000);
+    expect((error as { retryAfterMs: number }).retryAfterMs).toBeGreaterThanOrEqual(30_000);
     expect(fake.requests).toHaveLength(1);
   });
 

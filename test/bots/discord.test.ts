@@ -16,11 +16,11 @@ describe('Discord end to end through the runtime', () => {
   let runtime: Runtime;
   let dir: ReturnType<typeof tempDir>;
   let routed: string[];
-  let route: (text: string) => Reply;
+  let route: (text: string) => Reply | Promise<Reply>;
   const failures: Array<EventMap['reply-failed']> = [];
 
   beforeEach(async () => {
-    ({ fake, adapter } = await createDiscord({ guildId: null }));
+    ({ fake, adapter } = await createDiscord({ guildId: null, typingDelayMs: 20 }));
     dir = tempDir();
     const config = testConfig({
       access: { admins: [`discord:${fake.owner.id}`], allowedUsers: { discord: [fake.friend.id] } },
@@ -47,7 +47,11 @@ describe('Discord end to end through the runtime', () => {
 
   const channelPosts = (channelId: string) => fake.posted.filter((p) => p.via === 'channel' && p.channelId === channelId);
 
-  it('answers a mention in its channel, as a reply to that message, after showing typing', async () => {
+  it('answers a mention in its channel, as a reply to that message, showing typing while it works', async () => {
+    route = async (text) => {
+      await fake.waitForRequest((r) => r.path === `/channels/${fake.general.id}/typing`);
+      return { text: `echo: ${text}` };
+    };
     const messageId = fake.userMentionsBot('what is up?');
     const [posted] = await fake.waitForPosted(1);
     expect(posted).toMatchObject({ via: 'channel', channelId: fake.general.id, content: 'echo: what is up?', reference: messageId });
@@ -55,7 +59,6 @@ describe('Discord end to end through the runtime', () => {
     const post = await fake.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${fake.general.id}/messages`);
     expect(post.headers.authorization).toBe(`Bot ${TOKEN}`);
     expect(post.body).toMatchObject({ allowed_mentions: { parse: [] } });
-    expect(fake.requests.some((r) => r.path === `/channels/${fake.general.id}/typing`)).toBe(true);
   });
 
   it('keeps the answer in the thread the mention came from', async () => {
@@ -147,11 +150,21 @@ describe('Discord end to end through the runtime', () => {
     expect(runs).toBe(1);
   });
 
-  it('waits out a 429 with retry_after, then delivers exactly once', async () => {
+  it('waits out a short 429 (Retry-After) inside the client, then delivers exactly once', async () => {
     fake.script({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 429, retryAfter: 0.2 });
     fake.userMentionsBot('rate me');
     const [posted] = await fake.waitForPosted(1);
     expect(posted?.content).toBe('echo: rate me');
+    const attempts = fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${fake.general.id}/messages`);
+    expect(attempts.map((r) => r.status)).toEqual([429, 200]);
+    expect(fake.posted).toHaveLength(1);
+  });
+
+  it('hands a 429 it cannot wait out to the outbox, which retries, then delivers exactly once', async () => {
+    fake.script({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 429, retryAfter: 0.2, header: false });
+    fake.userMentionsBot('rate me again');
+    const [posted] = await fake.waitForPosted(1);
+    expect(posted?.content).toBe('echo: rate me again');
     const attempts = fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${fake.general.id}/messages`);
     expect(attempts.map((r) => r.status)).toEqual([429, 200]);
     expect(failures).toMatchObject([{ code: 'RATE_LIMITED', willRetry: true }]);
