@@ -149,6 +149,12 @@ async function createAdapters(
     const slack = createSlackAdapter(loaded.config, secrets, logger.child({ platform: 'slack' }));
     if (slack) adapters.push(slack);
   }
+  // Discord: on when a bot token is set; imported lazily so the console path never loads discord.js.
+  if (secrets.discordToken) {
+    const { DiscordAdapter } = await import('./bots/discord.js');
+    const { apiUrl, guildId } = loaded.config.discord;
+    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger }));
+  }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);
     logger.info({ interactive }, 'no platform token configured: starting the console chat');
