@@ -100,4 +100,46 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'costs',
+    sql: `
+      CREATE INDEX ledger_task ON ledger (task_id) WHERE task_id IS NOT NULL;
+      CREATE TABLE spend_reservations (
+        id TEXT PRIMARY KEY,
+        task_id INTEGER,
+        provider TEXT NOT NULL,
+        model TEXT,
+        purpose TEXT NOT NULL,
+        cap_usd REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'held',
+        actual_usd REAL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        settled_at INTEGER
+      );
+      CREATE INDEX spend_reservations_held ON spend_reservations (status, created_at);
+      CREATE TABLE llm_cache (
+        key TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response TEXT NOT NULL,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        hits INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER NOT NULL
+      );
+      CREATE INDEX llm_cache_used ON llm_cache (used_at);
+      CREATE TABLE llm_cache_hits (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL
+      );
+      CREATE INDEX llm_cache_hits_time ON llm_cache_hits (at);
+    `,
+  },
 ];
