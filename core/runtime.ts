@@ -13,6 +13,7 @@ import type { ChatAdapter, Intake } from './chat-adapter.js';
 import { type Clock, systemClock } from './clock.js';
 import { CommandRegistry } from './commands.js';
 import type { Config, Paths } from './config.js';
+import { withCostFooter } from './costs/cost-footer.js';
 import { Delivery } from './delivery.js';
 import { Engine } from './engine.js';
 import { EventBus } from './events.js';
@@ -90,14 +91,18 @@ export class Runtime {
       logger: logger.child({ part: 'delivery' }),
       ...config.delivery,
     });
-    const handler = createTaskHandler({
-      commands: this.commands,
-      tools: this.tools,
-      route: (ctx) => {
-        if (this.route) return this.route(ctx);
-        return Promise.resolve({ text: 'I can only answer commands until a router is configured. Try /help.' });
-      },
-    });
+    // The cost footer wraps the whole handler: every reply whose task used a model gets one.
+    const handler = withCostFooter(
+      createTaskHandler({
+        commands: this.commands,
+        tools: this.tools,
+        route: (ctx) => {
+          if (this.route) return this.route(ctx);
+          return Promise.resolve({ text: 'I can only answer commands until a router is configured. Try /help.' });
+        },
+      }),
+      { ledger: this.ledger, enabled: config.costs.footer },
+    );
     this.engine = new Engine({
       queue: this.queue,
       policy: this.policy,
