@@ -17,6 +17,7 @@ import { withCostFooter } from './costs/cost-footer.js';
 import { Delivery } from './delivery.js';
 import { Engine } from './engine.js';
 import { EventBus } from './events.js';
+import { HealthHooks } from './health/health-hooks.js';
 import { createIntake } from './intake.js';
 import type { Logger } from './logger.js';
 import { createTaskHandler, type RouteHandler } from './pipeline.js';
@@ -63,6 +64,8 @@ export class Runtime {
   readonly intake: Intake;
   readonly adapters: ChatAdapter[] = [];
   readonly alerts: Alerts;
+  /** Where the handoff runner and the scheduler register what /health shows. */
+  readonly health = new HealthHooks();
   readonly owner: string;
   private route: RouteHandler | undefined;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
