@@ -13,6 +13,7 @@ import { createCostCommand } from './costs/cost-command.js';
 import { buildCostReport, type CostReport, type ReportPeriod } from './costs/cost-report.js';
 import { ModelRegistry } from './costs/model-registry.js';
 import { RegistryPriceBook } from './costs/price-book.js';
+import { loadPriceOverrides } from './costs/price-overrides.js';
 import { SqliteSpendGate } from './costs/spend-gate.js';
 import { createHealthCommand } from './health/health-command.js';
 import { collectHealth, type HealthReport } from './health/health-report.js';
@@ -21,7 +22,7 @@ import { type OllamaProbe, probeOllama } from './health/ollama-probe.js';
 import { type PiVitalsOptions, readPiVitals } from './health/pi-vitals.js';
 import { type ProviderHealth, ProviderMonitor } from './health/provider-monitor.js';
 import { type Readiness, type RunningHttpServer, startHttpServer } from './http/http-server.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import type { Metrics } from './http/metrics.js';
 import type { LlmProvider } from './llm/provider.js';
 import type { Runtime } from './runtime.js';
 
@@ -43,15 +44,16 @@ const SNAPSHOT_EVERY_MS = 5 * 60_000;
  * main.ts calls installCostHealth once and hands priceBook, spendGate and cached() to the brains.
  */
 export class CostHealthServices {
-  readonly registry: ModelRegistry;
-  readonly priceBook: RegistryPriceBook;
   readonly spendGate: SqliteSpendGate;
   readonly budgetAlerts: BudgetAlerts;
   readonly monitor: ProviderMonitor;
   readonly responseCache: SqliteResponseCache;
   readonly stats: LedgerStats;
-  readonly metrics: Metrics;
+  /** Prometheus metrics; created with the HTTP server (prom-client is not loaded when HTTP is off). */
+  metrics: Metrics | undefined;
   http: RunningHttpServer | undefined;
+  private models: ModelRegistry | undefined;
+  private prices: RegistryPriceBook | undefined;
   private readonly offs: Array<() => void> = [];
   private snapshotTimer: TimerHandle | undefined;
 
@@ -66,8 +68,8 @@ export class CostHealthServices {
       throw new ConfigError([`timeZone: "${config.timeZone}" is not an IANA time zone (for example Europe/Berlin)`]);
     }
     const clock = runtime.clock;
-    this.registry = ModelRegistry.create({ pricesFile: config.costs.pricesFile, now: clock.now() });
-    this.priceBook = new RegistryPriceBook(this.registry, clock);
+    // A broken overrides file stops the start; the price table itself loads on first use.
+    if (config.costs.pricesFile) loadPriceOverrides(config.costs.pricesFile);
     this.stats = new LedgerStats(runtime.db);
     this.responseCache = new SqliteResponseCache(runtime.db, {
       ttlMs: config.costs.cacheTtlSeconds * 1000,
@@ -95,15 +97,20 @@ export class CostHealthServices {
         if (event.costUsd > 0) this.budgetAlerts.check();
       }),
     );
-    this.metrics = createMetrics({
-      bus: runtime.bus,
-      queueStats: () => runtime.queue.stats(),
-      providers: () => this.monitor.all(),
-      budget: () => this.spendGate.status(),
-      now: () => clock.now(),
-    });
-    this.offs.push(() => this.metrics.close());
     this.scheduleSnapshot();
+  }
+
+  /** Every model pie-brain can price (built on first use). */
+  get registry(): ModelRegistry {
+    const { config } = this.runtime.options;
+    this.models ??= ModelRegistry.create({ pricesFile: config.costs.pricesFile, now: this.runtime.clock.now() });
+    return this.models;
+  }
+
+  /** For the brains and the Anthropic provider: dollars from reported usage. */
+  get priceBook(): RegistryPriceBook {
+    this.prices ??= new RegistryPriceBook(this.registry, this.runtime.clock);
+    return this.prices;
   }
 
   /** Wrap a provider with the response cache (deterministic calls only). */
@@ -187,10 +194,21 @@ export class CostHealthServices {
 
   async startHttp(port = this.runtime.options.config.http.port): Promise<RunningHttpServer | undefined> {
     if (port === null || this.http) return this.http;
+    const { runtime } = this;
+    const { createMetrics } = await import('./http/metrics.js');
+    const metrics = createMetrics({
+      bus: runtime.bus,
+      queueStats: () => runtime.queue.stats(),
+      providers: () => this.monitor.all(),
+      budget: () => this.spendGate.status(),
+      now: () => runtime.clock.now(),
+    });
+    this.metrics = metrics;
+    this.offs.push(() => metrics.close());
     this.http = await startHttpServer({
       host: this.runtime.options.config.http.host,
       port,
-      metrics: this.metrics.registry,
+      metrics: metrics.registry,
       readiness: () => this.readiness(),
       monitorExport: (format) => this.monitorExport(format),
       logger: this.runtime.options.logger.child({ part: 'http' }),

@@ -22,11 +22,11 @@ function pruneCharts(dir: string, keep: number): void {
 }
 
 /** Render the report's chart to a PNG under chartsDir; returns its path. */
-export function writeCostChart(report: CostReport, dir: string, now: number, taskId: number): string {
+export async function writeCostChart(report: CostReport, dir: string, now: number, taskId: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
   const path = join(dir, `cost-${report.period}-${stamp}-${taskId}.png`);
-  writeFileSync(path, renderSpendChart(report.chart));
+  writeFileSync(path, await renderSpendChart(report.chart));
   return path;
 }
 
@@ -37,11 +37,11 @@ export function createCostCommand(deps: CostCommandDeps): Command {
     description: 'spend by provider, model and brain, budget left, cache savings and a chart',
     usage: '/cost [today|week|month]',
     adminOnly: true,
-    run: ({ args, task }) => {
+    run: async ({ args, task }) => {
       const period = parseReportPeriod(args);
       if (!period) return { text: 'Usage: `/cost [today|week|month]` (month by default).' };
       const report = deps.buildReport(period);
-      const path = writeCostChart(report, deps.chartsDir, deps.now(), task.id);
+      const path = await writeCostChart(report, deps.chartsDir, deps.now(), task.id);
       pruneCharts(deps.chartsDir, deps.keepCharts ?? 20);
       return { text: formatCostReport(report), attachments: [{ kind: 'image', path, caption: report.chart.title }] };
     },

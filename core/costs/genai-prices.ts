@@ -1,8 +1,16 @@
-import { calcPrice, findProvider, type ModelInfo as GenaiModel, type ModelPrice, type Provider } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+import type { ModelInfo as GenaiModel, ModelPrice, Provider } from '@pydantic/genai-prices';
 import type { PricedUsage } from '../spend.js';
 
 // The bundled @pydantic/genai-prices table, used offline: updatePrices/enableAutoUpdate are never called,
-// so prices change only when the pinned package version does.
+// so prices change only when the pinned package version does. The table is big (~0.8 MB of JS), so it is
+// loaded on first use: a FREE profile that never prices a call never loads it.
+type GenaiPrices = typeof import('@pydantic/genai-prices');
+let library: GenaiPrices | undefined;
+function genai(): GenaiPrices {
+  library ??= createRequire(import.meta.url)('@pydantic/genai-prices') as GenaiPrices;
+  return library;
+}
 
 export const GENAI_PRICES_SOURCE = '@pydantic/genai-prices 0.1.8';
 /** When the bundled table was pinned and checked for pie-brain. */
@@ -40,7 +48,7 @@ export function genaiProviderId(provider: string | undefined): string | undefine
 const providers = new Map<string, Provider | undefined>();
 
 function providerById(providerId: string): Provider | undefined {
-  if (!providers.has(providerId)) providers.set(providerId, findProvider({ providerId }));
+  if (!providers.has(providerId)) providers.set(providerId, genai().findProvider({ providerId }));
   return providers.get(providerId);
 }
 
@@ -52,7 +60,7 @@ export function genaiModelById(providerId: string, pricesId: string): GenaiMatch
 /** Resolve any model name the way genai-prices does (its own match rules), with or without a provider. */
 export function matchGenaiModel(modelId: string, providerHint?: string): GenaiMatch | undefined {
   const providerId = genaiProviderId(providerHint);
-  const result = calcPrice({ input_tokens: 0, output_tokens: 0 }, modelId, providerId ? { providerId } : {});
+  const result = genai().calcPrice({ input_tokens: 0, output_tokens: 0 }, modelId, providerId ? { providerId } : {});
   return result ? { providerId: result.provider.id, model: result.model } : undefined;
 }
 
@@ -100,7 +108,7 @@ export function genaiCost(match: GenaiMatch, usage: PricedUsage, at: Date): numb
   const write1h = usage.cacheWrite1hTokens ?? 0;
   const read = usage.cacheReadTokens ?? 0;
   const only: Provider = { ...provider, models: [{ ...match.model, match: { equals: match.model.id } }] };
-  const result = calcPrice(
+  const result = genai().calcPrice(
     {
       input_tokens: usage.inputTokens + read + write5m + write1h,
       output_tokens: usage.outputTokens,

@@ -1,4 +1,3 @@
-import { Resvg } from '@resvg/resvg-js';
 import { textPath, textWidth } from './pixel-font.js';
 
 export interface ChartDay {
@@ -94,7 +93,9 @@ export function buildSpendChartSvg(chart: SpendChart): string {
 }
 
 /** Render the chart to PNG bytes with resvg (no system fonts are loaded: all text is paths). */
-export function renderSpendChart(chart: SpendChart): Buffer {
+export async function renderSpendChart(chart: SpendChart): Promise<Buffer> {
+  // The native renderer is loaded on the first /cost, not at start.
+  const { Resvg } = await import('@resvg/resvg-js');
   const resvg = new Resvg(buildSpendChartSvg(chart), { font: { loadSystemFonts: false }, fitTo: { mode: 'original' } });
   return resvg.render().asPng();
 }

@@ -1,4 +1,3 @@
-import { Ollama } from 'ollama';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 
@@ -48,6 +47,8 @@ export async function probeOllama(options: OllamaProbeOptions): Promise<OllamaPr
   const timeoutMs = options.timeoutMs ?? 3000;
   const baseFetch = options.fetch ?? fetch;
   const timedFetch: typeof fetch = (input, init) => baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  // Loaded on the first probe; the router's provider usually has it in memory already.
+  const { Ollama } = await import('ollama');
   const client = new Ollama({ host: options.host, fetch: timedFetch });
   const started = clock.now();
   const base = { routerModel: options.routerModel, installed: [] as string[], loaded: [] as string[] };

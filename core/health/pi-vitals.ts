@@ -1,6 +1,5 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem, uptime } from 'node:os';
-import { execa } from 'execa';
 
 export interface Throttling {
   /** `0x50005` as vcgencmd prints it. */
@@ -61,6 +60,8 @@ async function readTemperature(file: string): Promise<number | null> {
 
 async function readThrottling(command: string, timeoutMs: number): Promise<Throttling | null> {
   try {
+    // execa is loaded only when /health asks: it is not small, and a Pi at idle should not carry it.
+    const { execa } = await import('execa');
     const result = await execa(command, ['get_throttled'], { timeout: timeoutMs, reject: false });
     return result.exitCode === 0 ? parseThrottled(String(result.stdout)) : null;
   } catch {

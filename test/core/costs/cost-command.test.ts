@@ -18,17 +18,17 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 }
 
 describe('spend chart', () => {
-  it('renders a valid PNG of the expected size, with no font needed', () => {
+  it('renders a valid PNG of the expected size, with no font needed', async () => {
     const days = Array.from({ length: 30 }, (_, i) => ({ label: String(i + 1), byProvider: { 'claude-code': i * 0.1, anthropic: 0.05 } }));
-    const png = renderSpendChart({ title: 'Spend per day, Nov 2026', days });
+    const png = await renderSpendChart({ title: 'Spend per day, Nov 2026', days });
     expect(pngSize(png)).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
     const svg = buildSpendChartSvg({ title: 'x', days });
     expect(svg).not.toContain('<text');
     expect(svg.match(/<rect /g)?.length).toBeGreaterThan(60);
   });
 
-  it('renders an empty period too', () => {
-    expect(pngSize(renderSpendChart({ title: 'Nothing', days: [] }))).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
+  it('renders an empty period too', async () => {
+    expect(pngSize(await renderSpendChart({ title: 'Nothing', days: [] }))).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
   });
 });
 
