@@ -77,7 +77,7 @@ export class CostHealthServices {
     });
     const settings = budgetSettings(config);
     this.spendGate = new SqliteSpendGate({
-      ledger: runtime.ledger,
+      ledger: this.stats,
       holds: new SpendReservationStore(runtime.db),
       clock,
       settings,

@@ -5,6 +5,9 @@ import { dayOf, monthOf, type Period } from './calendar.js';
 
 export type BudgetProfile = Config['budget']['profile'];
 
+/** What budgets read: the ledger itself, or LedgerStats (the same sums from the rollups). */
+export type SpentTotals = Pick<Ledger, 'spentBetween'>;
+
 /** config budget.* plus the zone that decides when a month or day starts. */
 export interface BudgetSettings {
   profile: BudgetProfile;
@@ -39,7 +42,7 @@ export interface BudgetStatus {
   perRunUsd: number | null;
 }
 
-function spendIn(period: Period, limit: number | null, ledger: Ledger, holds: SpendReservationStore): PeriodSpend {
+function spendIn(period: Period, limit: number | null, ledger: SpentTotals, holds: SpendReservationStore): PeriodSpend {
   const spentUsd = ledger.spentBetween(period.start, period.end);
   const heldUsd = holds.heldBetween(period.start, period.end);
   return {
@@ -53,7 +56,7 @@ function spendIn(period: Period, limit: number | null, ledger: Ledger, holds: Sp
 }
 
 /** Where the money stands right now: calendar month and day in the configured zone. */
-export function readBudgetStatus(settings: BudgetSettings, ledger: Ledger, holds: SpendReservationStore, now: number): BudgetStatus {
+export function readBudgetStatus(settings: BudgetSettings, ledger: SpentTotals, holds: SpendReservationStore, now: number): BudgetStatus {
   return {
     profile: settings.profile,
     month: spendIn(monthOf(now, settings.timeZone), settings.monthlyUsd, ledger, holds),

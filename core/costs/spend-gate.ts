@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Ledger } from '../../storage/ledger.js';
 import type { SpendReservationStore } from '../../storage/spend-reservations.js';
 import type { Clock } from '../clock.js';
 import { PieBrainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SpendGate, SpendRequest, SpendReservation } from '../spend.js';
-import { type BudgetSettings, type BudgetStatus, formatUsd, readBudgetStatus } from './budget.js';
+import { type BudgetSettings, type BudgetStatus, formatUsd, readBudgetStatus, type SpentTotals } from './budget.js';
 import { shortDate } from './calendar.js';
 
 export interface SpendGateOptions {
-  ledger: Ledger;
+  ledger: SpentTotals;
   holds: SpendReservationStore;
   clock: Clock;
   settings: BudgetSettings;
