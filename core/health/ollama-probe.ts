@@ -30,8 +30,8 @@ function sameModel(a: string, b: string): boolean {
 }
 
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  if (cause) return cause;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code || cause?.message) return cause.code ?? cause.message ?? 'failed';
   const status = (error as { status_code?: number }).status_code;
   if (status) return `HTTP ${status}`;
   if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return 'timed out';
