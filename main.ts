@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ConsoleAdapter } from './bots/console.js';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
+import { installCostHealth } from './core/cost-health-services.js';
+import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
@@ -29,6 +31,7 @@ Commands:
   init      create the data dir, ~/brain/profile/user_prefs.md and ~/brain/inbox/
   doctor    check Node, the data dir and every configured service, and say what to fix
   version   print the version
+  costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
   help      print this help
 `;
 
@@ -177,6 +180,8 @@ async function start(cli: Cli): Promise<void> {
   });
   for (const warning of loaded.warnings) logger.warn(warning);
   const runtime = new Runtime({ config, paths, logger });
+  // Costs and health: /cost, /health, /healthz, /metrics; its priceBook, spendGate and cached() are for the brains.
+  const costs = await installCostHealth(runtime, { paths, version: version() });
   // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
   const toolDeps = { config, paths, logger: logger.child({ part: 'tools' }), clock: runtime.clock, db: runtime.db, bus: runtime.bus };
   const tools = await loadTools(toolDeps, runtime.tools);
@@ -228,6 +233,12 @@ async function main(argv: string[]): Promise<void> {
       const checks = await runDoctor(loaded.config, loaded.paths, secrets);
       process.stdout.write(`${formatChecks(checks)}\n`);
       process.exitCode = checks.every((check) => check.ok) ? 0 : 1;
+      return;
+    }
+    case 'costs': {
+      const { loaded } = loadOrExit(cli);
+      const write = (stream: NodeJS.WriteStream) => (chunk: string) => void stream.write(chunk);
+      process.exitCode = runCostsCli(cli.rest, loaded, { out: write(process.stdout), err: write(process.stderr) });
       return;
     }
     case 'version':
