@@ -1,0 +1,155 @@
+import { isPieBrainError } from '../errors.js';
+import type { LlmProvider } from '../llm/provider.js';
+import type { Logger } from '../logger.js';
+import type { InboundMessage } from '../messages.js';
+import type { ToolRegistry } from '../tool-registry.js';
+import { type Catalog, CatalogSource } from './catalog.js';
+import type { ModelHealth } from './model-health.js';
+import type { PrefsFile } from './prefs.js';
+import { buildRoutingPrefix, contextTokensFor, MAX_DECISION_TOKENS, repairMessages, routingMessages } from './prompt.js';
+import type { RouteCache } from './route-cache.js';
+import { routeCacheKey } from './route-cache.js';
+import type { RouteDecision, RouteOutcome, RouteSource } from './route-decision.js';
+import { routeByRules, routeSlashCommand } from './rules.js';
+import { checkAnswer } from './validate-answer.js';
+
+export interface RouterOptions {
+  tools: ToolRegistry;
+  llm: LlmProvider;
+  prefs: PrefsFile;
+  cache: RouteCache;
+  health: ModelHealth;
+  /** The routing model (part of the cache key). */
+  model: string;
+  /** Longer than this and the rules decide instead (config router.timeoutSeconds). */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export interface RouteCallContext {
+  taskId?: number | null;
+  signal?: AbortSignal;
+}
+
+// The model is not answering (as opposed to answering badly): fall back and tell the admins.
+const OUTAGE_CODES = new Set(['LLM_UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NETWORK']);
+
+/** The routing prompt prefix and its num_ctx, for one pair of (prefs, catalog). */
+interface Prefix {
+  key: string;
+  text: string;
+  contextTokens: number;
+}
+
+/**
+ * Decides a RouteDecision for a request: slash commands and sure rules first (no model), then the route
+ * cache, then the local model with a JSON-schema constrained answer (one repair attempt), and the rules again
+ * when the model is down, too slow, or keeps answering badly. Never throws for bad model output.
+ */
+export class Router {
+  private readonly catalogs: CatalogSource;
+  private prefix: Prefix | undefined;
+
+  constructor(private readonly options: RouterOptions) {
+    this.catalogs = new CatalogSource(options.tools);
+  }
+
+  catalog(): Catalog {
+    return this.catalogs.current();
+  }
+
+  /** The routing prompt's prefix as it stands (prefs, then instructions and catalog). */
+  currentPrefix(): Prefix {
+    const prefs = this.options.prefs.read();
+    const catalog = this.catalogs.current();
+    const key = `${prefs.hash}:${catalog.hash}`;
+    if (this.prefix?.key !== key) {
+      const text = buildRoutingPrefix(prefs.text, catalog);
+      this.prefix = { key, text, contextTokens: contextTokensFor(text) };
+    }
+    return this.prefix;
+  }
+
+  cacheStats() {
+    return this.options.cache.stats();
+  }
+
+  async route(message: InboundMessage, call: RouteCallContext = {}): Promise<RouteOutcome> {
+    const started = performance.now();
+    const done = (decision: RouteDecision | null, source: RouteSource, llmCalls: number, problem?: string): RouteOutcome => ({
+      decision,
+      source,
+      llmCalls,
+      durationMs: performance.now() - started,
+      ...(problem ? { problem } : {}),
+    });
+    const { tools, cache, health } = this.options;
+
+    if (message.command) {
+      const slash = routeSlashCommand(message, tools);
+      if (slash) return 'problem' in slash ? done(null, 'slash', 0, slash.problem) : done(slash.decision, 'slash', 0);
+    }
+    const fast = routeByRules(message.text, tools, 'fast');
+    if (fast) return done(fast, 'rules', 0);
+
+    const prefix = this.currentPrefix();
+    const prefs = this.options.prefs.read();
+    const key = routeCacheKey({
+      request: message.text,
+      prefsHash: prefs.hash,
+      catalogHash: this.catalogs.current().hash,
+      model: this.options.model,
+    });
+    const cached = cache.get(key);
+    if (cached) return done(cached, 'cache', 0);
+
+    if (!health.shouldTry()) {
+      return done(routeByRules(message.text, tools, 'fallback') ?? null, 'fallback', 0, 'the local model is down');
+    }
+
+    let calls = 0;
+    let messages = routingMessages(prefix.text, message.text);
+    let problem = '';
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      let text: string;
+      try {
+        calls += 1;
+        text = await this.ask(messages, prefix.contextTokens, call);
+      } catch (error) {
+        if (call.signal?.aborted) throw call.signal.reason;
+        const code = isPieBrainError(error) ? error.code : 'INTERNAL';
+        const reason = error instanceof Error ? error.message : String(error);
+        if (OUTAGE_CODES.has(code)) health.failed(reason);
+        this.options.logger.warn({ code, reason, taskId: call.taskId }, 'routing model failed; the rules decide');
+        return done(routeByRules(message.text, tools, 'fallback') ?? null, 'fallback', calls, reason);
+      }
+      health.succeeded();
+      const checked = checkAnswer(text, tools);
+      if (checked.ok) {
+        cache.set(key, checked.decision);
+        return done(checked.decision, attempt === 0 ? 'model' : 'model-repaired', calls);
+      }
+      problem = checked.problem;
+      this.options.logger.info({ problem, taskId: call.taskId, attempt }, 'the routing model answered badly');
+      messages = repairMessages(prefix.text, message.text, text, problem);
+    }
+    return done(routeByRules(message.text, tools, 'fallback') ?? null, 'fallback', calls, problem);
+  }
+
+  private async ask(messages: ReturnType<typeof routingMessages>, contextTokens: number, call: RouteCallContext): Promise<string> {
+    const catalog = this.catalogs.current();
+    const answer = await this.options.llm.chat({
+      messages,
+      model: this.options.model,
+      format: catalog.format,
+      temperature: 0,
+      contextTokens,
+      maxTokens: MAX_DECISION_TOKENS,
+      timeoutMs: this.options.timeoutMs,
+      purpose: 'route',
+      taskId: call.taskId ?? null,
+      ...(call.signal ? { signal: call.signal } : {}),
+    });
+    return answer.text;
+  }
+}
