@@ -13,19 +13,23 @@ interface Rule {
   match(text: string): RuleTarget[] | undefined;
 }
 
-/** Candidate commands, tried in order; `handoff` marks work for a cloud brain. */
-interface RuleTarget {
-  command: string;
-  args: string;
-  handoff?: boolean;
-}
+/** Candidate commands, tried in order; `handoff` marks work for a cloud brain; `chat` means no tool at all. */
+type RuleTarget = { command: string; args: string; handoff?: boolean } | { chat: true; handoff?: boolean };
 
 const ARXIV_NEW_ID = /(?<![\w.])(\d{4}\.\d{4,5})(v\d+)?(?![\w.])/;
 const ARXIV_OLD_ID = /\b([a-z-]+(?:\.[A-Z]{2})?\/\d{7})(v\d+)?\b/;
 const ARXIV_URL = /\barxiv\.org\/(?:abs|pdf|html)\/([^\s?#]+?)(?:\.pdf)?(?=[\s?#)\]>,]|$)/i;
 const SAVE_WORDS = /\b(remember|save|note|notes|jot|store|keep|merk|notiz|rappelle|recuerda|guarda|apunta)\w*/i;
 const CODE_FENCE = /```([a-zA-Z]*)\n?([\s\S]*?)```/;
-const RUN_WORDS = /\b(run|execute|exec|eval|evaluate|try|test|ausführen|führ|exécute|ejecuta|esegui)\w*\b/i;
+const RUN_WORDS = /\b(run|rn|execute|exec|eval|evaluate|try|test|ausführen|führe?|exécute|ejecuta|esegui)\w*\b/i;
+const INJECTION =
+  /\b(?:ignore|disregard|forget)\s+(?:all\s+|the\s+|your\s+|any\s+|previous\s+|prior\s+)*(?:above|previous|prior|earlier|instructions|rules|prompt)\b|\bnew instructions\b|\bsystem prompt\b|\brm\s+-rf\b|\|\s*(?:ba|z)?sh\b|\bignoriere\b.*\banweisungen\b/i;
+const SAVE_LEAD =
+  /^(?:please\s+)?(?:re?me?m?b(?:er|re)(?: that)?|save (?:a |this )?note(?: that)?|note(?: down)?(?: that)?|jot down|store (?:this|that)|keep (?:this|that) in mind|merke? dir(?:,? dass)?|guarda(?: una)? nota|apunta|retiens(?: que)?|记住|覚えて)\s*[:：,-]?\s*/i;
+const SEARCH_LEAD =
+  /^(?:please\s+)?(?:(?:search|serach|look (?:up|in|through)|find|check)(?: in)? my (?:notes|notse|memory|brain|inbox)(?: for| about)?|what do i know about|did i (?:save|note|write) (?:anything )?(?:about|on)|what did i (?:save|note|write) about)\s*/i;
+const ARXIV_LEAD =
+  /^(?:please\s+)?(?:(?:can you |could you )?(?:find|search|look up|look for|get|show|give|pull)(?: me)?(?: for)?(?: the)?(?: recent| latest| newest| new)?(?: arxiv)? (?:papers?|preprints?|articles?|publications?|research)(?: about| on| for| regarding| titled)?|search arxiv for|arxiv:?)\s*/i;
 
 /** Words that only carry the request's intent, stripped to leave the topic for a search. */
 function stripLead(text: string, lead: RegExp): string {
@@ -46,6 +50,12 @@ function arxivId(text: string): string | undefined {
 }
 
 const RULES: readonly Rule[] = [
+  {
+    // Requests that try to steer pie-brain itself never reach a tool (nor the routing model).
+    name: 'injection',
+    sure: true,
+    match: (text) => (INJECTION.test(text) ? [{ chat: true }] : undefined),
+  },
   {
     name: 'arxiv-id',
     sure: true,
@@ -80,10 +90,9 @@ const RULES: readonly Rule[] = [
     name: 'note-save',
     sure: true,
     match: (text) => {
-      const lead =
-        /^(?:please\s+)?(?:remember(?: that)?|save (?:a |this )?note(?: that)?|note(?: down)?(?: that)?|jot down|merke? dir(?:,? dass)?)\s*[:,-]?\s+/i;
-      if (!lead.test(text)) return undefined;
-      const note = stripLead(text, lead);
+      if (!SAVE_LEAD.test(text)) return undefined;
+      const note = stripLead(text, SAVE_LEAD);
+      if (!note) return undefined;
       return [
         { command: 'note', args: note },
         { command: 'remember', args: note },
@@ -94,58 +103,70 @@ const RULES: readonly Rule[] = [
   {
     name: 'notes-search',
     sure: true,
-    match: (text) => {
-      const lead =
-        /^(?:please\s+)?(?:(?:search|look (?:up|in|through)|find|check)(?: in)? my (?:notes|memory|brain|inbox)(?: for| about)?|what do i know about|what did i (?:save|note|write) about)\s*/i;
-      if (!lead.test(text)) return undefined;
-      return [{ command: 'memory', args: stripLead(text, lead) }];
-    },
+    match: (text) => (SEARCH_LEAD.test(text) ? [{ command: 'memory', args: stripLead(text, SEARCH_LEAD) }] : undefined),
   },
   {
     name: 'coding-handoff',
     sure: false,
-    match: (text) =>
-      /\b(fix|implement|refactor|debug|write|add|rewrite|port|migrate|update)\b/i.test(text) &&
-      /\b(bug|code|function|feature|tests?|endpoint|module|class|repo|repository|script|crash|error|ci)\b/i.test(text)
-        ? [{ command: 'git', args: text, handoff: true }]
-        : undefined,
+    match: (text) => {
+      const alone = /\b(refactor|implement|implementiere|implementa|implémente|debug|corrige|behebe)\w*/i.test(text);
+      const paired =
+        /\b(fix|write|add|rewrite|port|migrate|update)\b/i.test(text) &&
+        /\b(bug|code|function|feature|tests?|endpoint|module|class|repo|repository|script|crash|error|ci|readme|parser)\b/i.test(text);
+      return alone || paired ? [{ command: 'git', args: text, handoff: true }] : undefined;
+    },
   },
   {
-    name: 'git-workflow',
+    name: 'heavy-work',
     sure: false,
     match: (text) =>
-      /\b(git|pull|push|rebase|branch|commit|pull request|pr|repo|repository|sync)\b/i.test(text)
-        ? [{ command: 'git', args: text }]
+      /\b(\d{3,}[- ]words?|essay|thorough|in-depth|detailed (?:summary|report|plan|curriculum|analysis)|business plan|literature review|long report)\b/i.test(
+        text,
+      )
+        ? [{ chat: true, handoff: true }]
         : undefined,
   },
   {
     name: 'arxiv-search',
     sure: false,
     match: (text) => {
-      if (!/\b(arxiv|papers?|preprints?|articles?|publications?|research on|studies on)\b/i.test(text)) return undefined;
-      const lead =
-        /^(?:please\s+)?(?:(?:can you |could you )?(?:find|search|look up|look for|get|show|give)(?: me)?(?: for)?(?: the)?(?: recent| latest| new)?(?: arxiv)? (?:papers?|preprints?|articles?|publications?)(?: about| on| for| regarding| titled)?|search arxiv for|arxiv:?)\s*/i;
-      return [{ command: 'arxiv', args: stripLead(text, lead) || text }];
+      if (!/\b(arxiv|papers?|preprints?|articles?|artículos|articoli|artigos|publications?|published|research)\b|论文|論文/i.test(text)) {
+        return undefined;
+      }
+      return [{ command: 'arxiv', args: stripLead(text, ARXIV_LEAD) || text }];
     },
+  },
+  {
+    name: 'git-workflow',
+    sure: false,
+    match: (text) =>
+      /\b(git|pull|push|rebase|branch|commit|pull request|pr|repo|repository|sync|snyc)\b/i.test(text)
+        ? [{ command: 'git', args: text }]
+        : undefined,
   },
   {
     name: 'run-snippet',
     sure: false,
     match: (text) => {
-      const call = /\b(?:run|execute|evaluate|compute|calculate)\b\s*:?\s*(.*\S.*[()+\-*/=].*)$/i.exec(text);
-      return call?.[1] ? [{ command: 'run', args: call[1].replace(/^`|`$/g, '') }] : undefined;
+      if (!RUN_WORDS.test(text) && !/\b(compute|calculate)\b/i.test(text)) return undefined;
+      const code = /(?:^|[:：]\s*|\b(?:run|execute|evaluate)\s+)([\w.]+\(.*\)|`[^`]+`)\s*$/i.exec(text)?.[1];
+      return code ? [{ command: 'run', args: code.replace(/^`|`$/g, '') }] : undefined;
     },
   },
   {
     name: 'notes-guess',
     sure: false,
-    match: (text) => (/\b(my notes|notes?|memory|saved|inbox)\b/i.test(text) ? [{ command: 'memory', args: text }] : undefined),
+    match: (text) =>
+      /\b(my notes|notes?|memory|saved|inbox|notiz|notas?)\b|(?<!\w)noté(?!\w)/i.test(text)
+        ? [{ command: 'memory', args: stripLead(text, SEARCH_LEAD) || text }]
+        : undefined,
   },
 ];
 
 /** The decision a rule's first workable target leads to; a handoff nobody's tool takes goes to the cloud as chat. */
 function resolve(rule: Rule, targets: RuleTarget[], tools: ToolRegistry): RouteDecision | undefined {
   for (const target of targets) {
+    if ('chat' in target) return { tool_name: CHAT_TOOL, params: {}, handoff: target.handoff ?? false, reason: `rule ${rule.name}` };
     const slash = tools.bySlashCommand(target.command);
     if (!slash) continue;
     let params: unknown;
@@ -163,7 +184,8 @@ function resolve(rule: Rule, targets: RuleTarget[], tools: ToolRegistry): RouteD
       reason: `rule ${rule.name}`,
     };
   }
-  if (targets.some((target) => target.handoff)) return { tool_name: CHAT_TOOL, params: {}, handoff: true, reason: `rule ${rule.name}` };
+  if (targets.some((target) => 'handoff' in target && target.handoff))
+    return { tool_name: CHAT_TOOL, params: {}, handoff: true, reason: `rule ${rule.name}` };
   return undefined;
 }
 
