@@ -8,6 +8,7 @@ import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
+import { createOllamaProvider, installRouter } from './core/router/install.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
 
@@ -89,6 +90,11 @@ async function start(cli: Cli): Promise<void> {
   });
   for (const warning of loaded.warnings) logger.warn(warning);
   const runtime = new Runtime({ config, paths, logger });
+  // --- router (issue 3): the local model (also ToolDeps.llm for tools), then routing, dispatch and chat over
+  // runtime.tools. The brains wiring adds the cloud side as `handoff: handler` (or dispatcher.setHandoffHandler).
+  const llm = createOllamaProvider(runtime, config);
+  installRouter(runtime, { config, paths, logger, llm });
+  // --- end router
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
