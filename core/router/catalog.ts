@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Tool } from '../tool.js';
 import type { ToolRegistry } from '../tool-registry.js';
-import { CHAT_TOOL } from './route-decision.js';
+import { CHAT_TOOL, routeDecisionSchema } from './route-decision.js';
 import { stableHash } from './stable-hash.js';
 
 /** What the router shows the model about the tools, and the JSON schema its answer must follow. */
@@ -22,7 +22,7 @@ const CHAT_DESCRIPTION = 'free conversation, questions, advice and anything no t
 
 // Keys a grammar-constrained decoder understands; anything else (patterns, formats) could make Ollama refuse the schema.
 const GRAMMAR_KEYS = new Set(['type', 'properties', 'required', 'items', 'enum', 'const', 'anyOf', 'minItems', 'maxItems', 'maxLength']);
-const CATALOG_DROP = new Set(['$schema', 'additionalProperties', 'id', '$id']);
+const CATALOG_DROP = new Set(['$schema', 'additionalProperties', '$id', 'minLength']);
 const REASON_MAX = 80;
 
 function toJsonSchema(schema: z.ZodType): JsonSchema {
@@ -52,32 +52,30 @@ function cleanSchema(node: unknown, keep: (key: string) => boolean, closeObjects
 }
 
 function catalogLine(name: string, description: string, adminOnly: boolean, params: JsonSchema): string {
-  const schema = cleanSchema(params, (key) => !CATALOG_DROP.has(key), false) as JsonSchema;
+  const { type: _object, ...schema } = cleanSchema(params, (key) => !CATALOG_DROP.has(key), false) as JsonSchema;
   const oneLine = description.replace(/\s+/g, ' ').trim();
   return `- ${name}${adminOnly ? ' (admin only)' : ''}: ${oneLine}\n  params: ${JSON.stringify(schema)}`;
 }
 
-function formatVariant(name: string, params: JsonSchema): JsonSchema {
-  return {
-    type: 'object',
-    properties: {
-      tool_name: { type: 'string', const: name },
-      params: cleanSchema(params, (key) => GRAMMAR_KEYS.has(key), true),
-      handoff: { type: 'boolean' },
-      reason: { type: 'string', maxLength: REASON_MAX },
-    },
-    required: ['tool_name', 'params', 'handoff', 'reason'],
-    additionalProperties: false,
-  };
+/** The RouteDecision schema narrowed to one tool: its name as a literal, its own params, every field required. */
+function decisionVariant(name: string, params: z.ZodType): z.ZodType {
+  return routeDecisionSchema.extend({ tool_name: z.literal(name), params, handoff: z.boolean(), reason: z.string().max(REASON_MAX) });
+}
+
+function formatVariant(name: string, params: z.ZodType): JsonSchema {
+  let schema = toJsonSchema(decisionVariant(name, params));
+  // A params schema zod cannot express in JSON Schema still gets a variant, with params left open.
+  if (schema.type !== 'object') schema = toJsonSchema(decisionVariant(name, z.object({}).loose()));
+  return cleanSchema(schema, (key) => GRAMMAR_KEYS.has(key), true) as JsonSchema;
 }
 
 /** Build the catalog of a set of tools (sorted by name, `chat` last). */
 export function buildCatalog(tools: readonly Tool[]): Catalog {
   const entries = [...tools]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((tool) => ({ name: tool.name, description: tool.description, adminOnly: tool.adminOnly, params: toJsonSchema(tool.params) }));
-  entries.push({ name: CHAT_TOOL, description: CHAT_DESCRIPTION, adminOnly: false, params: toJsonSchema(chatParams) });
-  const text = entries.map((e) => catalogLine(e.name, e.description, e.adminOnly, e.params)).join('\n');
+    .map((tool) => ({ name: tool.name, description: tool.description, adminOnly: tool.adminOnly, params: tool.params }));
+  entries.push({ name: CHAT_TOOL, description: CHAT_DESCRIPTION, adminOnly: false, params: chatParams });
+  const text = entries.map((e) => catalogLine(e.name, e.description, e.adminOnly, toJsonSchema(e.params))).join('\n');
   const format = { anyOf: entries.map((e) => formatVariant(e.name, e.params)) };
   return { text, format, hash: stableHash({ text, format }), toolNames: entries.map((e) => e.name) };
 }

@@ -5,24 +5,23 @@ import { isPieBrainError } from '../errors.js';
 import type { LlmMessage, LlmProvider } from '../llm/provider.js';
 import type { Reply } from '../messages.js';
 import type { ModelHealth } from './model-health.js';
-import type { PrefsFile } from './prefs.js';
 
 export interface ChatResponderOptions {
   llm: LlmProvider;
-  prefs: PrefsFile;
+  /**
+   * The routing prompt's system prefix and num_ctx: chat starts with the very same system message and
+   * context size, so Ollama keeps its KV cache between routing and chat and never reloads the model.
+   */
+  prefix: () => { text: string; contextTokens: number };
   queue: TaskQueue;
   outbox: Outbox;
   model: string;
   /** Earlier turns of the thread given as context (config router.historyTurns). */
   historyTurns: number;
-  /** The routing num_ctx: the same value for chat, because a different num_ctx makes Ollama reload the model. */
-  contextTokens: () => number;
   health?: ModelHealth;
   /** Longest answer, in tokens. */
   maxTokens?: number;
 }
-
-const PERSONA = `You are pie-brain, the user's personal assistant running on their Raspberry Pi. Answer in the language of the user's last message, briefly and in plain Markdown. If you do not know something, say so. You cannot browse the web; for papers, notes, repositories and code the user can ask you directly ("find papers on ...", "remember that ...").`;
 
 const MAX_TURN_CHARS = 1500;
 
@@ -31,8 +30,8 @@ function clip(text: string): string {
 }
 
 /**
- * `chat`: free conversation answered by the local model, with the user's prefs first and the last few
- * turns of the same thread (requests from the queue, replies from the outbox) as context.
+ * `chat`: free conversation answered by the local model, with the shared system prefix (the user's prefs
+ * first) and the last few turns of the same thread (requests from the queue, replies from the outbox).
  */
 export class ChatResponder {
   constructor(private readonly options: ChatResponderOptions) {}
@@ -57,10 +56,8 @@ export class ChatResponder {
   }
 
   async answer(ctx: TaskContext): Promise<Reply> {
-    const { llm, prefs, model, health } = this.options;
-    const profile = prefs.read().text;
-    const system = `# About the user\n${profile || '(nothing written yet)'}\n\n# You\n${PERSONA}`;
-    const contextTokens = this.options.contextTokens();
+    const { llm, model, health } = this.options;
+    const { text: system, contextTokens } = this.options.prefix();
     const maxTokens = this.options.maxTokens ?? 512;
     const current: LlmMessage = { role: 'user', content: ctx.message.text };
     let history = this.history(ctx);

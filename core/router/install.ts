@@ -107,12 +107,11 @@ export function installRouter(runtime: Runtime, options: InstallRouterOptions): 
   });
   const chat = new ChatResponder({
     llm,
-    prefs,
+    prefix: () => router.currentPrefix(),
     queue: runtime.queue,
     outbox: runtime.outbox,
     model: config.router.model,
     historyTurns: config.router.historyTurns,
-    contextTokens: () => router.currentPrefix().contextTokens,
     health,
   });
   const dispatcher = new Dispatcher({

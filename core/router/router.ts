@@ -108,7 +108,8 @@ export class Router {
     }
 
     let calls = 0;
-    let messages = routingMessages(prefix.text, message.text);
+    const catalog = this.catalogs.current();
+    let messages = routingMessages(prefix.text, catalog, message.text);
     let problem = '';
     for (let attempt = 0; attempt < 2; attempt += 1) {
       let text: string;
@@ -131,7 +132,7 @@ export class Router {
       }
       problem = checked.problem;
       this.options.logger.info({ problem, taskId: call.taskId, attempt }, 'the routing model answered badly');
-      messages = repairMessages(prefix.text, message.text, text, problem);
+      messages = repairMessages(prefix.text, catalog, message.text, text, problem);
     }
     return done(routeByRules(message.text, tools, 'fallback') ?? null, 'fallback', calls, problem);
   }

@@ -47,6 +47,8 @@ describe('through the Runtime with a chat adapter', () => {
     const second = chats[1]?.messages ?? [];
     expect(second[0]?.role).toBe('system');
     expect(second[0]?.content).toContain('My name is Ada.');
+    // The same system message as routing: Ollama keeps its KV cache across routing and chat turns.
+    expect(new Set(h.fake.chats().map((request) => request.messages[0]?.content)).size).toBe(1);
     // The arXiv turn and the first chat turn of the same thread, oldest first, then the new message.
     expect(second.slice(1)).toEqual([
       { role: 'user', content: '2401.12345' },

@@ -8,11 +8,17 @@ import type { InboundMessage, Reply } from '../../../core/messages.js';
 import { installRouter, type RouterSetup } from '../../../core/router/install.js';
 import { prefsPath } from '../../../core/router/prefs.js';
 import { Runtime } from '../../../core/runtime.js';
-import { FakeOllama } from '../../fakes/ollama.js';
+import { FakeOllama, type RecordedChat } from '../../fakes/ollama.js';
 import { createTestTools } from '../../fakes/tools.js';
 import { inbound, quietLogger, tempDir, testConfig, testPaths } from '../../helpers.js';
 
 export const ADMIN = 'fake:owner';
+
+/** The request text of a recorded routing call (what follows the fixed instructions). */
+export function routedRequest(chat: RecordedChat | undefined): string | undefined {
+  const content = chat?.messages.at(-1)?.content;
+  return content?.slice(content.lastIndexOf('Request:\n') + 'Request:\n'.length);
+}
 
 /** A routing answer as the model would give it. */
 export function decisionJson(tool_name: string, params: Record<string, unknown> = {}, handoff = false, reason = 'test'): string {

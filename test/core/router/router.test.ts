@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prefsPath } from '../../../core/router/prefs.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { inbound } from '../../helpers.js';
-import { createRouterHarness, decisionJson, type RouterHarness } from './harness.js';
+import { createRouterHarness, decisionJson, type RouterHarness, routedRequest } from './harness.js';
 
 let h: RouterHarness;
 let clock: FakeClock;
@@ -74,7 +74,8 @@ describe('the model', () => {
     expect(sent?.options?.num_ctx).toBeGreaterThanOrEqual(2048);
     const format = sent?.format as { anyOf: Array<{ properties: { tool_name: { const: string } } }> };
     expect(format.anyOf.map((variant) => variant.properties.tool_name.const)).toEqual(['arxiv', 'git', 'memory', 'run_code', 'chat']);
-    expect(sent?.messages.at(-1)).toEqual({ role: 'user', content: 'find me some recent work about diffusion models' });
+    expect(sent?.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(routedRequest(sent)).toBe('find me some recent work about diffusion models');
   });
 
   it('keeps everything before the request byte-identical across requests', async () => {
@@ -85,17 +86,21 @@ describe('the model', () => {
     await route('what is the capital of Mongolia');
     const chats = h.fake.chats();
     expect(chats).toHaveLength(3);
-    const prefix = (c: (typeof chats)[number]) => JSON.stringify({ ...c, messages: c.messages.slice(0, -1) });
-    expect(new Set(chats.map(prefix)).size).toBe(1);
-    expect(chats.map((c) => c.messages.at(-1)?.content)).toEqual([
-      'tell me a joke',
-      'how are you doing today?',
-      'what is the capital of Mongolia',
-    ]);
+    const requests = ['tell me a joke', 'how are you doing today?', 'what is the capital of Mongolia'];
+    // Everything the client sent, with the request text cut off the end of the last message.
+    const before = chats.map((c, i) => {
+      const request = requests[i] as string;
+      const last = c.messages.at(-1)?.content ?? '';
+      expect(last.endsWith(`\n${request}`)).toBe(true);
+      return JSON.stringify({ ...c, messages: [...c.messages.slice(0, -1), { role: 'user', content: last.slice(0, -request.length) }] });
+    });
+    expect(new Set(before).size).toBe(1);
+    expect(chats.map(routedRequest)).toEqual(requests);
     const system = chats[0]?.messages[0]?.content ?? '';
     expect(system.startsWith('# About the user\nI study small language models.')).toBe(true);
     expect(system).not.toContain('# comment');
     expect(system.indexOf('About the user')).toBeLessThan(system.indexOf('- arxiv'));
+    expect(chats[0]?.messages.at(-1)?.content.indexOf('Route the request')).toBe(0);
   });
 
   it('reads user_prefs.md again when it changes, and only then', async () => {
@@ -206,7 +211,7 @@ describe('Ollama down or slow', () => {
 describe('one inference at a time', () => {
   it('serves waiting routing requests in the order they came', async () => {
     const release = h.fake.holdNextChat();
-    h.fake.onChat((request) => decisionJson('chat', {}, false, String(request.messages.at(-1)?.content)));
+    h.fake.onChat((request) => decisionJson('chat', {}, false, String(routedRequest(request))));
     const outcomes = ['first one', 'second one', 'third one'].map((text) => route(text));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.fake.chats()).toHaveLength(1);
@@ -214,6 +219,6 @@ describe('one inference at a time', () => {
     release();
     const reasons = (await Promise.all(outcomes)).map((o) => o.decision?.reason);
     expect(reasons).toEqual(['first one', 'second one', 'third one']);
-    expect(h.fake.chats().map((c) => c.messages.at(-1)?.content)).toEqual(['first one', 'second one', 'third one']);
+    expect(h.fake.chats().map(routedRequest)).toEqual(['first one', 'second one', 'third one']);
   });
 });
