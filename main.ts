@@ -93,7 +93,7 @@ async function start(cli: Cli): Promise<void> {
   // --- router (issue 3): the local model (also ToolDeps.llm for tools), then routing, dispatch and chat over
   // runtime.tools. The brains wiring adds the cloud side as `handoff: handler` (or dispatcher.setHandoffHandler).
   const llm = createOllamaProvider(runtime, config);
-  installRouter(runtime, { config, paths, logger, llm });
+  const routing = installRouter(runtime, { config, paths, logger, llm });
   // --- end router
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
@@ -114,6 +114,7 @@ async function start(cli: Cli): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await runtime.start();
+  void routing.router.warmUp(); // router (issue 3): evaluate the prompt prefix before the first request needs it
   logger.info({ home: paths.home, config: loaded.source ?? 'embedded defaults', version: version() }, 'pie-brain is ready');
   if (process.env.PIE_BRAIN_READY_FILE) {
     const { writeFileSync } = await import('node:fs');

@@ -31,6 +31,8 @@ export interface RouteCallContext {
   signal?: AbortSignal;
 }
 
+const WARM_UP_TIMEOUT_MS = 300_000;
+
 // The model is not answering (as opposed to answering badly): fall back and tell the admins.
 const OUTAGE_CODES = new Set(['LLM_UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NETWORK']);
 
@@ -135,6 +137,39 @@ export class Router {
       messages = repairMessages(prefix.text, catalog, message.text, text, problem);
     }
     return done(routeByRules(message.text, tools, 'fallback') ?? null, 'fallback', calls, problem);
+  }
+
+  /**
+   * Evaluate the shared prefix once at start-up, so the first request does not pay for it (on a Pi, loading
+   * the model and ~1,000 prefix tokens take longer than the route timeout). Never throws.
+   */
+  async warmUp(signal?: AbortSignal): Promise<boolean> {
+    const prefix = this.currentPrefix();
+    try {
+      await this.options.llm.chat({
+        messages: routingMessages(prefix.text, this.catalogs.current(), 'hello'),
+        model: this.options.model,
+        format: this.catalogs.current().format,
+        temperature: 0,
+        contextTokens: prefix.contextTokens,
+        maxTokens: 1,
+        timeoutMs: Math.max(this.options.timeoutMs, WARM_UP_TIMEOUT_MS),
+        purpose: 'warm-up',
+        ...(signal ? { signal } : {}),
+      });
+      this.options.health.succeeded();
+      return true;
+    } catch (error) {
+      const code = isPieBrainError(error) ? error.code : 'INTERNAL';
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.logger.warn({ code, reason }, 'could not warm up the routing model; the rules decide until it answers');
+      try {
+        if (OUTAGE_CODES.has(code) && !signal?.aborted) this.options.health.failed(reason);
+      } catch {
+        // Shutting down (the database is closed): nothing left to record.
+      }
+      return false;
+    }
   }
 
   private async ask(messages: ReturnType<typeof routingMessages>, contextTokens: number, call: RouteCallContext): Promise<string> {

@@ -39,9 +39,12 @@ describe('pie-brain start (compiled) with Ollama at OLLAMA_HOST', () => {
     const { stdout, code } = await runPieBrain('tell me a joke\n');
     expect(code).toBe(0);
     expect(stdout).toContain('Why did the raspberry blush? It saw the pi.');
-    const [routing, chat] = fake.chats();
+    const [warmUp, routing, chat] = fake.chats();
+    // The warm-up at start evaluates the same system prefix the request then reuses.
+    expect(warmUp?.options).toMatchObject({ num_predict: 1 });
     expect(routedRequest(routing)).toBe('tell me a joke');
     expect(routing?.options).toMatchObject({ temperature: 0 });
+    expect(routing?.messages[0]).toEqual(warmUp?.messages[0]);
     expect(chat?.messages.at(-1)).toEqual({ role: 'user', content: 'tell me a joke' });
   });
 });

@@ -208,6 +208,24 @@ describe('Ollama down or slow', () => {
   });
 });
 
+describe('warm-up', () => {
+  it('evaluates the shared prefix once with a one-token answer, and marks the model down when it is not there', async () => {
+    h.fake.onChat(() => decisionJson('chat'));
+    expect(await h.setup.router.warmUp()).toBe(true);
+    await route('hello there friend');
+    const [warm, real] = h.fake.chats();
+    expect(warm?.options).toMatchObject({ num_predict: 1, temperature: 0 });
+    expect(warm?.messages[0]).toEqual(real?.messages[0]);
+    expect(h.runtime.ledger.between(0, Number.MAX_SAFE_INTEGER).map((row) => row.purpose)).toEqual(['warm-up', 'route']);
+
+    h.fake.down = true;
+    await clock.advance(1);
+    expect(await h.setup.router.warmUp()).toBe(false);
+    expect((await route('hello again friend')).llmCalls).toBe(0);
+    expect(h.alerts()).toHaveLength(1);
+  });
+});
+
 describe('one inference at a time', () => {
   it('serves waiting routing requests in the order they came', async () => {
     const release = h.fake.holdNextChat();
