@@ -23,7 +23,7 @@ const SAVE_WORDS = /\b(remember|save|note|notes|jot|store|keep|merk|notiz|rappel
 const CODE_FENCE = /```([a-zA-Z]*)\n?([\s\S]*?)```/;
 const RUN_WORDS = /\b(run|rn|execute|exec|eval|evaluate|try|test|ausführen|führe?|exécute|ejecuta|esegui)\w*\b/i;
 const INJECTION =
-  /\b(?:ignore|disregard|forget)\s+(?:all\s+|the\s+|your\s+|any\s+|previous\s+|prior\s+)*(?:above|previous|prior|earlier|instructions|rules|prompt)\b|\bnew instructions\b|\bsystem prompt\b|\brm\s+-rf\b|\|\s*(?:ba|z)?sh\b|\bignoriere\b.*\banweisungen\b/i;
+  /\b(?:ignore|disregard|forget)\s+(?:all\s+|the\s+|your\s+|any\s+|previous\s+|prior\s+)*(?:above|previous|prior|earlier|instructions|rules|prompt)\b|\bnew instructions\b|\b(?:print|reveal|show|repeat|tell me)\b.{0,30}\b(?:system prompt|your instructions)\b|\brm\s+-rf\b|\|\s*(?:ba|z)?sh\b|\bignoriere\b.*\banweisungen\b/i;
 const SAVE_LEAD =
   /^(?:please\s+)?(?:re?me?m?b(?:er|re)(?: that)?|save (?:a |this )?note(?: that)?|note(?: down)?(?: that)?|jot down|store (?:this|that)|keep (?:this|that) in mind|merke? dir(?:,? dass)?|guarda(?: una)? nota|apunta|retiens(?: que)?|记住|覚えて)\s*[:：,-]?\s*/i;
 const SEARCH_LEAD =
