@@ -73,13 +73,14 @@ export class Dispatcher {
       const note = outcome.source === 'fallback' ? 'the local model could not help just now, and no simple rule fits' : undefined;
       return capabilitiesReply(this.options.tools, ctx.isAdmin, note);
     }
-    if (decision.handoff) return this.handOff(decision, ctx);
-    if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx);
-    const tool = this.options.tools.get(decision.tool_name);
-    if (!tool) return capabilitiesReply(this.options.tools, ctx.isAdmin);
-    if (tool.adminOnly && !ctx.isAdmin) {
+    const tool = decision.tool_name === CHAT_TOOL ? undefined : this.options.tools.get(decision.tool_name);
+    // Checked before a handoff too: handing an admin-only tool's work to the cloud is still that tool's work.
+    if (tool?.adminOnly && !ctx.isAdmin) {
       return { text: `Sorry, the ${tool.name} tool is for admins only, and you are not one of them.` };
     }
+    if (decision.handoff) return this.handOff(decision, ctx);
+    if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx);
+    if (!tool) return capabilitiesReply(this.options.tools, ctx.isAdmin);
     return this.runTool(tool, decision, ctx);
   }
 

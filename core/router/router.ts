@@ -38,7 +38,8 @@ const OUTAGE_CODES = new Set(['LLM_UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NET
 
 /** The routing prompt prefix and its num_ctx, for one pair of (prefs, catalog). */
 interface Prefix {
-  key: string;
+  prefsHash: string;
+  catalogHash: string;
   text: string;
   contextTokens: number;
 }
@@ -64,10 +65,9 @@ export class Router {
   currentPrefix(): Prefix {
     const prefs = this.options.prefs.read();
     const catalog = this.catalogs.current();
-    const key = `${prefs.hash}:${catalog.hash}`;
-    if (this.prefix?.key !== key) {
+    if (this.prefix?.prefsHash !== prefs.hash || this.prefix.catalogHash !== catalog.hash) {
       const text = buildRoutingPrefix(prefs.text, catalog);
-      this.prefix = { key, text, contextTokens: contextTokensFor(text) };
+      this.prefix = { prefsHash: prefs.hash, catalogHash: catalog.hash, text, contextTokens: contextTokensFor(text) };
     }
     return this.prefix;
   }
@@ -95,11 +95,10 @@ export class Router {
     if (fast) return done(fast, 'rules', 0);
 
     const prefix = this.currentPrefix();
-    const prefs = this.options.prefs.read();
     const key = routeCacheKey({
       request: message.text,
-      prefsHash: prefs.hash,
-      catalogHash: this.catalogs.current().hash,
+      prefsHash: prefix.prefsHash,
+      catalogHash: prefix.catalogHash,
       model: this.options.model,
     });
     const cached = cache.get(key);

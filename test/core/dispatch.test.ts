@@ -60,6 +60,9 @@ describe('route handler and dispatch', () => {
     const reply = await h.setup.handler(h.task('/run print(1)', { isAdmin: false }));
     expect(reply.text).toBe('Sorry, the run_code tool is for admins only, and you are not one of them.');
     expect(h.tools.run_code.calls).toHaveLength(0);
+    h.fake.answerChat(decisionJson('run_code', { language: 'python', code: 'print(1)' }, true, 'heavy'));
+    const handedOff = await h.setup.handler(h.task('crunch this dataset with some python for me', { isAdmin: false }));
+    expect(handedOff.text).toContain('for admins only');
     const admin = await h.setup.handler(h.task('/run print(1)'));
     expect(admin.text).toContain('run_code ran with');
   });
