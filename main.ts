@@ -10,6 +10,7 @@ import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
+import { createOllamaProvider, installRouter } from './core/router/install.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
 import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
@@ -182,9 +183,22 @@ async function start(cli: Cli): Promise<void> {
   const runtime = new Runtime({ config, paths, logger });
   // Costs and health: /cost, /health, /healthz, /metrics; its priceBook, spendGate and cached() are for the brains.
   const costs = await installCostHealth(runtime, { paths, version: version() });
+  // --- router (issue 3): the local model (also ToolDeps.llm for tools), then routing, dispatch and chat over
+  // runtime.tools. The brains wiring adds the cloud side as `handoff: handler` (or dispatcher.setHandoffHandler).
+  const llm = createOllamaProvider(runtime, config);
+  // --- end router
   // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
-  const toolDeps = { config, paths, logger: logger.child({ part: 'tools' }), clock: runtime.clock, db: runtime.db, bus: runtime.bus };
+  const toolDeps: ToolDeps = {
+    config,
+    paths,
+    logger: logger.child({ part: 'tools' }),
+    clock: runtime.clock,
+    db: runtime.db,
+    bus: runtime.bus,
+    llm,
+  };
   const tools = await loadTools(toolDeps, runtime.tools);
+  const routing = installRouter(runtime, { config, paths, logger, llm });
   const scheduler = createJobs(runtime, toolDeps, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;
@@ -207,6 +221,7 @@ async function start(cli: Cli): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await runtime.start();
   scheduler.start();
+  void routing.router.warmUp(); // router (issue 3): evaluate the prompt prefix before the first request needs it
   logger.info({ home: paths.home, config: loaded.source ?? 'embedded defaults', version: version() }, 'pie-brain is ready');
   if (process.env.PIE_BRAIN_READY_FILE) {
     const { writeFileSync } = await import('node:fs');
