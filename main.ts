@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { ConsoleAdapter } from './bots/console.js';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
-import { installCostHealth } from './core/cost-health-services.js';
+import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { createOllamaProvider, installRouter } from './core/router/install.js';
@@ -15,6 +16,7 @@ import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
 import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
 import { registerDigestCommands } from './jobs/digest-commands.js';
+import { createHeartbeatJob } from './jobs/heartbeat.js';
 import { createRetentionJob } from './jobs/retention.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { JobRunStore } from './storage/job-runs.js';
@@ -98,7 +100,7 @@ function readPrefs(brainDir: string): string {
 }
 
 /** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
-function createJobs(runtime: Runtime, toolDeps: ToolDeps, logger: Logger): Scheduler {
+function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, logger: Logger): Scheduler {
   const { config, paths } = runtime.options;
   const scheduler = new Scheduler({
     runs: new JobRunStore(runtime.db),
@@ -128,8 +130,26 @@ function createJobs(runtime: Runtime, toolDeps: ToolDeps, logger: Logger): Sched
   };
   if (config.jobs.digest.enabled) scheduler.add(createDigestJob(digest));
   registerDigestCommands(runtime.commands, { ...digest, scheduler: () => scheduler });
+  scheduler.add(
+    createHeartbeatJob({
+      config,
+      clock: runtime.clock,
+      alerts: runtime.alerts,
+      probeOllama: () => costs.probeOllama(),
+      readVitals: () => readPiVitals({ dataDir: paths.home }),
+      queueStats: () => runtime.queue.stats(),
+    }),
+  );
   scheduler.add(createRetentionJob({ db: runtime.db, paths, config, clock: runtime.clock, logger: logger.child({ job: 'retention' }) }));
   runtime.onStop(() => scheduler.stop());
+  runtime.health.registerSchedule(() =>
+    scheduler.status().map((job) => ({
+      name: job.name,
+      lastRunAt: job.lastRun?.startedAt ?? null,
+      ...(job.lastRun ? { lastStatus: job.lastRun.status } : {}),
+      nextRunAt: job.nextRunAt ?? null,
+    })),
+  );
   return scheduler;
 }
 
@@ -199,7 +219,7 @@ async function start(cli: Cli): Promise<void> {
   };
   const tools = await loadTools(toolDeps, runtime.tools);
   const routing = installRouter(runtime, { config, paths, logger, llm });
-  const scheduler = createJobs(runtime, toolDeps, logger);
+  const scheduler = createJobs(runtime, toolDeps, costs, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {

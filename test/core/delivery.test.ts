@@ -47,7 +47,11 @@ describe('delivery', () => {
     await clock.advance(1000);
     await harness.runtime.intake.whenAnswered(result.taskId);
     expect(harness.runtime.outbox.forTask(result.taskId)[0]).toMatchObject({ status: 'failed', attempts: 2 });
-    expect(harness.adapter.sent).toHaveLength(0);
+    await clock.advance(1000);
+    // Only the admins' alert got through: the reply itself was never reported as delivered.
+    expect(harness.adapter.sent.map((m) => [m.address.chatId, m.reply.text])).toEqual([
+      ['dm:owner', expect.stringMatching(/Could not deliver a reply to fake chat chat-1 after 2 tries \(PLATFORM_UNAVAILABLE\)/)],
+    ]);
   });
 
   it('a rejected message (4xx) is not retried', async () => {
