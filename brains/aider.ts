@@ -90,7 +90,7 @@ export class AiderBrain extends BaseBrain {
     const text = answer.join('\n').trim();
     const reason = lastLine(outputs.stderr) || lastLine(text) || `exit code ${outputs.exitCode}`;
     return {
-      text: failed ? `aider failed: ${reason}` : text,
+      text: failed ? reason : text,
       costUsd: sessionUsd ?? 0,
       // No model call at all costs nothing; calls without a Cost line (unpriced models) are unknown.
       costKnown: sessionUsd !== undefined || turns === 0,

@@ -14,8 +14,13 @@ export class LocalGitWorkflow implements GitWorkflow {
 
   constructor(
     private readonly repos: Record<string, { path: string; base: string }>,
-    private readonly env: NodeJS.ProcessEnv,
+    private env: NodeJS.ProcessEnv,
   ) {}
+
+  /** Change the environment git and gh run with (e.g. a gh that fails). */
+  setEnv(env: NodeJS.ProcessEnv): void {
+    this.env = env;
+  }
 
   async prepare(repo: string, branch: string): Promise<void> {
     const { path, base } = this.repo(repo);
