@@ -86,7 +86,7 @@ describe('failover', () => {
     expect(reply?.text).toContain('were unavailable, so anthropic answered._\n\nA long summary of the papers.');
     expect(api.requests).toHaveLength(1);
     expect(api.requests[0]?.headers.authorization).toBe('Bearer sk-test-key');
-    expect((api.requests[0]?.body.messages as Array<{ content: string }>)[0]?.content).toBe('summarise these papers');
+    expect((api.requests[0]?.body.messages as Array<{ content: string }> | undefined)?.[0]?.content).toBe('summarise these papers');
     const entry = host.runtime.ledger.forTask(taskId).find((row) => row.provider === 'anthropic');
     expect(entry).toMatchObject({ tokensIn: 3, tokensOut: 797, cacheReadTokens: 2000, cacheWriteTokens: 14_146, estimated: false });
     // 3 x $3 + 797 x $15 + 2000 x $0.30 + 14146 x $3.75 per million.
