@@ -105,8 +105,8 @@ export class RunFollower {
       return;
     }
     if (this.finalAt !== undefined) this.stopLingering(clock.now() - this.finalAt);
+    // Not unref'd: watching a run is work, and pie-brain stays up for its answer.
     this.timer = clock.setTimeout(() => this.tick(), this.options.tickMs);
-    this.timer.unref?.();
   }
 
   /** The answer is written; a process that lingers after it only holds memory. */
