@@ -8,6 +8,11 @@ import { FakeChatAdapter } from '../fakes/chat-adapter.js';
 import { FakeClock } from '../fakes/clock.js';
 import { quietLogger } from '../helpers.js';
 
+/** A platform that cannot edit messages. */
+class PlainAdapter extends FakeChatAdapter {
+  override readonly capabilities = { edit: false, threads: false, images: false, typing: false, maxLength: 100 };
+}
+
 const address = { platform: 'fake', chatId: 'c-1', threadId: 't-1' };
 
 function createProgress(adapter: ChatAdapter | undefined, dedupeKey = 'brain-progress:1') {
@@ -85,16 +90,17 @@ describe('ProgressMessage', () => {
   });
 
   it('never edits where the platform cannot, and survives a failed edit', async () => {
-    const plain: ChatAdapter = {
+    const plain = new PlainAdapter();
       ...new FakeChatAdapter(),
       platform: 'fake',
-      capabilities: { edit: false, threads: false, images: false, typing: false, maxLength: 100 },
+      capabilities: edit: false, threads: false, images: false, typing: false, maxLength: 100 ,
     } as ChatAdapter;
     const cannot = createProgress(plain);
     expect(cannot.message.editable).toBe(false);
     cannot.message.start('Started.');
     deliver(cannot.outbox, cannot.clock, 'm-1');
     await cannot.message.update('working', true);
+    expect(plain.edits).toEqual([]);
 
     const failing = new FakeChatAdapter();
     failing.edit = async () => {
