@@ -91,10 +91,6 @@ describe('ProgressMessage', () => {
 
   it('never edits where the platform cannot, and survives a failed edit', async () => {
     const plain = new PlainAdapter();
-      ...new FakeChatAdapter(),
-      platform: 'fake',
-      capabilities: edit: false, threads: false, images: false, typing: false, maxLength: 100 ,
-    } as ChatAdapter;
     const cannot = createProgress(plain);
     expect(cannot.message.editable).toBe(false);
     cannot.message.start('Started.');
