@@ -2,10 +2,13 @@
 // The composition root and command line: the one file that wires every folder together.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConsoleAdapter } from './bots/console.js';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import { createLedgerSpendGate } from './core/handoff/ledger-spend-gate.js';
+import { setupHandoff } from './core/handoff/setup.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { Runtime } from './core/runtime.js';
@@ -89,6 +92,15 @@ async function start(cli: Cli): Promise<void> {
   });
   for (const warning of loaded.warnings) logger.warn(warning);
   const runtime = new Runtime({ config, paths, logger });
+  // Cloud brains (issue 6): /brain, /handoff, detached runs that outlive a restart. Before runtime.start().
+  // At merge: core/costs' SpendGate and PriceBook replace the interim gate; the returned handler goes to dispatch.
+  await setupHandoff({
+    runtime,
+    brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
+    env: process.env,
+    anthropicApiKey: secrets.anthropicApiKey,
+    spend: createLedgerSpendGate(runtime.ledger, config, runtime.clock),
+  });
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
