@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { type BrainRunRecord, BrainRunStore } from '../../storage/brain-runs.js';
 import type { Db } from '../../storage/db.js';
 import type { Ledger } from '../../storage/ledger.js';
@@ -21,17 +20,12 @@ import type { Address, Reply } from '../messages.js';
 import { ProgressMessage } from '../progress.js';
 import type { Semaphore } from '../semaphore.js';
 import type { SpendGate } from '../spend.js';
-import { childEnv } from './child-env.js';
-import { spawnDetached } from './process-group.js';
 import { RunBook, storedResult } from './run-book.js';
+import { launchRun } from './run-launcher.js';
 import { formatDuration, formatUsd } from './run-progress.js';
 import { allUnavailableError, composeReply, runFailedError, runFooter } from './run-reply.js';
 import { RunSession } from './run-session.js';
 import { type RunTarget, resolveRunTarget } from './run-target.js';
-
-/** A follow-up in the same thread continues the brain's session when the last one is this recent. */
-const RESUME_WINDOW_MS = 12 * 60 * 60 * 1000;
-const MAX_PREFS_CHARS = 8000;
 
 export interface HandoffHarnessOptions {
   config: Config;
@@ -210,92 +204,18 @@ export class HandoffHarness {
     }
   }
 
-  /** Reserve the budget, prepare the repository, and start the brain's command detached. */
+  /** Start the brain's run (budget, repository, detached process) and watch it; undefined when it is not installed. */
   private async launch(brain: Brain, request: HandoffRequest, target: RunTarget, ctx: HandoffContext): Promise<Watch | undefined> {
-    const { config, paths, clock, spend, git, brains } = this.options;
-    ctx.signal.throwIfAborted();
-    const taskId = ctx.task.id;
-    const capUsd = config.brains.maxRunUsd;
-    const reservation = spend.reserve({
-      taskId,
-      provider: brain.name,
-      ...(config.brains.model ? { model: config.brains.model } : {}),
-      capUsd,
-      purpose: request.reason,
+    const started = await launchRun({ ...this.options, store: this.store, book: this.book }, brain, request, target, {
+      taskId: ctx.task.id,
+      threadKey: threadKeyOf(ctx.address),
+      signal: ctx.signal,
     });
-    const branch = brain.coding && target.repo && git ? `pie-brain/task-${taskId}` : null;
-    const threadKey = threadKeyOf(ctx.address);
-    const seq = this.store.forTask(taskId).length + 1;
-    let run: BrainRunRecord | undefined;
-    try {
-      if (branch && target.repo && git) await this.prepareRepo(git, target.repo, branch);
-      const resume = brain.resumable
-        ? this.store.latestSession(threadKey, brain.name, target.cwd, clock.now() - RESUME_WINDOW_MS)
-        : undefined;
-      const runDir = join(paths.home, 'runs', String(taskId), `${seq}-${brain.name}`);
-      run = this.store.create({
-        taskId,
-        seq,
-        brain: brain.name,
-        cwd: target.cwd,
-        runDir,
-        threadKey,
-        repo: target.repo ?? null,
-        branch,
-        capUsd,
-        purpose: request.reason,
-        startedAt: clock.now(),
-      });
-      this.book.hold(run.id, reservation);
-      const prefs = this.readUserPrefs();
-      const command = brain.buildCommand({
-        taskId,
-        prompt: request.prompt,
-        cwd: target.cwd,
-        runDir,
-        ...prefs,
-        ...(resume?.sessionId ? { resumeSessionId: resume.sessionId } : {}),
-        maxBudgetUsd: capUsd,
-      });
-      const started = await spawnDetached(command, runDir, childEnv(this.options.env, command.env));
-      this.store.markRunning(run.id, started.pid, started.bootId, started.procStart);
-      this.options.bus.emit('brain-run-started', { taskId, runId: run.id, brain: brain.name, pid: started.pid, resumed: Boolean(resume) });
-      this.options.queue.record({
-        taskId,
-        at: clock.now(),
-        type: 'brain-run-started',
-        data: { runId: run.id, brain: brain.name, pid: started.pid },
-      });
-      return this.watch(this.store.get(run.id) as BrainRunRecord, brain, started.child, resume !== undefined);
-    } catch (error) {
-      if (!run) {
-        reservation.release();
-        throw error;
-      }
-      const unavailable = isPieBrainError(error) && error.code === 'BRAIN_UNAVAILABLE';
-      this.book.abandon(run, unavailable ? 'unavailable' : 'error', describeForUser(error));
-      if (!unavailable) throw error;
-      brains.forget(brain.name);
+    if (!started) {
+      this.options.brains.forget(brain.name);
       return undefined;
     }
-  }
-
-  private async prepareRepo(git: GitWorkflow, repo: string, branch: string): Promise<void> {
-    try {
-      await git.prepare(repo, branch);
-    } catch (error) {
-      throw new PieBrainError('TOOL_FAILED', `preparing ${repo} failed`, {
-        cause: error,
-        userMessage: `I could not prepare the repository ${repo} (pull and branch ${branch}): ${describeForUser(error)}`,
-      });
-    }
-  }
-
-  private readUserPrefs(): { userPrefs?: string; userPrefsFile?: string } {
-    const file = join(this.options.paths.brainDir, 'profile', 'user_prefs.md');
-    if (!existsSync(file)) return {};
-    const text = readFileSync(file, 'utf8').trim().slice(0, MAX_PREFS_CHARS);
-    return text ? { userPrefs: text, userPrefsFile: file } : {};
+    return this.watch(started.run, brain, started.child, started.resumed);
   }
 
   /** Follow a run: progress in the thread while it works, its result read and settled when it ends. */
