@@ -55,22 +55,27 @@ export class ProgressMessage {
 
   /** Edit the message to `text`, unless it was edited less than an interval ago; `force` skips that wait (the last word). */
   async update(text: string, force = false): Promise<void> {
-    const { outbox, clock, address, logger } = this.options;
+    const { clock } = this.options;
     if (this.outboxId === undefined || this.editing || text === this.lastText) return;
     if (!force && clock.now() - this.lastEditAt < this.options.intervalMs) return;
-    const adapter = this.options.adapterFor(address.platform);
-    if (!adapter?.capabilities.edit || !adapter.edit) return;
-    const receipt = outbox.get(this.outboxId)?.receipt;
-    if (!receipt) return;
     this.editing = true;
-    this.lastEditAt = clock.now();
     try {
-      await adapter.edit(address, receipt, { text });
-      this.lastText = text;
+      await this.edit(text);
     } catch (error) {
-      logger.debug({ err: error, taskId: this.options.taskId }, 'a progress edit failed; the next one replaces it');
+      this.options.logger.debug({ err: error, taskId: this.options.taskId }, 'a progress edit failed; the next one replaces it');
     } finally {
       this.editing = false;
     }
+  }
+
+  private async edit(text: string): Promise<void> {
+    const { outbox, clock, address } = this.options;
+    const adapter = this.options.adapterFor(address.platform);
+    if (!adapter?.capabilities.edit || !adapter.edit || this.outboxId === undefined) return;
+    const receipt = outbox.get(this.outboxId)?.receipt;
+    if (!receipt) return;
+    this.lastEditAt = clock.now();
+    await adapter.edit(address, receipt, { text });
+    this.lastText = text;
   }
 }

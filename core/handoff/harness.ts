@@ -106,9 +106,9 @@ export class HandoffHarness {
         .then((release) => watch.finished.finally(release))
         .catch(() => {});
       const task = queue.get(run.taskId);
-      if (!task || FINAL_STATUSES.includes(task.status)) {
-        watch.finished.then((ended) => this.answerLate(ended)).catch(() => {});
-      }
+      // Cancelled or failed while pie-brain was down: the run has nobody to answer and stops.
+      if (task?.status === 'cancelled' || task?.status === 'failed') void watch.session.kill();
+      else if (!task || FINAL_STATUSES.includes(task.status)) watch.finished.then((ended) => this.answerLate(ended)).catch(() => {});
       this.options.logger.info({ runId: run.id, taskId: run.taskId, pid: run.pid, at: clock.now() }, 'watching a brain run again');
     }
   }
@@ -314,7 +314,7 @@ export class HandoffHarness {
     return composeReply(runs, run, { prUrl, ...(gitNote ? { gitNote } : {}) });
   }
 
-  /** A run whose task ended without it (gave up after restarts): its answer still reaches the thread, once. */
+  /** A run whose task ended without it (given up after repeated restarts): its answer still reaches the thread, once. */
   private answerLate(run: BrainRunRecord): void {
     const result = storedResult(run);
     if (run.outcome !== 'ok' || !result) return;

@@ -78,8 +78,11 @@ export class RunBook {
       this.options.logger.warn({ err: error, runId: run.id }, 'the result of a brain run could not be read');
       result = { text: `${brain.name} ended without a readable result.`, costUsd: 0, costKnown: false, usage: NO_USAGE, isError: true };
     }
-    // Unknown cost: charge what the output suggested, else the whole cap; never less than may have been spent.
-    const costUsd = result.costKnown ? result.costUsd : (progress.costSoFar() ?? run.capUsd);
+    // Unknown cost: what the output's usage suggests; with model output but no usage, the whole cap (never
+    // less than may have been spent); nothing when no model ever answered.
+    const costUsd = result.costKnown
+      ? result.costUsd
+      : (progress.costSoFar() ?? (progress.turns || progress.outputTokens ? run.capUsd : 0));
     const outcome: BrainRunOutcome = cancelled ? 'cancelled' : result.unavailable ? 'unavailable' : result.isError ? 'error' : 'ok';
     const turns = result.turns ?? (progress.turns || undefined);
     const model = result.model ?? progress.model;

@@ -55,11 +55,13 @@ export interface HandoffHostOptions {
   limitUsd?: number;
   git?: GitWorkflow;
   anthropicApiKey?: string;
+  /** Reuse a data dir (a restart of the same pie-brain). */
+  dir?: { path: string; remove(): void };
 }
 
 /** A runtime with the fake chat adapter and the cloud brains wired, on a temp data dir, with the fake CLIs on PATH. */
 export async function startHandoffHost(options: HandoffHostOptions = {}) {
-  const dir = tempDir('pie-brain-handoff-');
+  const dir = options.dir ?? tempDir('pie-brain-handoff-');
   const logFile = join(dir.path, 'cli.log');
   const gate = join(dir.path, 'gate');
   const config: Config = testConfig({
@@ -125,9 +127,10 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
         .map((row) => row.body as { text: string; footer?: string }),
     waitForCli: (tool: string, event: string, count = 1) =>
       waitFor(() => readCliLog(logFile).filter((e) => e.tool === tool && e.event === event).length >= count, 15_000, `${tool} ${event}`),
-    async close() {
-      await runtime.stop(2000);
-      dir.remove();
+    /** Stop pie-brain; runs go on. `keep` leaves the data dir for a restart. */
+    async close(keep = false) {
+      await runtime.stop(1000);
+      if (!keep) dir.remove();
     },
   };
 }
