@@ -31,6 +31,8 @@ export class ProgressMessage {
   private lastText: string | undefined;
   private lastEditAt: number;
   private editing = false;
+  /** A last word that arrived while an edit was in flight: sent right after it. */
+  private pendingFinal: string | undefined;
 
   constructor(private readonly options: ProgressMessageOptions) {
     this.lastEditAt = options.clock.now();
@@ -56,7 +58,11 @@ export class ProgressMessage {
   /** Edit the message to `text`, unless it was edited less than an interval ago; `force` skips that wait (the last word). */
   async update(text: string, force = false): Promise<void> {
     const { clock } = this.options;
-    if (this.outboxId === undefined || this.editing || text === this.lastText) return;
+    if (this.outboxId === undefined || text === this.lastText) return;
+    if (this.editing) {
+      if (force) this.pendingFinal = text;
+      return;
+    }
     if (!force && clock.now() - this.lastEditAt < this.options.intervalMs) return;
     this.editing = true;
     try {
@@ -66,6 +72,9 @@ export class ProgressMessage {
     } finally {
       this.editing = false;
     }
+    const pending = this.pendingFinal;
+    this.pendingFinal = undefined;
+    if (pending !== undefined) await this.update(pending, true);
   }
 
   private async edit(text: string): Promise<void> {

@@ -108,3 +108,26 @@ describe('ProgressMessage', () => {
     await expect(broken.message.update('working', true)).resolves.toBeUndefined();
   });
 });
+
+describe('ProgressMessage, the last word', () => {
+  it('sends a forced update that arrives while an edit is in flight right after it', async () => {
+    const adapter = new FakeChatAdapter();
+    let releaseEdit: () => void = () => {};
+    const original = adapter.edit.bind(adapter);
+    adapter.edit = async (address, messageId, reply) => {
+      if (reply.text === 'working')
+        await new Promise<void>((resolve) => {
+          releaseEdit = resolve;
+        });
+      await original(address, messageId, reply);
+    };
+    const { outbox, clock, message } = createProgress(adapter);
+    message.start('Started.');
+    deliver(outbox, clock, 'm-1');
+    const inFlight = message.update('working', true);
+    await message.update('finished', true);
+    releaseEdit();
+    await inFlight;
+    expect(adapter.edits.map((edit) => edit.reply.text)).toEqual(['working', 'finished']);
+  });
+});

@@ -64,7 +64,9 @@ describe('handoff harness with the fake claude', () => {
     );
     const edits = host.adapter.edits.filter((edit) => edit.messageId === progress[0]?.receipt);
     expect(edits.some((edit) => /^claude-code: working \d+s, 4 turns, \$[\d.]+ so far$/.test(edit.reply.text))).toBe(true);
-    expect(edits.at(-1)?.reply.text).toMatch(/^claude-code finished after \d+s \(\$0\.0123\)\.$/);
+    const last = () => host?.adapter.edits.filter((edit) => edit.messageId === progress[0]?.receipt).at(-1)?.reply.text;
+    await waitFor(() => last()?.startsWith('claude-code finished'), 2000, 'the last edit');
+    expect(last()).toMatch(/^claude-code finished after \d+s \(\$0\.0123\)\.$/);
   });
 
   it('passes a prompt full of shell metacharacters as one intact argument', async () => {
