@@ -2,12 +2,14 @@
 // The composition root and command line: the one file that wires every folder together.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConsoleAdapter } from './bots/console.js';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
 import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import { setupHandoff } from './core/handoff/setup.js';
 import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
@@ -23,6 +25,7 @@ import { JobRunStore } from './storage/job-runs.js';
 import { DigestSubscriptions } from './storage/subscriptions.js';
 import { createArxivClient } from './tools/arxiv.js';
 import type { ToolDeps } from './tools/base.js';
+import { GitWorkflow } from './tools/git-sync.js';
 import { loadTools } from './tools/index.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
@@ -218,7 +221,18 @@ async function start(cli: Cli): Promise<void> {
     llm,
   };
   const tools = await loadTools(toolDeps, runtime.tools);
-  const routing = installRouter(runtime, { config, paths, logger, llm });
+  // Cloud brains (issue 6): /brain, /handoff, detached runs that outlive a restart; set up before runtime.start()
+  // so a run a previous process left keeps its place in line. Paid runs pass the costs' spend gate first.
+  const handoff = await setupHandoff({
+    runtime,
+    brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
+    env: process.env,
+    anthropicApiKey: secrets.anthropicApiKey,
+    spend: costs.spendGate,
+    prices: costs.priceBook,
+    git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
+  });
+  const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
   const scheduler = createJobs(runtime, toolDeps, costs, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;

@@ -102,8 +102,16 @@ async function run(): Promise<void> {
   }
   const values = [...latencies.values()];
   report('adapters', 'answered', latencies.size, 'messages', { sent: MESSAGES, synchronous: SYNCHRONOUS });
-  report('adapters', 'reply_latency_p50', percentile(values, 50), 'ms', { messages: values.length, pace_ms: PACE_MS, synchronous: SYNCHRONOUS });
-  report('adapters', 'reply_latency_p99', percentile(values, 99), 'ms', { messages: values.length, pace_ms: PACE_MS, synchronous: SYNCHRONOUS });
+  report('adapters', 'reply_latency_p50', percentile(values, 50), 'ms', {
+    messages: values.length,
+    pace_ms: PACE_MS,
+    synchronous: SYNCHRONOUS,
+  });
+  report('adapters', 'reply_latency_p99', percentile(values, 99), 'ms', {
+    messages: values.length,
+    pace_ms: PACE_MS,
+    synchronous: SYNCHRONOUS,
+  });
   report('adapters', 'throughput', (latencies.size / (Date.now() - began)) * 1000, 'messages/s', { synchronous: SYNCHRONOUS });
 
   await sleep(2000);
@@ -111,7 +119,10 @@ async function run(): Promise<void> {
   await sleep(IDLE_SECONDS * 1000);
   const after = procStat(pid);
   report('adapters', 'rss_idle_mb', after.rssMb, 'MB', { adapters: 3, idle_s: IDLE_SECONDS, after_messages: MESSAGES });
-  report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', { adapters: 3, idle_s: IDLE_SECONDS });
+  report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {
+    adapters: 3,
+    idle_s: IDLE_SECONDS,
+  });
 
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));

@@ -26,6 +26,7 @@ export interface FinishedBranch {
  * conflict throws a PieBrainError with a userMessage and leaves the repository as it was.
  */
 export interface RepoWorkflow {
-  prepare(repo: string, branch: string, options?: { signal?: AbortSignal }): Promise<PreparedBranch>;
+  /** `reuse`: when the branch exists already (a retried or failed-over run), check it out instead of refusing. */
+  prepare(repo: string, branch: string, options?: { signal?: AbortSignal; reuse?: boolean }): Promise<PreparedBranch>;
   finish(repo: string, message: string, options?: { title?: string; body?: string; signal?: AbortSignal }): Promise<FinishedBranch>;
 }

@@ -249,4 +249,40 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 6,
+    name: 'brain runs',
+    sql: `
+      CREATE TABLE brain_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        brain TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        reason TEXT,
+        pid INTEGER,
+        boot_id TEXT,
+        proc_start TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        exit_code INTEGER,
+        cwd TEXT NOT NULL,
+        run_dir TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        repo TEXT,
+        branch TEXT,
+        session_id TEXT,
+        cap_usd REAL NOT NULL DEFAULT 0,
+        purpose TEXT,
+        cost_usd REAL,
+        result TEXT,
+        settled INTEGER NOT NULL DEFAULT 0,
+        pr_url TEXT,
+        UNIQUE (task_id, seq)
+      );
+      CREATE INDEX brain_runs_open ON brain_runs (status) WHERE status != 'ended';
+      CREATE INDEX brain_runs_thread ON brain_runs (thread_key, brain, id);
+    `,
+  },
 ];

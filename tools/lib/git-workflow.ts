@@ -71,7 +71,7 @@ export class GitWorkflow implements RepoWorkflow {
     return this.options.repos;
   }
 
-  async prepare(repoName: string, branchText: string, options: { signal?: AbortSignal } = {}): Promise<PreparedBranch> {
+  async prepare(repoName: string, branchText: string, options: { signal?: AbortSignal; reuse?: boolean } = {}): Promise<PreparedBranch> {
     const repo = this.repo(repoName);
     const branch = sanitizeBranchName(branchText);
     if (!branch)
@@ -80,6 +80,11 @@ export class GitWorkflow implements RepoWorkflow {
     await this.checkBranchName(git, branch);
     await this.refuseDirtyTree(git, repo);
     const branches = await git.branchLocal();
+    if (branches.all.includes(branch) && options.reuse) {
+      if (branches.current !== branch) await git.checkout(branch);
+      const head = (await git.revparse(['HEAD'])).trim();
+      return { repo: repo.name, path: repo.path, branch, base: repo.base, baseCommit: head };
+    }
     if (branches.all.includes(branch)) {
       throw new PieBrainError('VALIDATION', `branch ${branch} exists`, {
         userMessage: `The branch \`${branch}\` already exists in ${repo.name}; pick another name.`,
