@@ -1,4 +1,5 @@
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import type { Paper } from '../../core/papers.js';
 
 /** One page of an arXiv API answer. `error` is set when arXiv answered with its error entry. */
@@ -14,7 +15,16 @@ type Node = Record<string, unknown>;
 
 const REPEATED = new Set(['entry', 'author', 'category', 'link']);
 
-const parser = new XMLParser({
+// fast-xml-parser is loaded on the first parse, not at start-up: idle memory on a Pi stays low.
+let parserInstance: XMLParser | undefined;
+function parser(): XMLParser {
+  if (parserInstance) return parserInstance;
+  const { XMLParser: Parser } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  parserInstance = new Parser(PARSER_OPTIONS);
+  return parserInstance;
+}
+
+const PARSER_OPTIONS: ConstructorParameters<typeof XMLParser>[0] = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   // IDs like 2411.01230 must stay strings, not become numbers.
@@ -23,7 +33,7 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreDeclaration: true,
   isArray: (name) => REPEATED.has(name),
-});
+};
 
 function text(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -113,7 +123,7 @@ function isErrorEntry(entry: Node): boolean {
  * an Atom feed at all; an arXiv error entry comes back as `error`.
  */
 export function parseAtomFeed(xml: string): AtomFeed {
-  const document = parser.parse(xml) as Node;
+  const document = parser().parse(xml) as Node;
   const feed = document.feed as Node | undefined;
   if (!feed || typeof feed !== 'object') throw new SyntaxError('not an Atom feed');
   const entries = list(feed.entry) as Node[];

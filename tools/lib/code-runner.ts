@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { execa } from 'execa';
 
 export type SnippetLanguage = 'python' | 'javascript';
 
@@ -136,6 +135,8 @@ export async function runSnippet(options: RunSnippetOptions): Promise<SnippetRes
     const stdout = new CappedText(options.maxOutputBytes);
     const stderr = new CappedText(options.maxOutputBytes);
     const started = performance.now();
+    // execa is loaded on the first run, not at start-up.
+    const { execa } = await import('execa');
     const child = execa(executable, args, {
       cwd: scratch,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, TMPDIR: scratch, LANG: 'C.UTF-8', PYTHONIOENCODING: 'utf-8' },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
-import { execa } from 'execa';
-import { type SimpleGit, simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { PieBrainError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { FinishedBranch, PreparedBranch, RepoWorkflow } from '../../core/repo-workflow.js';
@@ -175,6 +175,8 @@ export class GitWorkflow implements RepoWorkflow {
   }
 
   private git(repo: GitRepoConfig, signal: AbortSignal | undefined): SimpleGit {
+    // simple-git is loaded on first use, not at start-up: idle memory on a Pi stays low.
+    const { simpleGit } = createRequire(import.meta.url)('simple-git') as typeof import('simple-git');
     return simpleGit({
       baseDir: repo.path,
       timeout: { block: this.timeoutMs },
@@ -229,6 +231,7 @@ export class GitWorkflow implements RepoWorkflow {
     body: string,
   ): Promise<Pick<FinishedBranch, 'prUrl' | 'prProblem'>> {
     const gh = this.options.ghCommand ?? 'gh';
+    const { execa } = await import('execa');
     const run = (args: string[]) =>
       execa(gh, args, { cwd: repo.path, env: this.env, extendEnv: false, reject: false, timeout: this.timeoutMs, stdin: 'ignore' });
     const pushed = `The branch \`${branch}\` is pushed to ${repo.remote}`;
