@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'LLM_UNAVAILABLE'
   | 'LLM_BAD_OUTPUT'
   | 'TOOL_FAILED'
+  | 'MODEL_MISSING'
   | 'BRAIN_UNAVAILABLE'
   | 'BRAIN_FAILED'
   | 'BUDGET_EXCEEDED'
