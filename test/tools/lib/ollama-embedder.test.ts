@@ -95,7 +95,7 @@ describe('OllamaEmbedder', () => {
       dir: `${dir.path}/vectors`,
       embedder: new OllamaEmbedder({ host, model: 'nomic-embed-text' }),
       dedupThreshold: 0.8,
-      logger: quietLogger,
+      logger: quietLogger(),
     });
     await store.add({ path: `${dir.path}/rag.md`, title: 'RAG', text: SAMPLE.rag });
     expect(await store.findSimilar(SAMPLE.rag)).toMatchObject({ path: `${dir.path}/rag.md`, title: 'RAG' });
