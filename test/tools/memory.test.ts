@@ -135,10 +135,10 @@ describe('/memory', () => {
     const toolsDir = fileURLToPath(new URL('../../tools', import.meta.url));
     const modules = await loadFolderModules<ToolFactory>(toolsDir);
     const entry = modules.find((module) => module.file === 'memory.ts');
-    expect(entry).toBeDefined();
+    if (!entry) throw new Error('tools/memory.ts was not loaded');
     expect(modules.map((module) => module.file).filter((file) => file.includes('lib'))).toEqual([]);
     const { deps } = setUp();
-    const tool = await (entry?.value as ToolFactory)(deps as ToolDeps);
+    const tool = await entry.value(deps as ToolDeps);
     expect(tool).toMatchObject({ name: 'memory', adminOnly: false });
   });
 });
