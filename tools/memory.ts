@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../core/clock.js';
-import { BaseTool, type ToolContext, type ToolDeps, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
+import { BaseTool, type ToolContext, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { titleFromText, writeInboxNote } from './lib/note-files.js';
 import type { NoteHit, NoteStore } from './lib/note-store.js';
-import { openNoteStore } from './lib/open-memory.js';
+import { type MemoryDeps, openNoteStore } from './lib/open-memory.js';
 
 const params = z.object({
   action: z.enum(['search', 'save', 'reindex']).default('search').describe('search notes, save a new note, or rebuild the index (admin)'),
@@ -110,7 +110,7 @@ export class MemoryTool extends BaseTool<typeof params> {
 }
 
 /** The memory tool over the shared note store of this data dir. */
-export function createMemoryTool(deps: Pick<ToolDeps, 'config' | 'paths' | 'logger' | 'clock' | 'fetch'>): MemoryTool {
+export function createMemoryTool(deps: MemoryDeps): MemoryTool {
   const store = openNoteStore(deps);
   return new MemoryTool(store, join(deps.paths.brainDir, 'inbox'), deps.clock);
 }
