@@ -6,6 +6,7 @@ import { ConsoleAdapter } from './bots/console.js';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import { describeForUser } from './core/errors.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { Runtime } from './core/runtime.js';
@@ -19,6 +20,7 @@ Commands:
   start     run pie-brain (the default); with no platform token, a console chat
   init      create the data dir, ~/brain/profile/user_prefs.md and ~/brain/inbox/
   doctor    check Node, the data dir and every configured service, and say what to fix
+  models pull  fetch the embedding model now, while there is internet (HF_ENDPOINT: a Hub mirror)
   version   print the version
   help      print this help
 `;
@@ -134,6 +136,24 @@ async function main(argv: string[]): Promise<void> {
       const checks = await runDoctor(loaded.config, loaded.paths, secrets);
       process.stdout.write(`${formatChecks(checks)}\n`);
       process.exitCode = checks.every((check) => check.ok) ? 0 : 1;
+      return;
+    }
+    case 'models': {
+      // Memory (issue 5): the embedding model is fetched ahead of time, so the Pi needs no internet later.
+      if (cli.rest[0] !== 'pull') {
+        process.stderr.write('Usage: pie-brain models pull\n');
+        process.exitCode = 2;
+        return;
+      }
+      const { loaded } = loadOrExit(cli);
+      const { pullEmbeddingModel } = await import('./tools/lib/pull-models.js');
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      try {
+        await pullEmbeddingModel({ config: loaded.config, paths: loaded.paths, remoteHost: process.env.HF_ENDPOINT, say });
+      } catch (error) {
+        process.stderr.write(`pie-brain: ${describeForUser(error)}\n`);
+        process.exitCode = 1;
+      }
       return;
     }
     case 'version':
