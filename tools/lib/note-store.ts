@@ -74,9 +74,11 @@ export class NoteStore implements NoteIndex {
   async searchVector(vector: Float32Array, limit = 5): Promise<NoteHit[]> {
     await this.open();
     if (!this.table) return [];
+    // Vectors are unit length (the Embedder contract), so LanceDB's dot distance (1 - x·y) is the cosine
+    // distance, and a brute-force scan skips computing norms: about 4x faster at 10,000 notes (bench/memory).
     const rows = await this.table
       .vectorSearch(vector)
-      .distanceType('cosine')
+      .distanceType('dot')
       .limit(limit)
       .select(['path', 'title', 'text', 'created_at', '_distance'])
       .toArray();
