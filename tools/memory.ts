@@ -87,7 +87,7 @@ export class MemoryTool extends BaseTool<typeof params> {
         data: { duplicate: true, existing: known },
       };
     }
-    const note = writeInboxNote(this.inboxDir, { title: titleFromText(text), text, createdAt: this.clock.now(), source: 'memory' });
+    const note = await writeInboxNote(this.inboxDir, { title: titleFromText(text), text, createdAt: this.clock.now(), source: 'memory' });
     await this.store.add(note);
     ctx.logger.info({ path: note.path }, 'note saved');
     return {

@@ -1,14 +1,12 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import type { IndexedNote } from '../../core/note-index.js';
 
 /** A Markdown note as the memory indexes it. */
-export interface NoteFile {
-  path: string;
-  title: string;
-  /** The body without front matter. */
-  text: string;
-}
+export type NoteFile = IndexedNote;
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 
@@ -21,7 +19,11 @@ export function listMarkdownFiles(dir: string): string[] {
     .sort();
 }
 
-/** Title from the front matter, else the first heading, else the file name; text is the body. */
+/**
+ * Title from the front matter, else the first heading, else the file name. The text is what gets embedded:
+ * the title, a blank line, then the body (a leading `# Title` heading becomes that first line), which is
+ * exactly what the arXiv tool hands to `NoteIndex.add` for the same note.
+ */
 export function parseNote(path: string, content: string): NoteFile {
   let body = content;
   let title: string | undefined;
@@ -35,8 +37,12 @@ export function parseNote(path: string, content: string): NoteFile {
       // A broken front matter still leaves a readable note: fall back to the heading or file name.
     }
   }
+  body = body.trim();
   title ??= /^#\s+(.+)$/m.exec(body)?.[1]?.trim() ?? basename(path, '.md');
-  return { path, title, text: body.trim() };
+  const [firstLine = '', ...rest] = body.split(/\r?\n/);
+  const heading = firstLine.replace(/^#+\s+/, '').trim();
+  const text = heading === title ? [title, ...rest].join('\n') : `${title}\n\n${body}`;
+  return { path, title, text: text.trim() };
 }
 
 export function readNote(path: string): NoteFile {
@@ -69,33 +75,18 @@ function slugify(title: string): string {
   return slug || 'note';
 }
 
-// The file appears complete or not at all, and survives a pulled plug: temp file, fsync, rename, fsync dir.
-function writeFileAtomically(path: string, content: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const dirFd = openSync(join(path, '..'), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-}
-
-/** Write a new note into the inbox as `YYYY-MM-DD-<slug>.md` (never overwriting) and return it. */
-export function writeInboxNote(inboxDir: string, note: { title: string; text: string; createdAt: number; source: string }): NoteFile {
-  mkdirSync(inboxDir, { recursive: true });
+/** Write a new note into the inbox as `YYYY-MM-DD-<slug>.md` (never overwriting), atomically, and return it. */
+export async function writeInboxNote(
+  inboxDir: string,
+  note: { title: string; text: string; createdAt: number; source: string },
+): Promise<NoteFile> {
+  await mkdir(inboxDir, { recursive: true });
   const day = new Date(note.createdAt).toISOString().slice(0, 10);
   const stem = `${day}-${slugify(note.title)}`;
   let path = join(inboxDir, `${stem}.md`);
   for (let n = 2; existsSync(path); n += 1) path = join(inboxDir, `${stem}-${n}.md`);
   const meta = stringifyYaml({ title: note.title, created: new Date(note.createdAt).toISOString(), source: note.source }).trimEnd();
-  writeFileAtomically(path, `---\n${meta}\n---\n\n${note.text.trim()}\n`);
-  return { path, title: note.title, text: note.text.trim() };
+  const content = `---\n${meta}\n---\n\n${note.text.trim()}\n`;
+  await writeFileAtomic(path, content);
+  return parseNote(path, content);
 }

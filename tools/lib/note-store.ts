@@ -3,7 +3,7 @@ import { resolve, sep } from 'node:path';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { Embedder } from '../../core/embedder.js';
 import type { Logger } from '../../core/logger.js';
-import type { NoteIndex, SimilarNote } from '../../core/note-index.js';
+import type { IndexedNote, NoteIndex, SimilarNote } from '../../core/note-index.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { listMarkdownFiles, type NoteFile, readNote } from './note-files.js';
 
@@ -91,13 +91,13 @@ export class NoteStore implements NoteIndex {
     }));
   }
 
-  async findSimilar(text: string): Promise<SimilarNote | undefined> {
-    const [best] = await this.search(text, 1);
+  async findSimilar(text: string, options: { signal?: AbortSignal } = {}): Promise<SimilarNote | undefined> {
+    const [best] = await this.search(text, 1, options.signal);
     if (!best || !(best.similarity > this.options.dedupThreshold)) return undefined;
     return { path: best.path, title: best.title, similarity: best.similarity };
   }
 
-  async add(note: { path: string; title: string; text: string }): Promise<void> {
+  async add(note: IndexedNote): Promise<void> {
     await this.addMany([note], { replace: true });
   }
 
