@@ -5,6 +5,7 @@ import type { Embedder } from '../../../core/embedder.js';
 import { NoteStore } from '../../../tools/lib/note-store.js';
 import { OllamaEmbedder } from '../../../tools/lib/ollama-embedder.js';
 import { TransformersEmbedder } from '../../../tools/lib/transformers-embedder.js';
+import { describeNoteIndexContract } from '../../contracts/note-index.js';
 import { FakeOllamaEmbed } from '../../fakes/ollama-embed.js';
 import { ABSTRACTS } from '../../fixtures/abstracts.js';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../../fixtures/tiny-embedder.js';
@@ -47,6 +48,18 @@ function writeInbox(name: string, paper: { title: string; text: string }): strin
   writeFileSync(path, `---\nid: "2611.00001"\ntitle: "${paper.title}"\n---\n\n${paper.text}\n`);
   return path;
 }
+
+describeNoteIndexContract('LanceDB NoteStore with the tiny fixture model', async () => {
+  const own = tempDir();
+  const store = new NoteStore({ dir: join(own.path, 'vectors'), embedder: tinyEmbedder(), dedupThreshold: 0.8, logger: quietLogger() });
+  return {
+    index: store,
+    close: async () => {
+      await store.close();
+      own.remove();
+    },
+  };
+});
 
 describe('NoteStore (LanceDB + transformers.js, offline)', () => {
   it('catches the same abstract twice and lets an unrelated one through', async () => {
