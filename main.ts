@@ -2,15 +2,33 @@
 // The composition root and command line: the one file that wires every folder together.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConsoleAdapter } from './bots/console.js';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
+import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
+import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
 import { describeForUser } from './core/errors.js';
+import { setupHandoff } from './core/handoff/setup.js';
+import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
+import { createOllamaProvider, installRouter } from './core/router/install.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
+import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
+import { registerDigestCommands } from './jobs/digest-commands.js';
+import { createHeartbeatJob } from './jobs/heartbeat.js';
+import { createRetentionJob } from './jobs/retention.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { JobRunStore } from './storage/job-runs.js';
+import { DigestSubscriptions } from './storage/subscriptions.js';
+import { createArxivClient } from './tools/arxiv.js';
+import type { ToolDeps } from './tools/base.js';
+import { GitWorkflow } from './tools/git-sync.js';
+import { loadTools } from './tools/index.js';
+import { closeNoteStore, openNoteStore } from './tools/lib/open-memory.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
 
@@ -22,6 +40,7 @@ Commands:
   doctor    check Node, the data dir and every configured service, and say what to fix
   models pull  fetch the embedding model now, while there is internet (HF_ENDPOINT: a Hub mirror)
   version   print the version
+  costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
   help      print this help
 `;
 
@@ -66,9 +85,106 @@ function loadOrExit(cli: Cli): { loaded: LoadedConfig; secrets: Secrets } {
   }
 }
 
+/** Built-in commands and tools' slash commands, for the platforms' command menus. */
+function listMenuCommands(runtime: Runtime): Array<{ name: string; description: string; adminOnly?: boolean }> {
+  return [
+    ...runtime.commands.list(),
+    ...runtime.tools
+      .list()
+      .flatMap((tool) =>
+        tool.slashCommands.map((slash) => ({ name: slash.command, description: tool.description, adminOnly: tool.adminOnly })),
+      ),
+  ];
+}
+
+function readPrefs(brainDir: string): string {
+  try {
+    return readFileSync(join(brainDir, 'profile', 'user_prefs.md'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
+function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, logger: Logger): Scheduler {
+  const { config, paths } = runtime.options;
+  const scheduler = new Scheduler({
+    runs: new JobRunStore(runtime.db),
+    kv: runtime.kv,
+    clock: runtime.clock,
+    logger: logger.child({ part: 'jobs' }),
+    timeZone: config.timeZone,
+    graceMs: config.jobs.graceMinutes * 60_000,
+    onFailure: (job, error) =>
+      runtime.alerts.notify(
+        `job-failed:${job}:${runtime.clock.now()}`,
+        `The ${job} job failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+  });
+  const digest: DigestDeps = {
+    source: createArxivClient(toolDeps),
+    ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
+    readPrefs: () => readPrefs(paths.brainDir),
+    subscriptions: new DigestSubscriptions(runtime.db),
+    outbox: runtime.outbox,
+    kv: runtime.kv,
+    clock: runtime.clock,
+    logger: logger.child({ job: 'arxiv-digest' }),
+    config,
+    paths,
+    wakeDelivery: () => runtime.delivery.wake(),
+  };
+  if (config.jobs.digest.enabled) scheduler.add(createDigestJob(digest));
+  registerDigestCommands(runtime.commands, { ...digest, scheduler: () => scheduler });
+  scheduler.add(
+    createHeartbeatJob({
+      config,
+      clock: runtime.clock,
+      alerts: runtime.alerts,
+      probeOllama: () => costs.probeOllama(),
+      readVitals: () => readPiVitals({ dataDir: paths.home }),
+      queueStats: () => runtime.queue.stats(),
+    }),
+  );
+  scheduler.add(createRetentionJob({ db: runtime.db, paths, config, clock: runtime.clock, logger: logger.child({ job: 'retention' }) }));
+  runtime.onStop(() => scheduler.stop());
+  runtime.health.registerSchedule(() =>
+    scheduler.status().map((job) => ({
+      name: job.name,
+      lastRunAt: job.lastRun?.startedAt ?? null,
+      ...(job.lastRun ? { lastStatus: job.lastRun.status } : {}),
+      nextRunAt: job.nextRunAt ?? null,
+    })),
+  );
+  return scheduler;
+}
+
 /** The chat platforms with a token configured; the console when there is none. */
-function createAdapters(_loaded: LoadedConfig, _secrets: Secrets, logger: Logger, onConsoleDone: () => void): ChatAdapter[] {
+async function createAdapters(
+  loaded: LoadedConfig,
+  secrets: Secrets,
+  logger: Logger,
+  runtime: Runtime,
+  onConsoleDone: () => void,
+): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
+  // Telegram: imported only when a token is set, so the console path never loads grammY.
+  if (secrets.telegramToken) {
+    const { createTelegramAdapter } = await import('./bots/telegram.js');
+    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => listMenuCommands(runtime) }));
+  }
+  // Slack: a bot token plus an app token (Socket Mode) or a signing secret (HTTP mode); loaded only when used.
+  if (secrets.slackBotToken) {
+    const { createSlackAdapter } = await import('./bots/slack.js');
+    const slack = createSlackAdapter(loaded.config, secrets, logger.child({ platform: 'slack' }));
+    if (slack) adapters.push(slack);
+  }
+  // Discord: on when a bot token is set; imported lazily so the console path never loads discord.js.
+  if (secrets.discordToken) {
+    const { DiscordAdapter } = await import('./bots/discord.js');
+    const { apiUrl, guildId } = loaded.config.discord;
+    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger }));
+  }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);
     logger.info({ interactive }, 'no platform token configured: starting the console chat');
@@ -91,18 +207,53 @@ async function start(cli: Cli): Promise<void> {
   });
   for (const warning of loaded.warnings) logger.warn(warning);
   const runtime = new Runtime({ config, paths, logger });
+  // Costs and health: /cost, /health, /healthz, /metrics; its priceBook, spendGate and cached() are for the brains.
+  const costs = await installCostHealth(runtime, { paths, version: version() });
+  // --- router (issue 3): the local model (also ToolDeps.llm for tools), then routing, dispatch and chat over
+  // runtime.tools. The brains wiring adds the cloud side as `handoff: handler` (or dispatcher.setHandoffHandler).
+  const llm = createOllamaProvider(runtime, config);
+  // --- end router
+  // Memory (issue 5): one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
+  const notes = openNoteStore({ config, paths, logger: logger.child({ part: 'memory' }), clock: runtime.clock });
+  // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
+  const toolDeps: ToolDeps = {
+    config,
+    paths,
+    logger: logger.child({ part: 'tools' }),
+    clock: runtime.clock,
+    db: runtime.db,
+    bus: runtime.bus,
+    llm,
+    notes,
+  };
+  const tools = await loadTools(toolDeps, runtime.tools);
+  // Cloud brains (issue 6): /brain, /handoff, detached runs that outlive a restart; set up before runtime.start()
+  // so a run a previous process left keeps its place in line. Paid runs pass the costs' spend gate first.
+  const handoff = await setupHandoff({
+    runtime,
+    brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
+    env: process.env,
+    anthropicApiKey: secrets.anthropicApiKey,
+    spend: costs.spendGate,
+    prices: costs.priceBook,
+    git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
+  });
+  const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
+  const scheduler = createJobs(runtime, toolDeps, costs, logger);
+  logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping');
       await runtime.stop();
+      await closeNoteStore(notes);
       logger.info('stopped');
       await flushLogger(logger);
       process.exit(0);
     })();
     return stopping;
   };
-  for (const adapter of createAdapters(loaded, secrets, logger, () => void shutdown('console input ended'))) {
+  for (const adapter of await createAdapters(loaded, secrets, logger, runtime, () => void shutdown('console input ended'))) {
     runtime.addAdapter(adapter);
     const hint = runtime.policy.setupHint(adapter.platform);
     if (hint && adapter.platform !== 'console') process.stderr.write(`${hint}\n`);
@@ -110,6 +261,8 @@ async function start(cli: Cli): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await runtime.start();
+  scheduler.start();
+  void routing.router.warmUp(); // router (issue 3): evaluate the prompt prefix before the first request needs it
   logger.info({ home: paths.home, config: loaded.source ?? 'embedded defaults', version: version() }, 'pie-brain is ready');
   if (process.env.PIE_BRAIN_READY_FILE) {
     const { writeFileSync } = await import('node:fs');
@@ -154,6 +307,12 @@ async function main(argv: string[]): Promise<void> {
         process.stderr.write(`pie-brain: ${describeForUser(error)}\n`);
         process.exitCode = 1;
       }
+      return;
+    }
+    case 'costs': {
+      const { loaded } = loadOrExit(cli);
+      const write = (stream: NodeJS.WriteStream) => (chunk: string) => void stream.write(chunk);
+      process.exitCode = runCostsCli(cli.rest, loaded, { out: write(process.stdout), err: write(process.stderr) });
       return;
     }
     case 'version':

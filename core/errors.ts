@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'NO_ADAPTER'
   | 'LLM_UNAVAILABLE'
   | 'LLM_BAD_OUTPUT'
+  | 'LLM_REJECTED'
   | 'TOOL_FAILED'
   | 'MODEL_MISSING'
   | 'BRAIN_UNAVAILABLE'

@@ -13,9 +13,11 @@ import type { ChatAdapter, Intake } from './chat-adapter.js';
 import { type Clock, systemClock } from './clock.js';
 import { CommandRegistry } from './commands.js';
 import type { Config, Paths } from './config.js';
+import { withCostFooter } from './costs/cost-footer.js';
 import { Delivery } from './delivery.js';
 import { Engine } from './engine.js';
 import { EventBus } from './events.js';
+import { HealthHooks } from './health/health-hooks.js';
 import { createIntake } from './intake.js';
 import type { Logger } from './logger.js';
 import { createTaskHandler, type RouteHandler } from './pipeline.js';
@@ -62,6 +64,8 @@ export class Runtime {
   readonly intake: Intake;
   readonly adapters: ChatAdapter[] = [];
   readonly alerts: Alerts;
+  /** Where the handoff runner and the scheduler register what /health shows. */
+  readonly health = new HealthHooks();
   readonly owner: string;
   private route: RouteHandler | undefined;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
@@ -90,14 +94,18 @@ export class Runtime {
       logger: logger.child({ part: 'delivery' }),
       ...config.delivery,
     });
-    const handler = createTaskHandler({
-      commands: this.commands,
-      tools: this.tools,
-      route: (ctx) => {
-        if (this.route) return this.route(ctx);
-        return Promise.resolve({ text: 'I can only answer commands until a router is configured. Try /help.' });
-      },
-    });
+    // The cost footer wraps the whole handler: every reply whose task used a model gets one.
+    const handler = withCostFooter(
+      createTaskHandler({
+        commands: this.commands,
+        tools: this.tools,
+        route: (ctx) => {
+          if (this.route) return this.route(ctx);
+          return Promise.resolve({ text: 'I can only answer commands until a router is configured. Try /help.' });
+        },
+      }),
+      { ledger: this.ledger, enabled: config.costs.footer },
+    );
     this.engine = new Engine({
       queue: this.queue,
       policy: this.policy,
@@ -141,6 +149,16 @@ export class Runtime {
       logger: logger.child({ part: 'alerts' }),
       admins: () => config.access.admins,
       wakeDelivery: () => this.delivery.wake(),
+    });
+    // A reply, post or refusal whose retries ran out is never silently dropped: the admins hear of it.
+    this.bus.on('reply-failed', ({ outboxId, willRetry, code, attempt }) => {
+      if (willRetry) return;
+      const row = this.outbox.get(outboxId);
+      if (!row || row.kind === 'alert') return;
+      this.alerts.notify(
+        `delivery-failed:${outboxId}`,
+        `Could not deliver a ${row.kind} to ${row.address.platform} chat ${row.address.chatId} after ${attempt} tries (${code}).`,
+      );
     });
     registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine, tools: this.tools });
   }

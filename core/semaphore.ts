@@ -20,12 +20,26 @@ export class Semaphore {
     return this.size - this.available;
   }
 
-  async acquire(): Promise<() => void> {
+  /** Wait for a slot; an aborted signal leaves the line (rejecting with its reason). */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
     if (this.available > 0) {
       this.available -= 1;
       return this.releaser();
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const waiter = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
     return this.releaser();
   }
 

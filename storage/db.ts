@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import { migrations as builtInMigrations, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
@@ -22,7 +22,28 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   db.pragma('foreign_keys = ON');
   migrate(db, options.migrations ?? builtInMigrations);
+  const level = options.synchronous ?? 'FULL';
+  relaxedState.set(db, { level, relax: db.prepare('PRAGMA synchronous = NORMAL'), restore: db.prepare(`PRAGMA synchronous = ${level}`) });
   return db;
+}
+
+const relaxedState = new WeakMap<Db, { level: Synchronous; relax: Statement; restore: Statement }>();
+
+/**
+ * Run a transaction whose loss on power failure only repeats work (a claim, a completion that has not
+ * been sent yet, a "sending" mark) without its own fsync. WAL frames are written in order, so the next
+ * durable commit (an intake, a receipt) makes these durable too. Intake and receipts always use the
+ * configured level.
+ */
+export function relaxed<T>(db: Db, work: () => T): T {
+  const state = relaxedState.get(db);
+  if (!state || (state.level !== 'FULL' && state.level !== 'EXTRA')) return work();
+  state.relax.run();
+  try {
+    return work();
+  } finally {
+    state.restore.run();
+  }
 }
 
 export function schemaVersion(db: Db): number {

@@ -84,7 +84,6 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN message TEXT NOT NULL DEFAULT '{}';
       ALTER TABLE tasks ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE tasks ADD COLUMN lease_owner TEXT;
-      CREATE INDEX tasks_lease ON tasks (status, lease_until);
       ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
       ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
       ALTER TABLE outbox ADD COLUMN resent_after_crash INTEGER NOT NULL DEFAULT 0;
@@ -98,6 +97,192 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE ledger ADD COLUMN data TEXT;
       CREATE INDEX ledger_time ON ledger (created_at);
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    `,
+  },
+  {
+    version: 3,
+    name: 'job runs and digest subscriptions',
+    sql: `
+      CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job TEXT NOT NULL,
+        scheduled_for INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        status TEXT NOT NULL,
+        caught_up INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        detail TEXT
+      );
+      CREATE INDEX job_runs_job ON job_runs (job, scheduled_for);
+      CREATE TABLE digest_subscriptions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'code runs and the fetch cache',
+    sql: `
+      CREATE TABLE code_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER,
+        user_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        code TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '[]',
+        exit_code INTEGER,
+        signal TEXT,
+        timed_out INTEGER NOT NULL DEFAULT 0,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        stdout TEXT NOT NULL DEFAULT '',
+        stderr TEXT NOT NULL DEFAULT '',
+        duration_ms INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX code_runs_time ON code_runs (created_at);
+      CREATE TABLE fetch_cache (key TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at INTEGER NOT NULL);
+      CREATE INDEX fetch_cache_time ON fetch_cache (fetched_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'costs',
+    sql: `
+      CREATE INDEX ledger_task ON ledger (task_id) WHERE task_id IS NOT NULL;
+      CREATE TABLE spend_reservations (
+        id TEXT PRIMARY KEY,
+        task_id INTEGER,
+        provider TEXT NOT NULL,
+        model TEXT,
+        purpose TEXT NOT NULL,
+        cap_usd REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'held',
+        actual_usd REAL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        settled_at INTEGER
+      );
+      CREATE INDEX spend_reservations_held ON spend_reservations (status, created_at);
+      CREATE TABLE llm_cache (
+        key TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response TEXT NOT NULL,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        hits INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER NOT NULL
+      );
+      CREATE INDEX llm_cache_used ON llm_cache (used_at);
+      CREATE TABLE llm_cache_hits (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL
+      );
+      CREATE INDEX llm_cache_hits_time ON llm_cache_hits (at);
+      -- Spend rolled up in 15-minute buckets (every time zone's midnight falls on one) and per task,
+      -- kept by triggers so reports read thousands of rows instead of a month of ledger.
+      CREATE TABLE ledger_rollup (
+        bucket INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        tokens_in INTEGER NOT NULL,
+        tokens_out INTEGER NOT NULL,
+        reported_usd REAL NOT NULL,
+        estimated_usd REAL NOT NULL,
+        PRIMARY KEY (bucket, provider, model, kind)
+      ) WITHOUT ROWID;
+      INSERT INTO ledger_rollup
+        SELECT created_at / 900000, provider, model, kind, COUNT(*), SUM(cost_usd), SUM(tokens_in), SUM(tokens_out),
+               COALESCE(SUM(reported_cost_usd), 0), SUM(CASE WHEN estimated = 1 THEN cost_usd ELSE 0 END)
+        FROM ledger GROUP BY 1, 2, 3, 4;
+      CREATE TABLE ledger_task_spend (
+        task_id INTEGER PRIMARY KEY,
+        cost_usd REAL NOT NULL,
+        first_at INTEGER NOT NULL,
+        providers TEXT NOT NULL
+      );
+      CREATE INDEX ledger_task_spend_time ON ledger_task_spend (first_at, cost_usd);
+      INSERT INTO ledger_task_spend
+        SELECT task_id, SUM(cost_usd), MIN(created_at), GROUP_CONCAT(DISTINCT provider)
+        FROM ledger WHERE task_id IS NOT NULL AND cost_usd > 0 GROUP BY task_id;
+      CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger BEGIN
+        INSERT INTO ledger_rollup (bucket, provider, model, kind, calls, cost_usd, tokens_in, tokens_out, reported_usd, estimated_usd)
+        VALUES (NEW.created_at / 900000, NEW.provider, NEW.model, NEW.kind, 1, NEW.cost_usd, NEW.tokens_in, NEW.tokens_out,
+                COALESCE(NEW.reported_cost_usd, 0), CASE WHEN NEW.estimated = 1 THEN NEW.cost_usd ELSE 0 END)
+        ON CONFLICT (bucket, provider, model, kind) DO UPDATE SET
+          calls = calls + 1, cost_usd = cost_usd + excluded.cost_usd, tokens_in = tokens_in + excluded.tokens_in,
+          tokens_out = tokens_out + excluded.tokens_out, reported_usd = reported_usd + excluded.reported_usd,
+          estimated_usd = estimated_usd + excluded.estimated_usd;
+      END;
+      CREATE TRIGGER ledger_task_spend_insert AFTER INSERT ON ledger WHEN NEW.task_id IS NOT NULL AND NEW.cost_usd > 0 BEGIN
+        INSERT INTO ledger_task_spend (task_id, cost_usd, first_at, providers) VALUES (NEW.task_id, NEW.cost_usd, NEW.created_at, NEW.provider)
+        ON CONFLICT (task_id) DO UPDATE SET
+          cost_usd = cost_usd + excluded.cost_usd,
+          first_at = MIN(first_at, excluded.first_at),
+          providers = CASE WHEN instr(',' || providers || ',', ',' || excluded.providers || ',') > 0 THEN providers
+                           ELSE providers || ',' || excluded.providers END;
+      END;
+      CREATE TRIGGER ledger_rollup_delete AFTER DELETE ON ledger BEGIN
+        UPDATE ledger_rollup SET
+          calls = calls - 1, cost_usd = cost_usd - OLD.cost_usd, tokens_in = tokens_in - OLD.tokens_in,
+          tokens_out = tokens_out - OLD.tokens_out, reported_usd = reported_usd - COALESCE(OLD.reported_cost_usd, 0),
+          estimated_usd = estimated_usd - CASE WHEN OLD.estimated = 1 THEN OLD.cost_usd ELSE 0 END
+        WHERE bucket = OLD.created_at / 900000 AND provider = OLD.provider AND model = OLD.model AND kind = OLD.kind;
+        DELETE FROM ledger_rollup
+        WHERE bucket = OLD.created_at / 900000 AND provider = OLD.provider AND model = OLD.model AND kind = OLD.kind AND calls <= 0;
+        UPDATE ledger_task_spend SET cost_usd = cost_usd - OLD.cost_usd WHERE task_id = OLD.task_id AND OLD.cost_usd > 0;
+        DELETE FROM ledger_task_spend WHERE task_id = OLD.task_id AND NOT EXISTS (SELECT 1 FROM ledger WHERE task_id = OLD.task_id AND cost_usd > 0);
+      END;
+    `,
+  },
+  {
+    version: 6,
+    name: 'brain runs',
+    sql: `
+      CREATE TABLE brain_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        brain TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        reason TEXT,
+        pid INTEGER,
+        boot_id TEXT,
+        proc_start TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        exit_code INTEGER,
+        cwd TEXT NOT NULL,
+        run_dir TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        repo TEXT,
+        branch TEXT,
+        session_id TEXT,
+        cap_usd REAL NOT NULL DEFAULT 0,
+        purpose TEXT,
+        cost_usd REAL,
+        result TEXT,
+        settled INTEGER NOT NULL DEFAULT 0,
+        pr_url TEXT,
+        UNIQUE (task_id, seq)
+      );
+      CREATE INDEX brain_runs_open ON brain_runs (status) WHERE status != 'ended';
+      CREATE INDEX brain_runs_thread ON brain_runs (thread_key, brain, id);
     `,
   },
 ];

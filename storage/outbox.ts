@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import type { Statement } from 'better-sqlite3';
+import { type Db, relaxed } from './db.js';
 
 /** Where a stored reply goes. Storage keeps its own plain shape so it never depends on core. */
 export interface StoredAddress {
@@ -105,27 +106,35 @@ function fromRow(row: Row): OutboxRow {
   };
 }
 
+const insertStatements = new WeakMap<Db, { insert: Statement; byKey: Statement }>();
+
 /** Insert one outbox row; shared with the task queue, which adds a reply in the same transaction. */
 export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: number; created: boolean } {
-  const info = db
-    .prepare(
-      `INSERT INTO outbox (task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    )
-    .run(
-      item.taskId ?? null,
-      item.address.platform,
-      item.address.chatId,
-      item.address.threadId ?? null,
-      item.address.replyTo ?? null,
-      JSON.stringify(item.body),
-      item.kind ?? 'reply',
-      item.dedupeKey ?? null,
-      now,
-      now,
-    );
+  let statements = insertStatements.get(db);
+  if (!statements) {
+    statements = {
+      insert: db.prepare(
+        `INSERT INTO outbox (task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      byKey: db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?'),
+    };
+    insertStatements.set(db, statements);
+  }
+  const info = statements.insert.run(
+    item.taskId ?? null,
+    item.address.platform,
+    item.address.chatId,
+    item.address.threadId ?? null,
+    item.address.replyTo ?? null,
+    JSON.stringify(item.body),
+    item.kind ?? 'reply',
+    item.dedupeKey ?? null,
+    now,
+    now,
+  );
   if (info.changes === 1) return { id: Number(info.lastInsertRowid), created: true };
-  const existing = db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?').get(item.dedupeKey ?? null) as { id: number } | undefined;
+  const existing = statements.byKey.get(item.dedupeKey ?? null) as { id: number } | undefined;
   if (!existing) throw new Error('outbox insert was ignored without a dedupe key');
   return { id: existing.id, created: false };
 }
@@ -163,24 +172,27 @@ export class SqliteOutbox implements Outbox {
     busyChats: ReadonlySet<string> = new Set(),
     accept: (row: OutboxRow) => boolean = () => true,
   ): OutboxRow[] {
-    return this.db
-      .transaction(() => {
-        const taken: OutboxRow[] = [];
-        const chats = new Set(busyChats);
-        // Over-fetch so that rows of busy chats do not starve the others.
-        const rows = this.statements.due.all(now, limit * 4 + chats.size + 16) as Row[];
-        for (const row of rows) {
-          if (taken.length >= limit) break;
-          const item = fromRow(row);
-          const key = chatKey(item.address);
-          if (chats.has(key) || !accept(item)) continue;
-          chats.add(key);
-          this.statements.markSending.run(row.id);
-          taken.push({ ...item, status: 'sending', attempts: item.attempts + 1 });
-        }
-        return taken;
-      })
-      .immediate();
+    // Marking "sending" only counts possible duplicates after a crash: it needs no fsync of its own.
+    return relaxed(this.db, () =>
+      this.db
+        .transaction(() => {
+          const taken: OutboxRow[] = [];
+          const chats = new Set(busyChats);
+          // Over-fetch so that rows of busy chats do not starve the others.
+          const rows = this.statements.due.all(now, limit * 4 + chats.size + 16) as Row[];
+          for (const row of rows) {
+            if (taken.length >= limit) break;
+            const item = fromRow(row);
+            const key = chatKey(item.address);
+            if (chats.has(key) || !accept(item)) continue;
+            chats.add(key);
+            this.statements.markSending.run(row.id);
+            taken.push({ ...item, status: 'sending', attempts: item.attempts + 1 });
+          }
+          return taken;
+        })
+        .immediate(),
+    );
   }
 
   markSent(id: number, receipt: string, now: number): void {

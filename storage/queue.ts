@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { type Db, relaxed } from './db.js';
 import { insertOutboxRow, type OutboxItem } from './outbox.js';
 
 export type TaskStatus = 'pending' | 'routing' | 'executing' | 'done' | 'failed' | 'dead' | 'cancelled';
@@ -239,22 +239,24 @@ export class SqliteTaskQueue implements TaskQueue {
           const existing = this.s.byMessage.get(task.platform, task.platformMessageId) as { id: number };
           return { taskId: existing.id, created: false };
         }
-        const taskId = Number(info.lastInsertRowid);
-        this.s.event.run(taskId, now, 'queued', null, null, null, null, null);
-        return { taskId, created: true };
+        // The "queued" step of the trace is the task row's created_at (events() adds it): one write fewer.
+        return { taskId: Number(info.lastInsertRowid), created: true };
       })
       .immediate();
   }
 
   claim(owner: string, now: number, leaseMs: number): TaskRecord | undefined {
-    return this.db
-      .transaction(() => {
-        const row = this.s.claim.get(now + leaseMs, owner, now, now) as Row | undefined;
-        if (!row) return undefined;
-        this.s.event.run(row.id, now, 'claimed', now - row.created_at, null, null, null, JSON.stringify({ attempt: row.attempts }));
-        return fromRow(row);
-      })
-      .immediate();
+    // A claim lost to a power cut only means the task runs again: no fsync of its own.
+    return relaxed(this.db, () =>
+      this.db
+        .transaction(() => {
+          const row = this.s.claim.get(now + leaseMs, owner, now, now) as Row | undefined;
+          if (!row) return undefined;
+          this.s.event.run(row.id, now, 'claimed', now - row.created_at, null, null, null, null);
+          return fromRow(row);
+        })
+        .immediate(),
+    );
   }
 
   renewLease(taskId: number, owner: string, leaseUntil: number, now: number): boolean {
@@ -266,15 +268,19 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   complete(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean {
+    // Until its reply is sent, a completion lost to a power cut only means the task runs again; the
+    // receipt's durable commit makes it durable before anything reaches the user twice.
+    return relaxed(this.db, () => this.completeNow(taskId, owner, outcome, now));
+  }
+
+  private completeNow(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean {
     return this.db
       .transaction(() => {
         const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
         if (changed !== 1) return false;
-        this.s.event.run(taskId, now, outcome.status === 'done' ? 'completed' : outcome.status, null, null, null, null, null);
-        if (outcome.reply) {
-          const { id } = insertOutboxRow(this.db, { ...outcome.reply, taskId }, now);
-          this.s.event.run(taskId, now, 'reply-queued', null, null, null, null, JSON.stringify({ outboxId: id }));
-        }
+        const type = outcome.status === 'done' ? 'completed' : outcome.status;
+        const outboxId = outcome.reply ? insertOutboxRow(this.db, { ...outcome.reply, taskId }, now).id : null;
+        this.s.event.run(taskId, now, type, null, null, null, null, outboxId === null ? null : `{"replyQueued":${outboxId}}`);
         return true;
       })
       .immediate();
@@ -353,16 +359,22 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   events(taskId: number): TaskEvent[] {
-    return (this.s.events.all(taskId) as Array<Record<string, unknown>>).map((row) => ({
-      taskId: row.task_id as number,
-      at: row.at as number,
-      type: row.type as string,
-      durationMs: row.duration_ms as number | null,
-      tokensIn: row.tokens_in as number | null,
-      tokensOut: row.tokens_out as number | null,
-      costUsd: row.cost_usd as number | null,
-      data: row.data ? (JSON.parse(row.data as string) as Record<string, unknown>) : null,
-    }));
+    const task = this.s.get.get(taskId) as Row | undefined;
+    if (!task) return [];
+    const queued: TaskEvent = { taskId, at: task.created_at, type: 'queued' };
+    return [
+      queued,
+      ...(this.s.events.all(taskId) as Array<Record<string, unknown>>).map((row) => ({
+        taskId: row.task_id as number,
+        at: row.at as number,
+        type: row.type as string,
+        durationMs: row.duration_ms as number | null,
+        tokensIn: row.tokens_in as number | null,
+        tokensOut: row.tokens_out as number | null,
+        costUsd: row.cost_usd as number | null,
+        data: row.data ? (JSON.parse(row.data as string) as Record<string, unknown>) : null,
+      })),
+    ];
   }
 
   nextWakeAt(): number | undefined {

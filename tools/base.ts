@@ -4,6 +4,7 @@ import type { Config, Paths } from '../core/config.js';
 import type { EventBus } from '../core/events.js';
 import type { LlmProvider } from '../core/llm/provider.js';
 import type { Logger } from '../core/logger.js';
+import type { NoteIndex } from '../core/note-index.js';
 import type { SpawnCommand, Tool, ToolContext, ToolResult, ToolSlashCommand } from '../core/tool.js';
 import type { Db } from '../storage/db.js';
 
@@ -20,6 +21,8 @@ export interface ToolDeps {
   /** The local model (Ollama), when a tool wants it. */
   llm?: LlmProvider;
   fetch?: typeof fetch;
+  /** The memory's dedup check, when memory is configured (tools that write notes consult it). */
+  notes?: NoteIndex;
 }
 
 /** Each module in tools/ default-exports one of these. Returning null leaves the tool out (not configured). */

@@ -18,6 +18,8 @@ export interface ChatRequest {
   /** Context window to allocate (Ollama num_ctx). */
   contextTokens?: number;
   signal?: AbortSignal;
+  /** Bound on the call itself, counted from when it starts (not from when it waited for its turn). */
+  timeoutMs?: number;
   /** Why this call is made; recorded with paid calls. */
   purpose?: string;
   taskId?: number | null;

@@ -1,0 +1,136 @@
+// bench/adapters: the built program (node dist/main.js start) connected to loopback fakes of Telegram,
+// Discord and Slack at once. 1,000 messages spread over the three, each a built-in command (no model):
+// every one must be answered; latency is from the fake sending the message to the reply request reaching
+// the fake. Then RSS and CPU of the pie-brain process while all three are connected and idle.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeDiscord } from '../test/fakes/discord.js';
+import { FakeSlack } from '../test/fakes/slack.js';
+import { FakeTelegramBotApi } from '../test/fakes/telegram.js';
+import { percentile, report } from './report.js';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 5);
+const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
+const main = fileURLToPath(new URL('../main.js', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function procStat(pid: number): { cpuS: number; rssMb: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const rssLine = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMb: Number(rssLine?.replace(/\D+/g, '') ?? 0) / 1024 };
+}
+
+async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pie-brain-adapters-'));
+  const telegram = await new FakeTelegramBotApi().start();
+  const discord = new FakeDiscord();
+  await discord.start();
+  const slack = new FakeSlack();
+  await slack.start();
+  const telegramUser = { id: 4242, is_bot: false, first_name: 'Owner' };
+  const slackUser = 'UOWNER';
+
+  const sentAt = new Map<string, number>();
+  const latencies = new Map<string, number>();
+  const seen = (text: string, at: number) => {
+    const match = /There is no task (\d+)/.exec(text);
+    const key = match?.[1];
+    const start = key ? sentAt.get(key) : undefined;
+    if (key && start !== undefined && !latencies.has(key)) latencies.set(key, at - start);
+  };
+  discord.on('posted', (message: { content: string }) => seen(message.content, Date.now()));
+  slack.on('request', () => {
+    for (const message of slack.messages) seen(message.text, Date.now());
+  });
+
+  const ready = join(dir, 'ready');
+  const child = spawn(process.execPath, [main, 'start'], {
+    env: {
+      ...process.env,
+      PIE_BRAIN_HOME: join(dir, 'home'),
+      PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'),
+      PIE_BRAIN_READY_FILE: ready,
+      OLLAMA_HOST: 'http://127.0.0.1:9',
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_ROOT: telegram.url,
+      DISCORD_BOT_TOKEN: 'fake-discord-token',
+      DISCORD_API_URL: discord.url,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_APP_TOKEN: slack.appToken,
+      SLACK_API_URL: slack.apiUrl,
+      PIE_BRAIN_ADMINS: `telegram:${telegramUser.id},discord:${discord.owner.id},slack:${slackUser}`,
+      PIE_BRAIN_CONFIG: join(dir, 'config.yaml'),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'config.yaml'), `storage:\n  synchronous: ${SYNCHRONOUS}\njobs:\n  digest:\n    enabled: false\n`);
+  const pid = child.pid as number;
+  const started = Date.now();
+  while (!existsSync(ready)) {
+    if (Date.now() - started > 60_000 || child.exitCode !== null) throw new Error('pie-brain did not become ready');
+    await sleep(10);
+  }
+  await discord.whenIdentified();
+  report('adapters', 'start_to_ready_ms', Number(readFileSync(ready, 'utf8')) - started, 'ms', { adapters: 3 });
+
+  const began = Date.now();
+  for (let i = 0; i < MESSAGES; i += 1) {
+    const key = String(900_000 + i);
+    sentAt.set(key, Date.now());
+    const text = `/task ${key}`;
+    if (i % 3 === 0) telegram.userSends({ from: telegramUser, text });
+    else if (i % 3 === 1) discord.userMentionsBot(text);
+    else
+      await slack.sendEvent(
+        slack.eventPayload({ type: 'message', channel_type: 'im', channel: `D${slackUser}`, user: slackUser, text, ts: slack.ts() }),
+      );
+    if (PACE_MS) await sleep(PACE_MS);
+  }
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    for (const request of telegram.requests) if (request.method === 'sendMessage') seen(String(request.params.text ?? ''), request.at);
+    if (latencies.size >= MESSAGES) break;
+    await sleep(50);
+  }
+  const values = [...latencies.values()];
+  report('adapters', 'answered', latencies.size, 'messages', { sent: MESSAGES, synchronous: SYNCHRONOUS });
+  report('adapters', 'reply_latency_p50', percentile(values, 50), 'ms', {
+    messages: values.length,
+    pace_ms: PACE_MS,
+    synchronous: SYNCHRONOUS,
+  });
+  report('adapters', 'reply_latency_p99', percentile(values, 99), 'ms', {
+    messages: values.length,
+    pace_ms: PACE_MS,
+    synchronous: SYNCHRONOUS,
+  });
+  report('adapters', 'throughput', (latencies.size / (Date.now() - began)) * 1000, 'messages/s', { synchronous: SYNCHRONOUS });
+
+  await sleep(2000);
+  const before = procStat(pid);
+  await sleep(IDLE_SECONDS * 1000);
+  const after = procStat(pid);
+  report('adapters', 'rss_idle_mb', after.rssMb, 'MB', { adapters: 3, idle_s: IDLE_SECONDS, after_messages: MESSAGES });
+  report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {
+    adapters: 3,
+    idle_s: IDLE_SECONDS,
+  });
+
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  await Promise.all([telegram.stop(), discord.stop(), slack.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+run().catch((error: unknown) => {
+  process.stderr.write(`bench adapters failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

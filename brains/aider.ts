@@ -1,0 +1,114 @@
+import {
+  BaseBrain,
+  type BrainCommand,
+  type BrainDeps,
+  type BrainFactory,
+  type BrainJob,
+  type BrainOutputs,
+  type BrainProgress,
+  type BrainResult,
+  type BrainUsage,
+  lastLine,
+} from './base.js';
+
+/** "2.1k" -> 2100, "340" -> 340, "1.2M" -> 1200000. */
+function readCount(text: string | undefined): number {
+  if (!text) return 0;
+  const match = /^([\d.,]+)([kKmM]?)$/.exec(text);
+  if (!match?.[1]) return 0;
+  const value = Number(match[1].replaceAll(',', ''));
+  const scale = match[2]?.toLowerCase() === 'k' ? 1e3 : match[2]?.toLowerCase() === 'm' ? 1e6 : 1;
+  return Math.round(value * scale);
+}
+
+/** aider's "Tokens: 4.2k sent, 2.1k cache write, 3.5k cache hit, 230 received. Cost: $0.01 message, $0.03 session." */
+export function parseTokensLine(line: string): { usage: BrainUsage; sessionUsd?: number } | undefined {
+  if (!line.startsWith('Tokens:')) return undefined;
+  const count = (label: string) => readCount(new RegExp(`([\\d.,]+[kKmM]?) ${label}`).exec(line)?.[1]);
+  const cost = /Cost: \$([\d.]+) message, \$([\d.]+) session/.exec(line);
+  return {
+    usage: {
+      inputTokens: count('sent'),
+      outputTokens: count('received'),
+      cacheReadTokens: count('cache hit'),
+      cacheWriteTokens: count('cache write'),
+    },
+    ...(cost?.[2] ? { sessionUsd: Number(cost[2]) } : {}),
+  };
+}
+
+// aider's own chatter around the model's answer (with --no-pretty it is plain text).
+const CHATTER =
+  /^(Aider v|Main model:|Weak model:|Editor model:|Model:|Git repo:|Repo-map:|Added .* to the chat|Use \/help|https:\/\/aider\.chat|Tokens:|Cost:|Warning: |Applied edit to |Commit )/;
+
+/**
+ * aider, one message and out: `aider --message <prompt> --yes-always --no-auto-commits ...` in the repository.
+ * It prints its cost only as text, on its `Tokens: ... Cost: $X message, $Y session.` lines.
+ */
+export class AiderBrain extends BaseBrain {
+  readonly name = 'aider';
+  protected readonly executable = 'aider';
+
+  buildCommand(job: BrainJob): BrainCommand {
+    // argparse would read a prompt starting with "-" as an option; "--message=<prompt>" keeps it one value.
+    const message = job.prompt.startsWith('-') ? [`--message=${job.prompt}`] : ['--message', job.prompt];
+    const args = [...message, '--yes-always', '--no-auto-commits', '--no-check-update', '--analytics-disable', '--no-pretty'];
+    if (this.deps.config.brains.model) args.push('--model', this.deps.config.brains.model);
+    if (job.userPrefsFile) args.push('--read', job.userPrefsFile);
+    const env: Record<string, string> = {};
+    if (this.deps.anthropicApiKey) env.ANTHROPIC_API_KEY = this.deps.anthropicApiKey;
+    return { file: this.executable, args, cwd: job.cwd, env };
+  }
+
+  parseProgress(line: string): BrainProgress | undefined {
+    const tokens = parseTokensLine(line);
+    if (!tokens) return undefined;
+    return { turn: true, usage: tokens.usage, ...(tokens.sessionUsd !== undefined ? { costUsd: tokens.sessionUsd } : {}) };
+  }
+
+  parseResult(outputs: BrainOutputs): BrainResult {
+    const usage: BrainUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    let sessionUsd: number | undefined;
+    let turns = 0;
+    const answer: string[] = [];
+    for (const raw of outputs.stdout.split('\n')) {
+      const line = raw.trimEnd();
+      const tokens = parseTokensLine(line.trim());
+      if (tokens) {
+        turns += 1;
+        usage.inputTokens += tokens.usage.inputTokens;
+        usage.outputTokens += tokens.usage.outputTokens;
+        usage.cacheReadTokens += tokens.usage.cacheReadTokens;
+        usage.cacheWriteTokens += tokens.usage.cacheWriteTokens;
+        if (tokens.sessionUsd !== undefined) sessionUsd = tokens.sessionUsd;
+        continue;
+      }
+      if (!CHATTER.test(line.trim())) answer.push(line);
+    }
+    // The exit code is lost when the run ended while pie-brain was down: then reaching the model counts.
+    const failed = outputs.exitCode === null ? turns === 0 : outputs.exitCode !== 0;
+    const text = answer.join('\n').trim();
+    const reason = lastLine(outputs.stderr) || lastLine(text) || `exit code ${outputs.exitCode}`;
+    return {
+      text: failed ? reason : text,
+      costUsd: sessionUsd ?? 0,
+      // No model call at all costs nothing; calls without a Cost line (unpriced models) are unknown.
+      costKnown: sessionUsd !== undefined || turns === 0,
+      usage,
+      isError: failed,
+      // It never reached a model (no API key, no such model): the next brain should try.
+      unavailable: failed && turns === 0,
+      ...(turns ? { turns } : {}),
+      ...(this.deps.config.brains.model ? { model: this.deps.config.brains.model } : {}),
+    };
+  }
+
+  protected override async checkLogin(): Promise<{ loggedIn?: boolean; detail: string }> {
+    const keys = Object.keys(this.deps.env).filter((name) => /_API_KEY$/.test(name) && this.deps.env[name]);
+    if (this.deps.anthropicApiKey || keys.length) return { loggedIn: true, detail: 'a model API key is set' };
+    return { detail: 'no model API key in the environment; the first run will tell' };
+  }
+}
+
+const create: BrainFactory = (deps: BrainDeps) => new AiderBrain(deps);
+export default create;

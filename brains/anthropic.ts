@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BaseBrain,
+  type BrainCommand,
+  type BrainDeps,
+  type BrainDetection,
+  type BrainFactory,
+  type BrainJob,
+  type BrainOutputs,
+  type BrainProgress,
+  type BrainResult,
+  lastLine,
+  NO_USAGE,
+  numberOr,
+  parseJsonLine,
+  readUsage,
+} from './base.js';
+
+/** The compiled runner: next to this module in dist/, or in dist/ when this module runs from source (tests). */
+export function findRunner(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, 'runners', 'anthropic-runner.js'), join(here, '..', 'dist', 'brains', 'runners', 'anthropic-runner.js')].find((file) =>
+    existsSync(file),
+  );
+}
+
+/**
+ * The Anthropic Messages API, for heavy work that is not coding (long answers, summaries of many papers).
+ * Like every brain it runs detached: its command is `node anthropic-runner.js`, which makes one streamed
+ * call and prints a result line with the usage (cache reads and writes included); the cost is priced here.
+ */
+export class AnthropicBrain extends BaseBrain {
+  readonly name = 'anthropic';
+  override readonly coding = false;
+  protected readonly executable = process.execPath;
+  private readonly runner = findRunner();
+
+  buildCommand(job: BrainJob): BrainCommand {
+    const { anthropic } = this.deps.config;
+    const args = [this.runner ?? 'anthropic-runner.js', `--model=${anthropic.model}`, `--max-tokens=${anthropic.maxTokens}`];
+    if (job.userPrefs) args.push(`--system=${job.userPrefs}`);
+    args.push('--', job.prompt);
+    const env: Record<string, string> = {};
+    if (this.deps.anthropicApiKey) env.ANTHROPIC_API_KEY = this.deps.anthropicApiKey;
+    if (anthropic.baseUrl) env.ANTHROPIC_BASE_URL = anthropic.baseUrl;
+    return { file: process.execPath, args, cwd: job.cwd, env };
+  }
+
+  override async detect(): Promise<BrainDetection> {
+    if (!this.runner) return { available: false, installed: false, detail: 'the runner is not built (npm run build)' };
+    if (!this.deps.anthropicApiKey) return { available: false, installed: true, loggedIn: false, detail: 'no ANTHROPIC_API_KEY' };
+    return { available: true, installed: true, loggedIn: true, detail: `API key set; model ${this.deps.config.anthropic.model}` };
+  }
+
+  parseProgress(line: string): BrainProgress | undefined {
+    const event = parseJsonLine(line);
+    if (event?.type === 'progress') return { outputTokens: numberOr(event.output_tokens, 0) };
+    if (event?.type === 'result') return { final: true };
+    return undefined;
+  }
+
+  parseResult(outputs: BrainOutputs): BrainResult {
+    const result = outputs.stdout
+      .split('\n')
+      .map((line) => parseJsonLine(line.trim()))
+      .filter((event) => event?.type === 'result')
+      .at(-1);
+    if (!result) {
+      const why = lastLine(outputs.stderr) || (outputs.exitCode === null ? 'it stopped' : `exit code ${outputs.exitCode}`);
+      return { text: `the Anthropic run ended without a result: ${why}`, costUsd: 0, costKnown: false, usage: NO_USAGE, isError: true };
+    }
+    const text = typeof result.result === 'string' ? result.result : '';
+    if (result.is_error === true) {
+      return { text, costUsd: 0, costKnown: true, usage: NO_USAGE, isError: true, unavailable: result.unavailable === true };
+    }
+    const usage = readUsage(result.usage);
+    const model = typeof result.model === 'string' ? result.model : this.deps.config.anthropic.model;
+    const costUsd = this.estimateCostUsd(usage, model);
+    return { text, costUsd: costUsd ?? 0, costKnown: costUsd !== undefined, usage, isError: false, turns: 1, model };
+  }
+
+  estimateCostUsd(usage: BrainResult['usage'], model?: string): number | undefined {
+    if (!this.deps.prices) return undefined;
+    try {
+      return this.deps.prices.costUsd('anthropic', model ?? this.deps.config.anthropic.model, {
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadTokens,
+        cacheWrite5mTokens: usage.cacheWriteTokens - (usage.cacheWrite1hTokens ?? 0),
+        cacheWrite1hTokens: usage.cacheWrite1hTokens ?? 0,
+      });
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const create: BrainFactory = (deps: BrainDeps) => new AnthropicBrain(deps);
+export default create;

@@ -1,0 +1,63 @@
+import type { BrainRegistry } from './brain-registry.js';
+import type { Command, CommandRegistry } from './commands.js';
+import { addressOf } from './engine.js';
+import { describeForUser, isPieBrainError } from './errors.js';
+import type { HandoffContext } from './handoff/harness.js';
+import type { HandoffRequest } from './handoff-contract.js';
+import type { Reply } from './messages.js';
+
+/** Lists every brain with what detection says, marking the active one and the fallback order. */
+export async function describeBrains(brains: BrainRegistry): Promise<string> {
+  const active = brains.activeName();
+  const lines = [`*Cloud brains* (active: ${active})`];
+  for (const brain of brains.list()) {
+    const detection = await brains.detect(brain.name, true);
+    const state = detection.available ? 'available' : 'unavailable';
+    const version = detection.version ? ` ${detection.version}` : '';
+    lines.push(`- ${brain.name}${brain.name === active ? ' (active)' : ''}: ${state}${version}; ${detection.detail}`);
+  }
+  if (!brains.get(active)) lines.push(`- ${active} (active): no such brain is installed in brains/`);
+  lines.push('', `Fallback order: ${brains.fallback.join(', ') || 'none'}. Switch with \`/brain use <name>\`.`);
+  return lines.join('\n');
+}
+
+/**
+ * `/brain` (admin): list the brains with their availability, `/brain use <name>` switches the active one.
+ * `/handoff <request>`: straight to the active brain, skipping the router.
+ */
+export function registerBrainCommands(
+  registry: CommandRegistry,
+  deps: { brains: BrainRegistry; handoff: (request: HandoffRequest, ctx: HandoffContext) => Promise<Reply> },
+): void {
+  const brain: Command = {
+    name: 'brain',
+    description: 'list the cloud brains, or switch the active one',
+    usage: '/brain [use <name>]',
+    adminOnly: true,
+    run: async ({ args }) => {
+      const [verb, name] = args.trim().split(/\s+/);
+      if (!verb) return { text: await describeBrains(deps.brains) };
+      if (verb !== 'use' || !name) return { text: 'Usage: `/brain` lists the brains, `/brain use <name>` switches.' };
+      try {
+        deps.brains.use(name);
+      } catch (error) {
+        if (isPieBrainError(error)) return { text: describeForUser(error) };
+        throw error;
+      }
+      const detection = await deps.brains.detect(name, true);
+      const warning = detection.available ? '' : ` It is unavailable right now (${detection.detail}), so the fallback brains will answer.`;
+      return { text: `The active cloud brain is now ${name}.${warning}` };
+    },
+  };
+  const handoff: Command = {
+    name: 'handoff',
+    description: 'send a request straight to the active cloud brain',
+    usage: '/handoff <request>',
+    run: ({ task, args, signal }) => {
+      if (!args.trim()) return { text: 'Usage: `/handoff <request>`, for example `/handoff add tests for the parser in my-repo`.' };
+      return deps.handoff({ prompt: args, reason: '/handoff' }, { task, address: addressOf(task), signal });
+    },
+  };
+  registry.register(brain);
+  registry.register(handoff);
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { SpendReservationStore } from '../../storage/spend-reservations.js';
+import type { Clock } from '../clock.js';
+import { PieBrainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SpendGate, SpendRequest, SpendReservation } from '../spend.js';
+import { type BudgetSettings, type BudgetStatus, formatUsd, readBudgetStatus, type SpentTotals } from './budget.js';
+import { shortDate } from './calendar.js';
+
+export interface SpendGateOptions {
+  ledger: SpentTotals;
+  holds: SpendReservationStore;
+  clock: Clock;
+  settings: BudgetSettings;
+  logger?: Logger;
+  /** A hold that was never settled (a crash mid-call) stops counting after this long. */
+  holdMs?: number;
+  /** Called after a reservation settles (budget alerts look at the new total). */
+  onSettled?: () => void;
+}
+
+const EPSILON = 1e-9;
+
+function refuse(message: string, userMessage: string): PieBrainError {
+  return new PieBrainError('BUDGET_EXCEEDED', message, { userMessage });
+}
+
+/**
+ * The SpendGate of core/spend.ts over SQLite. `reserve` reads the month's and day's spend and holds and
+ * inserts its own hold inside one BEGIN IMMEDIATE transaction, so two calls (or two processes) racing the
+ * last dollar cannot both pass. Budgets count the ledger: a caller records the call in the ledger and then
+ * settles its reservation, which frees the hold.
+ */
+export class SqliteSpendGate implements SpendGate {
+  private readonly holdMs: number;
+
+  constructor(private readonly options: SpendGateOptions) {
+    this.holdMs = options.holdMs ?? 6 * 3600_000;
+  }
+
+  get settings(): BudgetSettings {
+    return this.options.settings;
+  }
+
+  status(): BudgetStatus {
+    const { settings, ledger, holds, clock } = this.options;
+    return readBudgetStatus(settings, ledger, holds, clock.now());
+  }
+
+  reserve(request: SpendRequest): SpendReservation {
+    const { settings, holds, clock } = this.options;
+    const cap = request.capUsd;
+    if (!Number.isFinite(cap) || cap < 0) throw new PieBrainError('VALIDATION', `Expected capUsd to be a non-negative number, got ${cap}`);
+    const purpose = request.purpose.trim();
+    const what = `${formatUsd(cap)} on ${request.provider}${request.model ? ` (${request.model})` : ''}`;
+    if (settings.profile === 'FREE') {
+      throw refuse(
+        `Refused ${what}: the budget profile is FREE.`,
+        'The budget profile is FREE, so I only use the local model; paid models are switched off. An admin can set budget.profile to CAREFUL.',
+      );
+    }
+    if (settings.profile === 'CAREFUL') {
+      if (!purpose) throw new PieBrainError('VALIDATION', 'A paid call needs a purpose (the route reason) under the CAREFUL profile.');
+      if (settings.perRunUsd !== null && cap > settings.perRunUsd + EPSILON) {
+        throw refuse(
+          `Refused ${what}: above the per-run cap of ${formatUsd(settings.perRunUsd)}.`,
+          `That would need up to ${formatUsd(cap)}, but one paid run may cost at most ${formatUsd(settings.perRunUsd)} (budget.perRunUsd).`,
+        );
+      }
+    }
+    const id = randomUUID();
+    holds.exclusively(() => {
+      const now = clock.now();
+      holds.expire(now);
+      if (settings.profile === 'CAREFUL') this.checkRoom(cap, what, now);
+      holds.insert({
+        id,
+        taskId: request.taskId,
+        provider: request.provider,
+        model: request.model ?? null,
+        purpose: purpose || '(none given)',
+        capUsd: cap,
+        createdAt: now,
+        expiresAt: now + this.holdMs,
+      });
+    });
+    this.options.logger?.info({ reservation: id, provider: request.provider, capUsd: cap, purpose }, 'paid call allowed');
+    return this.handle(id, cap);
+  }
+
+  private checkRoom(cap: number, what: string, now: number): void {
+    const { settings, ledger, holds } = this.options;
+    const status = readBudgetStatus(settings, ledger, holds, now);
+    const month = status.month;
+    if (month.spentUsd + month.heldUsd + cap > settings.monthlyUsd + EPSILON) {
+      const left = Math.max(0, settings.monthlyUsd - month.spentUsd - month.heldUsd);
+      throw refuse(
+        `Refused ${what}: the month ${month.period.key} has ${formatUsd(left)} of ${formatUsd(settings.monthlyUsd)} left.`,
+        `That would need up to ${formatUsd(cap)}, but only ${formatUsd(left)} of this month's ${formatUsd(settings.monthlyUsd)} budget is left (it renews on ${shortDate(month.period.end, settings.timeZone)}). An admin can raise budget.monthlyUsd.`,
+      );
+    }
+    const day = status.day;
+    if (settings.dailyUsd !== null && day.spentUsd + day.heldUsd + cap > settings.dailyUsd + EPSILON) {
+      const left = Math.max(0, settings.dailyUsd - day.spentUsd - day.heldUsd);
+      throw refuse(
+        `Refused ${what}: the day ${day.period.key} has ${formatUsd(left)} of ${formatUsd(settings.dailyUsd)} left.`,
+        `That would need up to ${formatUsd(cap)}, but only ${formatUsd(left)} of today's ${formatUsd(settings.dailyUsd)} budget is left. It renews at midnight; an admin can raise budget.dailyUsd.`,
+      );
+    }
+  }
+
+  private handle(id: string, capUsd: number): SpendReservation {
+    const { holds, clock } = this.options;
+    return {
+      id,
+      capUsd,
+      settle: (actualUsd: number) => {
+        if (holds.settle(id, actualUsd, clock.now())) this.options.onSettled?.();
+      },
+      release: () => {
+        holds.release(id, clock.now());
+      },
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import type { TaskContext } from './engine.js';
+import { isPieBrainError, PieBrainError } from './errors.js';
+import type { EventBus } from './events.js';
+import type { HandoffHandler, HandoffRequest } from './handoff-contract.js';
+import type { Logger } from './logger.js';
+import type { Reply } from './messages.js';
+import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from './router/route-decision.js';
+import type { Semaphore } from './semaphore.js';
+import type { Tool, ToolContext, ToolResult } from './tool.js';
+import type { ToolRegistry } from './tool-registry.js';
+
+/** Answers a `chat` decision (the local model, see core/router/chat.ts). */
+export interface ChatAnswerer {
+  answer(ctx: TaskContext): Promise<Reply>;
+}
+
+export interface DispatcherOptions {
+  tools: ToolRegistry;
+  /** The tool pool (runtime.limits.tools). */
+  toolLimit: Semaphore;
+  bus: EventBus;
+  logger: Logger;
+  chat: ChatAnswerer;
+  /** The cloud side; another module provides it. Without one, handoffs are answered with a clear refusal. */
+  handoff?: HandoffHandler;
+}
+
+/** A tool's result as a reply: its text, links it did not already mention, and its images. */
+export function replyFromResult(result: ToolResult): Reply {
+  const links = (result.links ?? []).filter((link) => !result.text.includes(link.url));
+  const text = links.length
+    ? `${result.text}\n\n${links.map((link) => `- [${link.title.replace(/[[\]]/g, '')}](${link.url})`).join('\n')}`
+    : result.text;
+  return { text: text.trim() ? text : 'Done.', ...(result.images?.length ? { attachments: result.images } : {}) };
+}
+
+/** What pie-brain can do, for requests nothing fits (and the local model cannot chat about). */
+export function capabilitiesReply(tools: ToolRegistry, isAdmin: boolean, note?: string): Reply {
+  const lines = [`I could not work out what you need${note ? `: ${note}` : ''}.`, 'I can:'];
+  for (const tool of tools.list()) {
+    if (tool.adminOnly && !isAdmin) continue;
+    const usage = tool.slashCommands.map((s) => `\`${s.usage}\``).join(', ');
+    lines.push(`- ${tool.description}${usage ? ` (${usage})` : ''}`);
+  }
+  lines.push('- chat with you when the local model is running', '', 'Try /help for every command.');
+  return { text: lines.join('\n') };
+}
+
+function repoOf(params: Record<string, unknown>): string | undefined {
+  return typeof params.repo === 'string' && params.repo ? params.repo : undefined;
+}
+
+/**
+ * Carries out a RouteDecision: a tool on the Pi (in the tool pool; admin-only tools refuse everyone else),
+ * a handoff to the cloud brain, or chat with the local model.
+ */
+export class Dispatcher {
+  private handoff: HandoffHandler | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.handoff = options.handoff;
+  }
+
+  /** main.ts installs the cloud side once it exists. */
+  setHandoffHandler(handler: HandoffHandler | undefined): void {
+    this.handoff = handler;
+  }
+
+  async dispatch(outcome: RouteOutcome, ctx: TaskContext): Promise<Reply> {
+    const decision = outcome.decision;
+    if (!decision) {
+      if (outcome.source === 'slash' && outcome.problem) return { text: outcome.problem };
+      const note = outcome.source === 'fallback' ? 'the local model could not help just now, and no simple rule fits' : undefined;
+      return capabilitiesReply(this.options.tools, ctx.isAdmin, note);
+    }
+    const tool = decision.tool_name === CHAT_TOOL ? undefined : this.options.tools.get(decision.tool_name);
+    // Checked before a handoff too: handing an admin-only tool's work to the cloud is still that tool's work.
+    if (tool?.adminOnly && !ctx.isAdmin) {
+      return { text: `Sorry, the ${tool.name} tool is for admins only, and you are not one of them.` };
+    }
+    if (decision.handoff) return this.handOff(decision, ctx);
+    if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx);
+    if (!tool) return capabilitiesReply(this.options.tools, ctx.isAdmin);
+    return this.runTool(tool, decision, ctx);
+  }
+
+  private async handOff(decision: RouteDecision, ctx: TaskContext): Promise<Reply> {
+    if (!this.handoff) {
+      return {
+        text: 'This needs a cloud brain (heavy work the Pi cannot do well), but no cloud brain is set up. An admin can configure one (config `brains.default` or `DEFAULT_CLOUD_BRAIN`).',
+      };
+    }
+    const request: HandoffRequest = {
+      prompt: ctx.message.text,
+      reason: decision.reason || 'routed to the cloud brain',
+      ...(decision.tool_name !== CHAT_TOOL ? { toolName: decision.tool_name, params: decision.params } : {}),
+    };
+    const repo = repoOf(decision.params);
+    if (repo) request.repo = repo;
+    return this.handoff(request, ctx);
+  }
+
+  private async runTool(tool: Tool, decision: RouteDecision, ctx: TaskContext): Promise<Reply> {
+    const { bus, toolLimit, logger } = this.options;
+    const taskId = ctx.task.id;
+    const toolCtx: ToolContext = {
+      taskId,
+      user: ctx.message.user,
+      address: ctx.address,
+      isAdmin: ctx.isAdmin,
+      signal: ctx.signal,
+      logger: logger.child({ tool: tool.name, taskId }),
+      progress: (text) => ctx.progress({ text }),
+    };
+    const result = await toolLimit.run(async () => {
+      ctx.signal.throwIfAborted();
+      const started = performance.now();
+      bus.emit('tool-started', { taskId, toolName: tool.name });
+      let ok = false;
+      try {
+        const value = await tool.runLocal(decision.params, toolCtx);
+        ok = true;
+        return value;
+      } catch (error) {
+        if (isPieBrainError(error) || ctx.signal.aborted) throw error;
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new PieBrainError('TOOL_FAILED', `The ${tool.name} tool failed: ${detail}`, {
+          cause: error,
+          userMessage: `The ${tool.name} tool failed; the admins can find the details in the log.`,
+        });
+      } finally {
+        const durationMs = performance.now() - started;
+        bus.emit('tool-ended', { taskId, toolName: tool.name, durationMs, ok });
+        ctx.trace(`tool:${tool.name}`, { durationMs: Math.round(durationMs), data: { ok } });
+      }
+    });
+    return replyFromResult(result);
+  }
+}

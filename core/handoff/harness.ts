@@ -1,0 +1,344 @@
+import type { ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
+import { type BrainRunRecord, BrainRunStore } from '../../storage/brain-runs.js';
+import type { Db } from '../../storage/db.js';
+import type { Ledger } from '../../storage/ledger.js';
+import type { Outbox } from '../../storage/outbox.js';
+import { FINAL_STATUSES, type TaskQueue } from '../../storage/queue.js';
+import type { Brain } from '../brain.js';
+import type { BrainRegistry } from '../brain-registry.js';
+import type { ChatAdapter } from '../chat-adapter.js';
+import type { Clock } from '../clock.js';
+import type { Config, Env, Paths } from '../config.js';
+import { addressOf } from '../engine.js';
+import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { HandoffHandler, HandoffRequest } from '../handoff-contract.js';
+import type { Logger } from '../logger.js';
+import type { Address, Reply } from '../messages.js';
+import { ProgressMessage } from '../progress.js';
+import type { RepoWorkflow } from '../repo-workflow.js';
+import type { Semaphore } from '../semaphore.js';
+import type { SpendGate } from '../spend.js';
+import { RunBook, storedResult } from './run-book.js';
+import { launchRun } from './run-launcher.js';
+import { formatDuration, formatUsd } from './run-progress.js';
+import { allUnavailableError, composeReply, runFailedError, runFooter } from './run-reply.js';
+import { RunSession } from './run-session.js';
+import { type RunTarget, resolveRunTarget } from './run-target.js';
+
+export interface HandoffHarnessOptions {
+  config: Config;
+  paths: Paths;
+  logger: Logger;
+  clock: Clock;
+  db: Db;
+  queue: TaskQueue;
+  outbox: Outbox;
+  ledger: Ledger;
+  bus: EventBus;
+  /** runtime.limits.cloud: one cloud run at a time, FIFO. */
+  cloud: Semaphore;
+  /** This process's lease owner: an abort after the lease went elsewhere is not a cancel. */
+  owner: string;
+  brains: BrainRegistry;
+  spend: SpendGate;
+  git?: RepoWorkflow;
+  /** The environment children start from. */
+  env: Env;
+  adapterFor(platform: string): ChatAdapter | undefined;
+  wakeDelivery(): void;
+  tickMs?: number;
+  finalGraceMs?: number;
+  killGraceMs?: number;
+}
+
+/** What the harness needs of a task: a TaskContext, or a command's context (for /handoff). */
+export interface HandoffContext {
+  task: { id: number };
+  address: Address;
+  signal: AbortSignal;
+}
+
+interface Watch {
+  session: RunSession;
+  finished: Promise<BrainRunRecord>;
+  done: boolean;
+}
+
+export function threadKeyOf(address: Address): string {
+  return [address.platform, address.chatId, address.threadId ?? ''].join('\u0000');
+}
+
+/**
+ * The handoff harness. It never calls a cloud tool itself: it asks the brain for a command, starts it detached
+ * (own process group, output to files under $PIE_BRAIN_HOME/runs/<task>/, pid in SQLite) and watches it. It is
+ * idempotent per task: when the engine runs a task again after a restart, the task's run is found and
+ * re-attached (or, if it ended meanwhile, read from its files) instead of started twice.
+ */
+export class HandoffHarness {
+  readonly handler: HandoffHandler = (request, ctx) => this.handle(request, ctx);
+  private readonly store: BrainRunStore;
+  private readonly book: RunBook;
+  private readonly watches = new Map<number, Watch>();
+  private stopping = false;
+
+  constructor(private readonly options: HandoffHarnessOptions) {
+    this.store = new BrainRunStore(options.db);
+    this.book = new RunBook({ ...options, store: this.store });
+  }
+
+  /**
+   * At start-up, before the engine: runs still alive are watched again and hold the cloud slot until they end;
+   * runs that ended meanwhile are read from their files as soon as their task is claimed again.
+   */
+  start(): void {
+    const { brains, cloud, clock, queue } = this.options;
+    for (const run of this.store.open()) {
+      const brain = brains.get(run.brain);
+      if (run.status === 'starting' || run.pid === null || !brain) {
+        this.book.abandon(run, 'lost', brain ? 'pie-brain stopped while starting it' : `the ${run.brain} brain is gone`);
+        continue;
+      }
+      const watch = this.watch(run, brain, undefined);
+      void cloud
+        .acquire()
+        .then((release) => watch.finished.finally(release))
+        .catch(() => {});
+      const task = queue.get(run.taskId);
+      // Cancelled or failed while pie-brain was down: the run has nobody to answer and stops.
+      if (task?.status === 'cancelled' || task?.status === 'failed') void watch.session.kill();
+      else if (!task || FINAL_STATUSES.includes(task.status)) watch.finished.then((ended) => this.answerLate(ended)).catch(() => {});
+      this.options.logger.info({ runId: run.id, taskId: run.taskId, pid: run.pid, at: clock.now() }, 'watching a brain run again');
+    }
+  }
+
+  /** Stop watching (runs go on; the next start finds them). */
+  stop(): void {
+    this.stopping = true;
+    for (const watch of this.watches.values()) watch.session.detach();
+  }
+
+  /** The HandoffHandler: start (or find again) the task's run, fail over when a brain is unavailable, answer. */
+  async handle(request: HandoffRequest, ctx: HandoffContext): Promise<Reply> {
+    let slot: (() => void) | undefined;
+    let active: Watch | undefined;
+    try {
+      let finished = await this.resume(ctx);
+      let target: RunTarget | undefined;
+      while (!finished || finished.outcome === 'unavailable' || finished.outcome === 'lost') {
+        target ??= resolveRunTarget(request, this.options.config, this.options.paths);
+        slot ??= await this.waitForSlot(ctx);
+        const brain = await this.nextBrain(ctx, target);
+        if (!brain) throw allUnavailableError(this.store.forTask(ctx.task.id));
+        active = await this.launch(brain, request, target, ctx);
+        finished = active ? await this.follow(active, ctx) : undefined;
+      }
+      return await this.answer(finished, request);
+    } catch (error) {
+      if (isPieBrainError(error) && error.code === 'BUDGET_EXCEEDED') {
+        return { text: `I did not start a cloud run for task ${ctx.task.id}: ${describeForUser(error)}` };
+      }
+      throw error;
+    } finally {
+      // A run that goes on (shutdown, lost lease) keeps the slot until it ends.
+      if (slot && active && !active.done) void active.finished.finally(slot).catch(() => {});
+      else slot?.();
+    }
+  }
+
+  /** The run an earlier attempt of this task started: joined while it runs, read once it ended. */
+  private async resume(ctx: HandoffContext): Promise<BrainRunRecord | undefined> {
+    const last = this.store.forTask(ctx.task.id).at(-1);
+    if (!last) return undefined;
+    if (last.status === 'ended') {
+      this.book.settle(last);
+      return last;
+    }
+    const watching = this.watches.get(last.id);
+    if (watching) return this.follow(watching, ctx);
+    const brain = this.options.brains.get(last.brain);
+    if (last.status === 'starting' || last.pid === null || !brain) {
+      this.book.abandon(last, 'lost', 'its start was interrupted');
+      return this.store.get(last.id);
+    }
+    return this.follow(this.watch(last, brain, undefined), ctx);
+  }
+
+  /** Take a place in the cloud line; when others are ahead, say where this task stands. */
+  private waitForSlot(ctx: HandoffContext): Promise<() => void> {
+    const { cloud, outbox, clock } = this.options;
+    if (cloud.inUse >= cloud.size) {
+      const place = cloud.waiting + 1;
+      const text = `One cloud run at a time: task ${ctx.task.id} is number ${place} in line and starts by itself when the run${place > 1 ? 's' : ''} ahead of it finish${place > 1 ? '' : 'es'}. \`/cancel ${ctx.task.id}\` takes it out.`;
+      const { created } = outbox.add(
+        { taskId: ctx.task.id, address: ctx.address, kind: 'progress', dedupeKey: `brain-queue:${ctx.task.id}`, body: { text } },
+        clock.now(),
+      );
+      if (created) this.options.wakeDelivery();
+    }
+    return cloud.acquire(ctx.signal);
+  }
+
+  /** The first candidate not yet found unavailable for this task; skipped ones get a row that says why. */
+  private async nextBrain(ctx: HandoffContext, target: RunTarget): Promise<Brain | undefined> {
+    const { brains } = this.options;
+    for (;;) {
+      const runs = this.store.forTask(ctx.task.id);
+      const tried = new Set(runs.filter((run) => run.outcome === 'unavailable').map((run) => run.brain));
+      const brain = brains.candidates().find((candidate) => !tried.has(candidate.name));
+      if (!brain) return undefined;
+      const detection = await brains.detect(brain.name);
+      if (detection.available) return brain;
+      this.book.skip(
+        {
+          taskId: ctx.task.id,
+          seq: runs.length + 1,
+          brain: brain.name,
+          cwd: target.cwd,
+          runDir: '',
+          threadKey: threadKeyOf(ctx.address),
+        },
+        detection.detail,
+      );
+    }
+  }
+
+  /** Start the brain's run (budget, repository, detached process) and watch it; undefined when it is not installed. */
+  private async launch(brain: Brain, request: HandoffRequest, target: RunTarget, ctx: HandoffContext): Promise<Watch | undefined> {
+    const started = await launchRun({ ...this.options, store: this.store, book: this.book }, brain, request, target, {
+      taskId: ctx.task.id,
+      threadKey: threadKeyOf(ctx.address),
+      signal: ctx.signal,
+    });
+    if (!started) {
+      this.options.brains.forget(brain.name);
+      return undefined;
+    }
+    return this.watch(started.run, brain, started.child, started.resumed);
+  }
+
+  /** Follow a run: progress in the thread while it works, its result read and settled when it ends. */
+  private watch(run: BrainRunRecord, brain: Brain, child: ChildProcess | undefined, resumed = false): Watch {
+    const { config, clock, logger } = this.options;
+    const address = this.addressOfTask(run);
+    const message = new ProgressMessage({
+      outbox: this.options.outbox,
+      taskId: run.taskId,
+      address,
+      dedupeKey: `brain-progress:${run.id}`,
+      clock,
+      logger,
+      intervalMs: config.brains.progressIntervalSeconds * 1000,
+      adapterFor: this.options.adapterFor,
+      wakeDelivery: this.options.wakeDelivery,
+    });
+    const where = run.repo ?? basename(run.cwd);
+    const how = message.editable ? 'This message shows its progress.' : 'I will answer here when it is done.';
+    const session = new RunSession({
+      run,
+      brain,
+      ...(child ? { child } : {}),
+      clock,
+      logger,
+      message,
+      startText: `Started ${brain.name} on task ${run.taskId} in \`${where}\`${resumed ? ', continuing this thread’s session' : ''}. ${how} \`/cancel ${run.taskId}\` stops it.`,
+      tickMs: this.options.tickMs ?? 1000,
+      finalGraceMs: this.options.finalGraceMs ?? 10_000,
+      killGraceMs: this.options.killGraceMs ?? 5000,
+    });
+    const watch: Watch = { session, done: false, finished: Promise.resolve(run) };
+    watch.finished = session.ended
+      .then((end) => {
+        const ended = this.book.conclude(run, brain, end, session.progress, session.cancelled);
+        if (ended.outcome === 'unavailable') this.options.brains.forget(brain.name);
+        const how = ended.outcome === 'ok' ? 'finished' : ended.outcome === 'cancelled' ? 'was stopped' : 'ended without an answer';
+        const took = formatDuration((ended.endedAt ?? clock.now()) - ended.startedAt);
+        void message.update(`${brain.name} ${how} after ${took} (${formatUsd(ended.costUsd ?? 0)}).`, true);
+        return ended;
+      })
+      .finally(() => {
+        watch.done = true;
+        this.watches.delete(run.id);
+      });
+    watch.finished.catch((error: unknown) => logger.error({ err: error, runId: run.id }, 'a brain run could not be concluded'));
+    this.watches.set(run.id, watch);
+    session.start();
+    return watch;
+  }
+
+  /** Wait for a watched run; a cancel (or the task's timeout) stops its whole process group. */
+  private follow(watch: Watch, ctx: HandoffContext): Promise<BrainRunRecord> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        void this.interrupt(watch, ctx).finally(() => reject(ctx.signal.reason));
+      };
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+      watch.finished.then(resolve, reject).finally(() => ctx.signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  private async interrupt(watch: Watch, ctx: HandoffContext): Promise<void> {
+    if (this.stopping || watch.done) return;
+    const lease = this.options.queue.get(ctx.task.id)?.leaseOwner;
+    if (lease && lease !== this.options.owner) return;
+    const { run } = watch.session;
+    await watch.session.kill();
+    const ended = await watch.finished.catch(() => undefined);
+    const spent = ended?.costUsd != null ? `, after spending ${formatUsd(ended.costUsd)}` : '';
+    const text = `Stopped ${run.brain} for task ${run.taskId}: its whole process group (pid ${run.pid}) was ended after ${formatDuration(this.options.clock.now() - run.startedAt)}${spent}.`;
+    this.options.outbox.add(
+      { taskId: run.taskId, address: ctx.address, kind: 'progress', dedupeKey: `brain-stopped:${run.id}`, body: { text } },
+      this.options.clock.now(),
+    );
+    this.options.wakeDelivery();
+  }
+
+  /** The reply of a finished run: the PR for coding runs in a configured repository, failover notes, cost. */
+  private async answer(run: BrainRunRecord, request: HandoffRequest): Promise<Reply> {
+    const runs = this.store.forTask(run.taskId);
+    if (run.outcome === 'cancelled') throw new PieBrainError('TASK_CANCELLED', `Task ${run.taskId} was cancelled.`);
+    if (run.outcome !== 'ok') throw runFailedError(runs, run);
+    const { git } = this.options;
+    let prUrl = run.prUrl ?? undefined;
+    let gitNote: string | undefined;
+    if (!prUrl && run.repo && run.branch && git) {
+      try {
+        const finished = await git.finish(run.repo, commitMessage(run.taskId, run.brain, request.prompt));
+        prUrl = finished.prUrl;
+        if (prUrl) this.store.setPrUrl(run.id, prUrl);
+        else if (finished.prProblem)
+          gitNote = `The changes were pushed on branch \`${run.branch}\`; no pull request: ${finished.prProblem}`;
+      } catch (error) {
+        gitNote = `The changes stay on branch \`${run.branch}\`; opening a pull request failed: ${describeForUser(error)}`;
+      }
+    }
+    return composeReply(runs, run, { prUrl, ...(gitNote ? { gitNote } : {}) });
+  }
+
+  /** A run whose task ended without it (given up after repeated restarts): its answer still reaches the thread, once. */
+  private answerLate(run: BrainRunRecord): void {
+    const result = storedResult(run);
+    if (run.outcome !== 'ok' || !result) return;
+    const { outbox, clock } = this.options;
+    const text = `Task ${run.taskId}'s ${run.brain} run finished after all:\n\n${result.text.trim()}`;
+    outbox.add(
+      { taskId: run.taskId, address: this.addressOfTask(run), dedupeKey: `brain-late:${run.id}`, body: { text, footer: runFooter(run) } },
+      clock.now(),
+    );
+    this.options.wakeDelivery();
+  }
+
+  private addressOfTask(run: BrainRunRecord): Address {
+    const task = this.options.queue.get(run.taskId);
+    if (task) return addressOf(task);
+    const [platform = '', chatId = '', threadId = ''] = run.threadKey.split('\u0000');
+    return { platform, chatId, ...(threadId ? { threadId } : {}) };
+  }
+}
+
+function commitMessage(taskId: number, brain: string, prompt: string): string {
+  const first = prompt.trim().split('\n')[0] ?? '';
+  return `pie-brain task ${taskId} (${brain}): ${first.length > 60 ? `${first.slice(0, 57)}...` : first}`;
+}

@@ -1,0 +1,56 @@
+import type { BrainRunRecord } from '../../storage/brain-runs.js';
+import { PieBrainError } from '../errors.js';
+import type { Reply } from '../messages.js';
+import { storedResult } from './run-book.js';
+import { formatDuration, formatUsd } from './run-progress.js';
+
+/** "claude-code (not installed) and aider (Invalid API key)". */
+function listSkipped(runs: BrainRunRecord[], except: number): string {
+  const parts = runs
+    .filter((run) => run.outcome === 'unavailable' && run.id !== except)
+    .map((run) => `${run.brain} (${run.reason ?? 'unavailable'})`);
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+/** "aider · $0.0123 · 2m 05s · 3 turns": the cost and duration every cloud answer carries. */
+export function runFooter(run: BrainRunRecord): string {
+  const result = storedResult(run);
+  const parts = [run.brain];
+  const cost = formatUsd(run.costUsd ?? 0);
+  parts.push(result?.costEstimated ? `${cost} (estimated)` : cost);
+  parts.push(formatDuration(result?.durationMs ?? (run.endedAt ?? run.startedAt) - run.startedAt));
+  if (result?.turns) parts.push(`${result.turns} turn${result.turns === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+/** The final reply of a run that answered: which brain (and why, after a failover), the answer, the PR. */
+export function composeReply(runs: BrainRunRecord[], run: BrainRunRecord, extra: { prUrl?: string | undefined; gitNote?: string }): Reply {
+  const lines: string[] = [];
+  const skipped = listSkipped(runs, run.id);
+  if (skipped) lines.push(`_${skipped} ${skipped.includes(' and ') ? 'were' : 'was'} unavailable, so ${run.brain} answered._`, '');
+  lines.push(storedResult(run)?.text.trim() || `${run.brain} finished without saying anything.`);
+  if (extra.prUrl) lines.push('', `Pull request: ${extra.prUrl}`);
+  if (extra.gitNote) lines.push('', extra.gitNote);
+  return { text: lines.join('\n'), footer: runFooter(run) };
+}
+
+/** A run that ended with an error: the task fails with what the brain said, its cost and duration. */
+export function runFailedError(runs: BrainRunRecord[], run: BrainRunRecord): PieBrainError {
+  const text = storedResult(run)?.text.trim() || 'no details';
+  const skipped = listSkipped(runs, run.id);
+  const before = skipped ? ` (${skipped} ${skipped.includes(' and ') ? 'were' : 'was'} unavailable)` : '';
+  return new PieBrainError('BRAIN_FAILED', `${run.brain} run ${run.id} ended with an error`, {
+    userMessage: `${run.brain}${before} stopped with an error: ${text.length > 1500 ? `${text.slice(0, 1497)}...` : text}\n\n_${runFooter(run)}_`,
+  });
+}
+
+/** Every brain was unavailable: say which and why. */
+export function allUnavailableError(runs: BrainRunRecord[]): PieBrainError {
+  const skipped = listSkipped(runs, -1);
+  return new PieBrainError('BRAIN_UNAVAILABLE', 'no cloud brain is available', {
+    userMessage: skipped
+      ? `no cloud brain could take it: ${skipped}. An admin can check with /brain.`
+      : 'no cloud brain is configured. An admin can check with /brain.',
+  });
+}

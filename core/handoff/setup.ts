@@ -1,0 +1,70 @@
+import { registerBrainCommands } from '../brain-commands.js';
+import { BrainRegistry } from '../brain-registry.js';
+import type { Env } from '../config.js';
+import type { HandoffHandler } from '../handoff-contract.js';
+import type { RepoWorkflow } from '../repo-workflow.js';
+import type { Runtime } from '../runtime.js';
+import type { PriceBook, SpendGate } from '../spend.js';
+import { HandoffHarness, type HandoffHarnessOptions } from './harness.js';
+
+export interface HandoffSetupOptions {
+  runtime: Runtime;
+  /** The folder of brain modules (dist/brains, or brains/ under vitest). */
+  brainsDir: string;
+  /** The environment brains and their children start from. */
+  env: Env;
+  anthropicApiKey?: string | undefined;
+  spend: SpendGate;
+  prices?: PriceBook;
+  git?: RepoWorkflow;
+  /** Test knobs: how often runs are read, and how long they may linger. */
+  timing?: Pick<HandoffHarnessOptions, 'tickMs' | 'finalGraceMs' | 'killGraceMs'>;
+}
+
+/**
+ * Wire cloud brains into a runtime: load brains/, build the harness, register /brain and /handoff, and watch
+ * the runs a previous process left. Call before `runtime.start()`, so a surviving run keeps its place in line.
+ */
+export async function setupHandoff(
+  options: HandoffSetupOptions,
+): Promise<{ brains: BrainRegistry; harness: HandoffHarness; handler: HandoffHandler }> {
+  const { runtime, env } = options;
+  const { config, paths, logger } = runtime.options;
+  const brains = await BrainRegistry.load(
+    options.brainsDir,
+    {
+      config,
+      paths,
+      logger: logger.child({ part: 'brains' }),
+      clock: runtime.clock,
+      env,
+      ...(options.anthropicApiKey ? { anthropicApiKey: options.anthropicApiKey } : {}),
+      ...(options.prices ? { prices: options.prices } : {}),
+    },
+    { kv: runtime.kv, clock: runtime.clock, defaultName: config.brains.default, fallback: config.brains.fallback },
+  );
+  const harness = new HandoffHarness({
+    config,
+    paths,
+    logger: logger.child({ part: 'handoff' }),
+    clock: runtime.clock,
+    db: runtime.db,
+    queue: runtime.queue,
+    outbox: runtime.outbox,
+    ledger: runtime.ledger,
+    bus: runtime.bus,
+    cloud: runtime.limits.cloud,
+    owner: runtime.owner,
+    brains,
+    spend: options.spend,
+    ...(options.git ? { git: options.git } : {}),
+    env,
+    adapterFor: (platform) => runtime.adapters.find((adapter) => adapter.platform === platform),
+    wakeDelivery: () => runtime.delivery.wake(),
+    ...options.timing,
+  });
+  registerBrainCommands(runtime.commands, { brains, handoff: (request, ctx) => harness.handle(request, ctx) });
+  runtime.onStop(() => harness.stop());
+  harness.start();
+  return { brains, harness, handler: harness.handler };
+}

@@ -1,0 +1,88 @@
+import type { Ledger } from '../../storage/ledger.js';
+import type { TaskEvent } from '../../storage/queue.js';
+import type { Clock } from '../clock.js';
+import { isPieBrainError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { ChatRequest, ChatResponse } from './provider.js';
+
+export interface LlmAccountingOptions {
+  clock: Clock;
+  bus?: EventBus;
+  ledger?: Ledger;
+  /** Where a task's trace goes (the queue's `record`). */
+  trace?: (event: TaskEvent) => void;
+}
+
+/**
+ * Records every LLM call the same way whatever the provider: an `llm-called` or `llm-failed` event, one
+ * ledger row (local calls cost $0, but their tokens and latency count) and, for a task, a trace entry.
+ */
+export class LlmAccounting {
+  constructor(private readonly options: LlmAccountingOptions) {}
+
+  called(provider: string, request: ChatRequest, response: ChatResponse): void {
+    const { clock, bus, ledger, trace } = this.options;
+    const taskId = request.taskId ?? null;
+    const purpose = request.purpose ?? 'chat';
+    const timings = {
+      ...(response.usage.promptEvalMs !== undefined ? { promptEvalMs: response.usage.promptEvalMs } : {}),
+      ...(response.usage.evalMs !== undefined ? { evalMs: response.usage.evalMs } : {}),
+      ...(response.usage.loadMs !== undefined ? { loadMs: response.usage.loadMs } : {}),
+    };
+    bus?.emit('llm-called', {
+      taskId,
+      provider,
+      model: response.model,
+      purpose,
+      tokensIn: response.usage.inputTokens,
+      tokensOut: response.usage.outputTokens,
+      costUsd: response.costUsd,
+      latencyMs: response.latencyMs,
+    });
+    ledger?.record({
+      taskId,
+      kind: 'llm',
+      provider,
+      model: response.model,
+      tokensIn: response.usage.inputTokens,
+      tokensOut: response.usage.outputTokens,
+      ...(response.usage.cacheReadTokens !== undefined ? { cacheReadTokens: response.usage.cacheReadTokens } : {}),
+      ...(response.usage.cacheWriteTokens !== undefined ? { cacheWriteTokens: response.usage.cacheWriteTokens } : {}),
+      costUsd: response.costUsd,
+      estimated: response.usage.estimated ?? false,
+      latencyMs: response.latencyMs,
+      purpose,
+      data: timings,
+      createdAt: clock.now(),
+    });
+    if (taskId !== null && trace) {
+      trace({
+        taskId,
+        at: clock.now(),
+        type: `llm:${purpose}`,
+        durationMs: Math.round(response.latencyMs),
+        tokensIn: response.usage.inputTokens,
+        tokensOut: response.usage.outputTokens,
+        costUsd: response.costUsd,
+        data: { provider, model: response.model, ...timings },
+      });
+    }
+  }
+
+  failed(provider: string, model: string, request: ChatRequest, error: unknown, latencyMs: number): void {
+    const { clock, bus, trace } = this.options;
+    const taskId = request.taskId ?? null;
+    const purpose = request.purpose ?? 'chat';
+    const code = isPieBrainError(error) ? error.code : 'INTERNAL';
+    bus?.emit('llm-failed', { taskId, provider, model, purpose, code, latencyMs });
+    if (taskId !== null && trace) {
+      trace({
+        taskId,
+        at: clock.now(),
+        type: `llm-failed:${purpose}`,
+        durationMs: Math.round(latencyMs),
+        data: { provider, model, code },
+      });
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { isPieBrainError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { PriceBook, PricedUsage, SpendGate } from '../spend.js';
+import { type AnthropicUsage, callAnthropic, toPieBrainError } from './anthropic-call.js';
+import type { ChatRequest, ChatResponse, LlmProvider } from './provider.js';
+
+export interface AnthropicProviderOptions {
+  apiKey: string;
+  baseUrl?: string | null;
+  /** config anthropic.model */
+  model: string;
+  /** config anthropic.maxTokens */
+  maxTokens: number;
+  prices: PriceBook;
+  /** Asked before every call when given; the reservation is settled with the real cost. */
+  spend?: SpendGate;
+  bus?: EventBus;
+  maxRetries?: number;
+  /** Reserved when a call's price cannot be estimated. */
+  fallbackCapUsd?: number;
+}
+
+function priced(usage: AnthropicUsage): PricedUsage {
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWrite5mTokens: usage.cacheWrite5mTokens,
+    cacheWrite1hTokens: usage.cacheWrite1hTokens,
+  };
+}
+
+/**
+ * The Anthropic Messages API as an LlmProvider (in process, for short paid calls). Usage includes cache
+ * reads and writes; the cost comes from the injected PriceBook; 429 and 5xx are retried by the SDK, which
+ * honors retry-after.
+ */
+export class AnthropicProvider implements LlmProvider {
+  readonly specificationVersion = 'v1' as const;
+  readonly name = 'anthropic';
+  readonly local = false;
+
+  constructor(private readonly options: AnthropicProviderOptions) {}
+
+  async chat(request: ChatRequest): Promise<ChatResponse> {
+    const { options } = this;
+    const model = request.model ?? options.model;
+    const maxTokens = request.maxTokens ?? options.maxTokens;
+    const systemParts = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
+    if (request.format) systemParts.push(`Answer with JSON only, following this JSON schema:\n${JSON.stringify(request.format)}`);
+    const messages = request.messages
+      .filter((message) => message.role !== 'system')
+      .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content }));
+    const purpose = request.purpose ?? 'chat';
+    const taskId = request.taskId ?? null;
+    const promptChars = request.messages.reduce((sum, message) => sum + message.content.length, 0);
+    const reservation = options.spend?.reserve({
+      taskId,
+      provider: this.name,
+      model,
+      capUsd: this.estimate(model, { inputTokens: Math.ceil(promptChars / 3), outputTokens: maxTokens }),
+      purpose,
+    });
+    const started = performance.now();
+    try {
+      const result = await callAnthropic({
+        apiKey: options.apiKey,
+        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+        model,
+        maxTokens,
+        messages,
+        ...(systemParts.length ? { system: systemParts.join('\n\n') } : {}),
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+        maxRetries: options.maxRetries ?? 3,
+      });
+      const costUsd = this.estimate(result.model, priced(result.usage));
+      reservation?.settle(costUsd);
+      options.bus?.emit('llm-called', {
+        taskId,
+        provider: this.name,
+        model: result.model,
+        purpose,
+        tokensIn: result.usage.inputTokens,
+        tokensOut: result.usage.outputTokens,
+        costUsd,
+        latencyMs: result.latencyMs,
+      });
+      return {
+        text: result.text,
+        model: result.model,
+        usage: {
+          inputTokens: result.usage.inputTokens,
+          outputTokens: result.usage.outputTokens,
+          cacheReadTokens: result.usage.cacheReadTokens,
+          cacheWriteTokens: result.usage.cacheWrite5mTokens + result.usage.cacheWrite1hTokens,
+        },
+        latencyMs: result.latencyMs,
+        costUsd,
+      };
+    } catch (error) {
+      reservation?.release();
+      const failure = isPieBrainError(error) ? error : toPieBrainError(error);
+      options.bus?.emit('llm-failed', {
+        taskId,
+        provider: this.name,
+        model,
+        purpose,
+        code: failure.code,
+        latencyMs: Math.round(performance.now() - started),
+      });
+      throw failure;
+    }
+  }
+
+  /** Dollars for usage; a model without a price is charged the fallback cap rather than nothing. */
+  private estimate(model: string, usage: PricedUsage): number {
+    try {
+      return this.options.prices.costUsd(this.name, model, usage);
+    } catch {
+      return this.options.fallbackCapUsd ?? 1;
+    }
+  }
+}

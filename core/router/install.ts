@@ -1,0 +1,128 @@
+import type { Config, Paths } from '../config.js';
+import { Dispatcher } from '../dispatch.js';
+import type { HandoffHandler } from '../handoff-contract.js';
+import { LlmAccounting } from '../llm/accounting.js';
+import { OllamaProvider } from '../llm/ollama.js';
+import type { LlmProvider } from '../llm/provider.js';
+import type { Logger } from '../logger.js';
+import type { RouteHandler } from '../pipeline.js';
+import type { Runtime } from '../runtime.js';
+import { ChatResponder } from './chat.js';
+import { ModelHealth } from './model-health.js';
+import { PrefsFile, prefsPath } from './prefs.js';
+import { RouteCache } from './route-cache.js';
+import { CHAT_TOOL } from './route-decision.js';
+import { Router } from './router.js';
+
+/** The local model as every part of pie-brain uses it: one inference at a time, every call accounted for. */
+export function createOllamaProvider(runtime: Runtime, config: Config, fetchImpl?: typeof fetch): OllamaProvider {
+  return new OllamaProvider({
+    host: config.ollama.host,
+    model: config.router.model,
+    keepAlive: config.router.keepAlive,
+    limit: runtime.limits.llm,
+    accounting: new LlmAccounting({
+      clock: runtime.clock,
+      bus: runtime.bus,
+      ledger: runtime.ledger,
+      trace: (event) => runtime.queue.record(event),
+    }),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+}
+
+export interface RouterSetup {
+  router: Router;
+  dispatcher: Dispatcher;
+  chat: ChatResponder;
+  health: ModelHealth;
+  handler: RouteHandler;
+}
+
+export interface InstallRouterOptions {
+  config: Config;
+  paths: Paths;
+  logger: Logger;
+  /** The local model; by default an OllamaProvider on config ollama.host. */
+  llm?: LlmProvider;
+  handoff?: HandoffHandler;
+}
+
+/** The route handler: route, trace the decision, then dispatch it. */
+export function createRouteHandler(runtime: Runtime, router: Router, dispatcher: Dispatcher): RouteHandler {
+  return async (ctx) => {
+    const outcome = await router.route(ctx.message, { taskId: ctx.task.id, signal: ctx.signal });
+    const decision = outcome.decision;
+    const toolName = decision ? (decision.handoff ? `handoff:${decision.tool_name}` : decision.tool_name) : 'none';
+    const durationMs = Math.round(outcome.durationMs * 1000) / 1000;
+    runtime.bus.emit('task-routed', {
+      taskId: ctx.task.id,
+      toolName,
+      handoff: decision?.handoff ?? false,
+      reason: decision?.reason ?? outcome.problem ?? '',
+      source: outcome.source,
+      durationMs,
+    });
+    ctx.trace('routed', {
+      durationMs: Math.round(outcome.durationMs),
+      data: {
+        source: outcome.source,
+        tool: decision?.tool_name ?? null,
+        handoff: decision?.handoff ?? false,
+        reason: decision?.reason ?? null,
+        llmCalls: outcome.llmCalls,
+        ...(outcome.problem ? { problem: outcome.problem } : {}),
+      },
+    });
+    ctx.advance({
+      toolName: decision?.tool_name ?? CHAT_TOOL,
+      metadata: { route: { source: outcome.source, handoff: decision?.handoff ?? false, params: decision?.params ?? {} } },
+    });
+    return dispatcher.dispatch(outcome, ctx);
+  };
+}
+
+/**
+ * Build the router, chat and dispatch over a runtime's tools, limits and storage, and install them as its
+ * route handler. main.ts calls this once; `dispatcher.setHandoffHandler` adds the cloud side later.
+ */
+export function installRouter(runtime: Runtime, options: InstallRouterOptions): RouterSetup {
+  const { config, paths, logger } = options;
+  const llm = options.llm ?? createOllamaProvider(runtime, config);
+  const prefs = new PrefsFile(prefsPath(paths.brainDir));
+  const health = new ModelHealth({ clock: runtime.clock, alerts: runtime.alerts, model: config.router.model });
+  const router = new Router({
+    tools: runtime.tools,
+    llm,
+    prefs,
+    cache: new RouteCache({
+      clock: runtime.clock,
+      ttlMs: config.router.cacheTtlSeconds * 1000,
+      maxEntries: config.router.cacheMaxEntries,
+    }),
+    health,
+    model: config.router.model,
+    timeoutMs: config.router.timeoutSeconds * 1000,
+    logger: logger.child({ part: 'router' }),
+  });
+  const chat = new ChatResponder({
+    llm,
+    prefix: () => router.currentPrefix(),
+    queue: runtime.queue,
+    outbox: runtime.outbox,
+    model: config.router.model,
+    historyTurns: config.router.historyTurns,
+    health,
+  });
+  const dispatcher = new Dispatcher({
+    tools: runtime.tools,
+    toolLimit: runtime.limits.tools,
+    bus: runtime.bus,
+    logger: logger.child({ part: 'dispatch' }),
+    chat,
+    ...(options.handoff ? { handoff: options.handoff } : {}),
+  });
+  const handler = createRouteHandler(runtime, router, dispatcher);
+  runtime.setRouteHandler(handler);
+  return { router, dispatcher, chat, health, handler };
+}

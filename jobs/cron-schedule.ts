@@ -1,0 +1,141 @@
+import cron from 'node-cron';
+
+/** Wall-clock parts of an instant in a time zone. */
+interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  weekday: number;
+  /** Sortable "YYYY-MM-DDTHH:MM". */
+  key: string;
+  /** The wall clock read as if it were UTC, for measuring jumps. */
+  wallMs: number;
+}
+
+const MINUTE = 60_000;
+const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+    });
+    formatters.set(zone, format);
+  }
+  return format;
+}
+
+export function localTime(ms: number, zone: string): LocalTime {
+  const parts: Record<string, string> = {};
+  for (const part of formatter(zone).formatToParts(new Date(ms))) parts[part.type] = part.value;
+  const year = Number(parts.year);
+  const month = Number(parts.month);
+  const day = Number(parts.day);
+  const hour = Number(parts.hour);
+  const minute = Number(parts.minute);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0,
+    key: `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}`,
+    wallMs: Date.UTC(year, month - 1, day, hour, minute),
+  };
+}
+
+/**
+ * A cron expression (parsed by node-cron) evaluated in a time zone on an injected clock, so schedules,
+ * catch-up after downtime and daylight-saving changes can be tested in milliseconds. Minute resolution.
+ * A time that does not exist on a spring-forward day runs at the first minute after the gap; a time
+ * that happens twice on a fall-back day runs once.
+ */
+export class CronSchedule {
+  private readonly fields: { minute: Set<number>; hour: Set<number>; day: Set<number>; month: Set<number>; weekday: Set<number> };
+
+  constructor(
+    readonly expression: string,
+    readonly zone: string,
+  ) {
+    const check = cron.validateDetailed(expression);
+    if (!check.valid) {
+      throw new Error(`Invalid cron expression "${expression}": ${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    }
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    const parsed = cron.parse(expression);
+    const numbers = (values: Array<number | string>) => new Set(values.map(Number).filter((n) => Number.isFinite(n)));
+    this.fields = {
+      minute: numbers(parsed.minute),
+      hour: numbers(parsed.hour),
+      day: numbers(parsed.dayOfMonth),
+      month: numbers(parsed.month),
+      weekday: new Set([...numbers(parsed.dayOfWeek)].map((d) => d % 7)),
+    };
+  }
+
+  private matchesWall(wallMs: number): boolean {
+    const d = new Date(wallMs);
+    return (
+      this.fields.minute.has(d.getUTCMinutes()) &&
+      this.fields.hour.has(d.getUTCHours()) &&
+      this.fields.day.has(d.getUTCDate()) &&
+      this.fields.month.has(d.getUTCMonth() + 1) &&
+      this.fields.weekday.has(d.getUTCDay())
+    );
+  }
+
+  private dayMatches(local: LocalTime): boolean {
+    return this.fields.day.has(local.day) && this.fields.month.has(local.month) && this.fields.weekday.has(local.weekday);
+  }
+
+  /** The first run strictly after `afterMs` (a run at `afterMs` itself is the previous one). */
+  next(afterMs: number, horizonDays = 400): number | undefined {
+    let highest = localTime(afterMs, this.zone);
+    let previous = highest;
+    let previousT = afterMs;
+    let t = Math.floor(afterMs / MINUTE) * MINUTE + MINUTE;
+    const end = t + horizonDays * 1440 * MINUTE;
+    while (t < end) {
+      const local = localTime(t, this.zone);
+      if (local.wallMs - previous.wallMs > t - previousT) {
+        // Spring forward: wall minutes in the gap never happen; a job due in them runs now.
+        for (let wall = previous.wallMs + MINUTE; wall < local.wallMs; wall += MINUTE) {
+          if (this.matchesWall(wall) && wall > highest.wallMs) return t;
+        }
+      }
+      previous = local;
+      previousT = t;
+      if (local.key > highest.key) {
+        highest = local;
+        if (this.matchesWall(local.wallMs)) return t;
+      }
+      // Skip ahead in wall-clock terms: to the next local day, or hour, that can match.
+      if (!this.dayMatches(local)) t += ((23 - local.hour) * 60 + (60 - local.minute)) * MINUTE;
+      else if (!this.fields.hour.has(local.hour)) t += (60 - local.minute) * MINUTE;
+      else t += MINUTE;
+    }
+    return undefined;
+  }
+
+  /** The latest run at or before `atMs`, looking back at most `lookbackMs`. */
+  previous(atMs: number, lookbackMs: number): number | undefined {
+    const floor = Math.floor(atMs / MINUTE) * MINUTE;
+    for (let t = floor; t >= atMs - lookbackMs; t -= MINUTE) {
+      if (this.matchesWall(localTime(t, this.zone).wallMs)) return t;
+    }
+    return undefined;
+  }
+}

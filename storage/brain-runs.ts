@@ -1,0 +1,228 @@
+import type { Db } from './db.js';
+
+export type BrainRunStatus = 'starting' | 'running' | 'ended';
+/** ok and error are answers; unavailable leads to the next brain; lost: it started but nobody knows its pid. */
+export type BrainRunOutcome = 'ok' | 'error' | 'unavailable' | 'cancelled' | 'lost';
+
+export interface NewBrainRun {
+  taskId: number;
+  /** 1 for the task's first brain, 2 for the next one after a failover, ... */
+  seq: number;
+  brain: string;
+  cwd: string;
+  runDir: string;
+  /** platform, chat and thread: where a follow-up may resume the session. */
+  threadKey: string;
+  repo?: string | null;
+  branch?: string | null;
+  capUsd: number;
+  /** Why the run was made (the route's reason): the ledger's purpose. */
+  purpose?: string | null;
+  startedAt: number;
+}
+
+export interface BrainRunRecord {
+  id: number;
+  taskId: number;
+  seq: number;
+  brain: string;
+  status: BrainRunStatus;
+  outcome: BrainRunOutcome | null;
+  reason: string | null;
+  pid: number | null;
+  bootId: string | null;
+  procStart: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  exitCode: number | null;
+  cwd: string;
+  runDir: string;
+  threadKey: string;
+  repo: string | null;
+  branch: string | null;
+  sessionId: string | null;
+  capUsd: number;
+  purpose: string | null;
+  costUsd: number | null;
+  /** The parsed result, JSON-serialisable (core's BrainResult). */
+  result: unknown;
+  settled: boolean;
+  prUrl: string | null;
+}
+
+interface Row {
+  id: number;
+  task_id: number;
+  seq: number;
+  brain: string;
+  status: BrainRunStatus;
+  outcome: BrainRunOutcome | null;
+  reason: string | null;
+  pid: number | null;
+  boot_id: string | null;
+  proc_start: string | null;
+  started_at: number;
+  ended_at: number | null;
+  exit_code: number | null;
+  cwd: string;
+  run_dir: string;
+  thread_key: string;
+  repo: string | null;
+  branch: string | null;
+  session_id: string | null;
+  cap_usd: number;
+  purpose: string | null;
+  cost_usd: number | null;
+  result: string | null;
+  settled: number;
+  pr_url: string | null;
+}
+
+function fromRow(row: Row): BrainRunRecord {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    seq: row.seq,
+    brain: row.brain,
+    status: row.status,
+    outcome: row.outcome,
+    reason: row.reason,
+    pid: row.pid,
+    bootId: row.boot_id,
+    procStart: row.proc_start,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    exitCode: row.exit_code,
+    cwd: row.cwd,
+    runDir: row.run_dir,
+    threadKey: row.thread_key,
+    repo: row.repo,
+    branch: row.branch,
+    sessionId: row.session_id,
+    capUsd: row.cap_usd,
+    purpose: row.purpose,
+    costUsd: row.cost_usd,
+    result: row.result ? JSON.parse(row.result) : null,
+    settled: row.settled === 1,
+    prUrl: row.pr_url,
+  };
+}
+
+/**
+ * Cloud brain runs: which process runs for which task, so that a restarted pie-brain finds them again.
+ * A task has one row per brain it tried (seq 1, 2, ... in failover order).
+ */
+export class BrainRunStore {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO brain_runs (task_id, seq, brain, status, cwd, run_dir, thread_key, repo, branch, cap_usd, purpose, started_at)
+         VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING *`,
+      ),
+      running: db.prepare(`UPDATE brain_runs SET status = 'running', pid = ?, boot_id = ?, proc_start = ? WHERE id = ?`),
+      end: db.prepare(
+        `UPDATE brain_runs SET status = 'ended', outcome = ?, reason = ?, ended_at = ?, exit_code = ?, session_id = COALESCE(?, session_id),
+                cost_usd = ?, result = ? WHERE id = ? AND status != 'ended'`,
+      ),
+      settle: db.prepare('UPDATE brain_runs SET settled = 1 WHERE id = ? AND settled = 0'),
+      pr: db.prepare('UPDATE brain_runs SET pr_url = ? WHERE id = ?'),
+      get: db.prepare('SELECT * FROM brain_runs WHERE id = ?'),
+      forTask: db.prepare('SELECT * FROM brain_runs WHERE task_id = ? ORDER BY seq'),
+      open: db.prepare(`SELECT * FROM brain_runs WHERE status != 'ended' ORDER BY id`),
+      session: db.prepare(
+        `SELECT * FROM brain_runs WHERE thread_key = ? AND brain = ? AND cwd = ? AND session_id IS NOT NULL AND outcome = 'ok'
+                AND started_at >= ? ORDER BY id DESC LIMIT 1`,
+      ),
+    };
+  }
+
+  /** A new run of a task; (task, seq) is unique, so a second start of the same step fails loudly. */
+  create(run: NewBrainRun): BrainRunRecord {
+    const row = this.s.insert.get(
+      run.taskId,
+      run.seq,
+      run.brain,
+      run.cwd,
+      run.runDir,
+      run.threadKey,
+      run.repo ?? null,
+      run.branch ?? null,
+      run.capUsd,
+      run.purpose ?? null,
+      run.startedAt,
+    ) as Row;
+    return fromRow(row);
+  }
+
+  markRunning(id: number, pid: number, bootId: string | null, procStart: string | null): void {
+    this.s.running.run(pid, bootId, procStart, id);
+  }
+
+  /** Record how a run ended; false when it had already ended (another watcher got there first). */
+  markEnded(
+    id: number,
+    end: {
+      outcome: BrainRunOutcome;
+      reason?: string | null;
+      endedAt: number;
+      exitCode?: number | null;
+      sessionId?: string | null;
+      costUsd?: number | null;
+      result?: unknown;
+    },
+  ): boolean {
+    return (
+      this.s.end.run(
+        end.outcome,
+        end.reason ?? null,
+        end.endedAt,
+        end.exitCode ?? null,
+        end.sessionId ?? null,
+        end.costUsd ?? null,
+        end.result === undefined ? null : JSON.stringify(end.result),
+        id,
+      ).changes === 1
+    );
+  }
+
+  /**
+   * Run `record` (the ledger entry) and mark the run settled in one transaction, once: false when it was
+   * settled already, so a cost is never booked twice across restarts.
+   */
+  settleOnce(id: number, record: () => void): boolean {
+    return this.db
+      .transaction(() => {
+        if (this.s.settle.run(id).changes !== 1) return false;
+        record();
+        return true;
+      })
+      .immediate();
+  }
+
+  setPrUrl(id: number, url: string): void {
+    this.s.pr.run(url, id);
+  }
+
+  get(id: number): BrainRunRecord | undefined {
+    const row = this.s.get.get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  forTask(taskId: number): BrainRunRecord[] {
+    return (this.s.forTask.all(taskId) as Row[]).map(fromRow);
+  }
+
+  /** Runs not known to have ended: to watch again after a restart. */
+  open(): BrainRunRecord[] {
+    return (this.s.open.all() as Row[]).map(fromRow);
+  }
+
+  /** The latest good session of a brain in a thread and working directory, newer than `since`. */
+  latestSession(threadKey: string, brain: string, cwd: string, since: number): BrainRunRecord | undefined {
+    const row = this.s.session.get(threadKey, brain, cwd, since) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+}

@@ -1,0 +1,112 @@
+import type { Db } from './db.js';
+
+export type ReservationStatus = 'held' | 'settled' | 'released' | 'expired';
+
+export interface NewReservation {
+  id: string;
+  taskId: number | null;
+  provider: string;
+  model: string | null;
+  purpose: string;
+  capUsd: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ReservationRow extends NewReservation {
+  status: ReservationStatus;
+  actualUsd: number | null;
+  settledAt: number | null;
+}
+
+interface Row {
+  id: string;
+  task_id: number | null;
+  provider: string;
+  model: string | null;
+  purpose: string;
+  cap_usd: number;
+  status: ReservationStatus;
+  actual_usd: number | null;
+  created_at: number;
+  expires_at: number;
+  settled_at: number | null;
+}
+
+function fromRow(row: Row): ReservationRow {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    provider: row.provider,
+    model: row.model,
+    purpose: row.purpose,
+    capUsd: row.cap_usd,
+    status: row.status,
+    actualUsd: row.actual_usd,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    settledAt: row.settled_at,
+  };
+}
+
+/**
+ * Money set aside for paid calls in flight. Budgets count the ledger (what was spent) plus what is held
+ * here, so a call that is still running already counts against the cap.
+ */
+export class SpendReservationStore {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO spend_reservations (id, task_id, provider, model, purpose, cap_usd, status, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?)`,
+      ),
+      held: db.prepare(
+        `SELECT COALESCE(SUM(cap_usd), 0) AS total FROM spend_reservations
+         WHERE status = 'held' AND created_at >= ? AND created_at < ?`,
+      ),
+      finish: db.prepare(`UPDATE spend_reservations SET status = ?, actual_usd = ?, settled_at = ? WHERE id = ? AND status = 'held'`),
+      expire: db.prepare(`UPDATE spend_reservations SET status = 'expired', settled_at = ? WHERE status = 'held' AND expires_at <= ?`),
+      listHeld: db.prepare(`SELECT * FROM spend_reservations WHERE status = 'held' ORDER BY created_at`),
+      get: db.prepare('SELECT * FROM spend_reservations WHERE id = ?'),
+    };
+  }
+
+  /** Run `work` holding SQLite's write lock from the first statement (BEGIN IMMEDIATE): checks and inserts are atomic. */
+  exclusively<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  insert(reservation: NewReservation): void {
+    const r = reservation;
+    this.s.insert.run(r.id, r.taskId, r.provider, r.model, r.purpose, r.capUsd, r.createdAt, r.expiresAt);
+  }
+
+  /** Sum of caps still held that were reserved in [from, to). */
+  heldBetween(from: number, to: number): number {
+    return (this.s.held.get(from, to) as { total: number }).total;
+  }
+
+  settle(id: string, actualUsd: number, now: number): boolean {
+    return this.s.finish.run('settled', actualUsd, now, id).changes > 0;
+  }
+
+  release(id: string, now: number): boolean {
+    return this.s.finish.run('released', null, now, id).changes > 0;
+  }
+
+  /** Holds of calls that never settled (a crash): they stop counting once they expire. */
+  expire(now: number): number {
+    return this.s.expire.run(now, now).changes;
+  }
+
+  held(): ReservationRow[] {
+    return (this.s.listHeld.all() as Row[]).map(fromRow);
+  }
+
+  get(id: string): ReservationRow | undefined {
+    const row = this.s.get.get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+}

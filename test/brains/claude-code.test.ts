@@ -1,0 +1,147 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ClaudeCodeBrain } from '../../brains/claude-code.js';
+import type { BrainJob } from '../../core/brain.js';
+import { tempDir } from '../helpers.js';
+import { brainDeps, runFake } from './brain-deps.js';
+
+const dir = tempDir('pie-brain-claude-');
+afterAll(() => dir.remove());
+
+const job: BrainJob = { taskId: 7, prompt: 'add tests', cwd: '/repos/app', runDir: '/runs/7/1-claude-code', maxBudgetUsd: 2 };
+
+describe('claude-code buildCommand', () => {
+  it('builds the headless command line from config, as an argv array', () => {
+    const brain = new ClaudeCodeBrain(
+      brainDeps(dir.path, {
+        config: { brains: { maxTurns: 12, permissionMode: 'plan', allowedTools: ['Read', 'Bash(git log:*)'], model: 'claude-opus-4-1' } },
+      }),
+    );
+    const command = brain.buildCommand({ ...job, userPrefs: 'Answer in French.', resumeSessionId: 'sess-1' });
+    expect(command).toEqual({
+      file: 'claude',
+      args: [
+        '-p',
+        'add tests',
+        '--output-format',
+        'stream-json',
+        '--verbose',
+        '--max-turns',
+        '12',
+        '--permission-mode',
+        'plan',
+        '--allowedTools',
+        'Read,Bash(git log:*)',
+        '--append-system-prompt',
+        'Answer in French.',
+        '--max-budget-usd',
+        '2',
+        '--model',
+        'claude-opus-4-1',
+        '--resume',
+        'sess-1',
+      ],
+      cwd: '/repos/app',
+      env: {},
+    });
+  });
+
+  it('hands pie-brain’s API key to claude only when claude has no login of its own', () => {
+    const withoutLogin = new ClaudeCodeBrain(brainDeps(dir.path, { anthropicApiKey: 'sk-key' }));
+    expect(withoutLogin.buildCommand(job).env).toEqual({ ANTHROPIC_API_KEY: 'sk-key' });
+    const home = join(dir.path, 'with-login');
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    writeFileSync(join(home, '.claude', '.credentials.json'), '{}');
+    const withLogin = new ClaudeCodeBrain(brainDeps(dir.path, { anthropicApiKey: 'sk-key', env: { HOME: home } }));
+    expect(withLogin.buildCommand(job).env).toEqual({});
+  });
+});
+
+describe('claude-code detect', () => {
+  it('finds the CLI and its version; login is unknown until a run without stored credentials', async () => {
+    const detection = await new ClaudeCodeBrain(brainDeps(dir.path)).detect();
+    expect(detection).toEqual({
+      available: true,
+      installed: true,
+      version: '2.1.0',
+      detail: 'no stored login found; the first run will tell',
+    });
+  });
+
+  it('says when claude is not installed', async () => {
+    const detection = await new ClaudeCodeBrain(brainDeps(dir.path, { env: { PATH: '/nonexistent' } })).detect();
+    expect(detection).toMatchObject({ available: false, installed: false, detail: 'claude is not installed (not found on PATH)' });
+  });
+});
+
+describe('claude-code output', () => {
+  const brain = new ClaudeCodeBrain(brainDeps(dir.path));
+  const headless = (prompt: string, env: Record<string, string> = {}) =>
+    runFake('claude', ['-p', prompt, '--output-format', 'stream-json', '--verbose'], env);
+
+  it('reads the final result line: text, cost, usage, turns, session', () => {
+    const outputs = headless('[turns:3] explain');
+    const result = brain.parseResult(outputs);
+    expect(result).toMatchObject({
+      text: 'Done: [turns:3] explain',
+      costUsd: 0.0123,
+      costKnown: true,
+      isError: false,
+      unavailable: false,
+      turns: 3,
+      model: 'claude-sonnet-4-5-20250929',
+      usage: { inputTokens: 9, outputTokens: 360, cacheReadTokens: 30_000, cacheWriteTokens: 2000 },
+    });
+    const init = JSON.parse(outputs.stdout.split('\n')[0] ?? '{}') as { session_id: string };
+    expect(result.sessionId).toBe(init.session_id);
+  });
+
+  it('counts a model message once although it spans several lines, and marks the result line final', () => {
+    const lines = headless('[turns:2] x').stdout.split('\n').filter(Boolean);
+    const progress = lines.map((line) => brain.parseProgress(line));
+    expect(progress.filter((p) => p?.turn).map((p) => p?.messageId)).toEqual(['msg_1', 'msg_1', 'msg_2', 'msg_2']);
+    expect(progress.at(-1)).toMatchObject({ final: true, costUsd: 0.0123 });
+    expect(brain.parseProgress('not json')).toBeUndefined();
+  });
+
+  it('treats a login failure (subtype success, is_error, nothing spent) as unavailable', () => {
+    const outputs = headless('hello', { FAKE_CLAUDE_LOGGED_OUT: '1' });
+    expect(outputs.exitCode).toBe(1);
+    expect(brain.parseResult(outputs)).toMatchObject({
+      text: 'Invalid API key · Please run /login',
+      isError: true,
+      unavailable: true,
+      costUsd: 0,
+    });
+  });
+
+  it('treats an error during the run as a failure, not as unavailable', () => {
+    expect(brain.parseResult(headless('[error] deploy'))).toMatchObject({
+      text: 'Tool execution failed: permission denied',
+      isError: true,
+      unavailable: false,
+      costUsd: 0.0123,
+    });
+  });
+
+  it('reports a crash without a result line, with an unknown cost', () => {
+    expect(brain.parseResult(headless('[crash] go'))).toMatchObject({
+      text: 'claude ended without a result: TypeError: Cannot read properties of undefined (reading "content")',
+      isError: true,
+      costKnown: false,
+      unavailable: false,
+    });
+  });
+
+  it('treats a CLI that never started a session as unavailable', () => {
+    const outputs = runFake('claude', ['-p', 'x', '--output-format', 'stream-json']);
+    expect(brain.parseResult(outputs)).toMatchObject({ isError: true, unavailable: true });
+  });
+
+  it('prices usage for progress estimates through the price book', () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    expect(brain.estimateCostUsd(usage, 'claude-sonnet-4-5')).toBe(3);
+    expect(brain.estimateCostUsd(usage, 'gpt-9')).toBeUndefined();
+  });
+});

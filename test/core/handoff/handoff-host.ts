@@ -1,0 +1,138 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../../core/config.js';
+import { setupHandoff } from '../../../core/handoff/setup.js';
+import type { RepoWorkflow } from '../../../core/repo-workflow.js';
+import { Runtime } from '../../../core/runtime.js';
+import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
+import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
+import { quietLogger, tempDir, testConfig, testPaths, waitFor } from '../../helpers.js';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const FAKE_BIN = join(ROOT, 'test', 'fixtures', 'bin');
+export const BRAINS_DIR = join(ROOT, 'brains');
+
+export interface FakeCliEvent {
+  tool: string;
+  event: string;
+  pid: number;
+  at: number;
+  argv?: string[];
+  cwd?: string;
+  child?: number;
+}
+
+/** Lines the fake claude / aider / gh wrote to $FAKE_BRAIN_LOG. */
+export function readCliLog(file: string): FakeCliEvent[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as FakeCliEvent);
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+export type TestConfigOverrides = Parameters<typeof testConfig>[0];
+
+export interface HandoffHostOptions {
+  config?: TestConfigOverrides;
+  env?: Record<string, string>;
+  /** PATH for the children; the fake CLIs first by default. */
+  path?: string;
+  limitUsd?: number;
+  git?: RepoWorkflow;
+  anthropicApiKey?: string;
+  /** Reuse a data dir (a restart of the same pie-brain). */
+  dir?: { path: string; remove(): void };
+}
+
+/** A runtime with the fake chat adapter and the cloud brains wired, on a temp data dir, with the fake CLIs on PATH. */
+export async function startHandoffHost(options: HandoffHostOptions = {}) {
+  const dir = options.dir ?? tempDir('pie-brain-handoff-');
+  const logFile = join(dir.path, 'cli.log');
+  const gate = join(dir.path, 'gate');
+  const config: Config = testConfig({
+    ...options.config,
+    access: { admins: ['fake:owner'] },
+    brains: { progressIntervalSeconds: 0.05, ...options.config?.brains },
+  });
+  const paths = testPaths(dir.path);
+  const runtime = new Runtime({ config, paths, logger: quietLogger() });
+  const adapter = new FakeChatAdapter();
+  runtime.addAdapter(adapter);
+  const spend = new FakeSpendGate(options.limitUsd ?? 100);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PATH: options.path ?? `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
+    HOME: dir.path,
+    FAKE_BRAIN_LOG: logFile,
+    FAKE_BRAIN_GATE: gate,
+    FAKE_CLAUDE_SESSIONS: join(dir.path, 'sessions.jsonl'),
+    FAKE_GH_COUNTER: join(dir.path, 'prs'),
+    ...options.env,
+  };
+  const { harness, brains } = await setupHandoff({
+    runtime,
+    brainsDir: BRAINS_DIR,
+    env,
+    anthropicApiKey: options.anthropicApiKey,
+    spend,
+    prices: new FakePriceBook(),
+    ...(options.git ? { git: options.git } : {}),
+    timing: { tickMs: 25, finalGraceMs: 500, killGraceMs: 1000 },
+  });
+  await runtime.start();
+  return {
+    dir,
+    runtime,
+    adapter,
+    spend,
+    harness,
+    brains,
+    paths,
+    logFile,
+    cli: () => readCliLog(logFile),
+    cloudIdle: () => runtime.limits.cloud.inUse === 0 && runtime.limits.cloud.waiting === 0,
+    /** Let [wait] runs finish. */
+    openGate: () => writeFileSync(gate, 'go'),
+    /** Send a message as the owner and wait until its task is answered. */
+    async ask(text: string, overrides: Parameters<FakeChatAdapter['receive']>[1] = {}) {
+      const result = await adapter.receive(text, overrides);
+      if (result.status === 'refused') throw new Error(`refused: ${result.reason}`);
+      return result.taskId;
+    },
+    answered: (taskId: number, timeoutMs = 20_000) =>
+      Promise.race([
+        runtime.intake.whenAnswered(taskId),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`task ${taskId} was not answered`)), timeoutMs)),
+      ]),
+    /** Replies (not progress) the adapter sent for a task, in order. */
+    repliesFor: (taskId: number) =>
+      runtime.outbox
+        .forTask(taskId)
+        .filter((row) => row.kind === 'reply')
+        .map((row) => row.body as { text: string; footer?: string }),
+    waitForCli: (tool: string, event: string, count = 1) =>
+      waitFor(() => readCliLog(logFile).filter((e) => e.tool === tool && e.event === event).length >= count, 15_000, `${tool} ${event}`),
+    /** Stop pie-brain; runs go on. `keep` leaves the data dir for a restart. */
+    async close(keep = false) {
+      await runtime.stop(1000);
+      if (!keep) dir.remove();
+    },
+  };
+}
+
+export type HandoffHost = Awaited<ReturnType<typeof startHandoffHost>>;

@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from '../../helpers.js';
+import { FAKE_BIN, pidAlive, ROOT, readCliLog } from './handoff-host.js';
+
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'brain-host.mjs');
+const THREAD = { platform: 'fake', chatId: 'chat-9', threadId: 't-42' };
+
+interface Sent {
+  host: number;
+  type: 'send' | 'edit';
+  address: { platform: string; chatId: string; threadId?: string };
+  reply: { text: string; footer?: string };
+}
+
+const running: ChildProcess[] = [];
+const dirs: Array<{ remove(): void }> = [];
+const gates: string[] = [];
+
+afterEach(() => {
+  for (const gate of gates.splice(0)) writeFileSync(gate, 'go');
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+/** A data dir, the fake CLIs on PATH, and one /handoff message in a thread. */
+function createSetup(text: string) {
+  const dir = tempDir('pie-brain-restart-');
+  dirs.push(dir);
+  const gate = join(dir.path, 'gate');
+  gates.push(gate);
+  const files = { sent: join(dir.path, 'sent.jsonl'), log: join(dir.path, 'cli.log'), ready: join(dir.path, 'ready') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PIE_BRAIN_HOME: join(dir.path, 'home'),
+    HOME: dir.path,
+    PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
+    HOST_SENT_FILE: files.sent,
+    HOST_READY_FILE: files.ready,
+    HOST_CONFIG: JSON.stringify({ access: { admins: ['fake:owner'] }, brains: { progressIntervalSeconds: 0.05 } }),
+    HOST_MESSAGES: JSON.stringify([{ id: 'msg-1', address: THREAD, text }]),
+    FAKE_BRAIN_LOG: files.log,
+    FAKE_BRAIN_GATE: gate,
+  };
+  let stderr = '';
+  return {
+    files,
+    openGate: () => writeFileSync(gate, 'go'),
+    cli: () => readCliLog(files.log),
+    sent: (): Sent[] =>
+      existsSync(files.sent)
+        ? readFileSync(files.sent, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Sent)
+        : [],
+    stderr: () => stderr,
+    /** Start pie-brain and wait until it is ready. */
+    async start(): Promise<ChildProcess> {
+      rmSync(files.ready, { force: true });
+      const child = spawn(process.execPath, [FIXTURE], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      running.push(child);
+      await waitFor(() => existsSync(files.ready) || child.exitCode !== null, 20_000, 'pie-brain to be ready');
+      if (child.exitCode !== null) throw new Error(`pie-brain exited: ${stderr}`);
+      return child;
+    },
+  };
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopGracefully(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await exited(child);
+}
+
+const answers = (sent: Sent[]) => sent.filter((entry) => entry.type === 'send' && entry.reply.text.startsWith('Done:'));
+
+describe('a brain run outlives pie-brain', () => {
+  it('is watched again after a SIGKILL and its result is posted exactly once, in the right thread', async () => {
+    const setup = createSetup('/handoff [wait] [turns:3] build the parser');
+    const first = await setup.start();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'start'), 15_000, 'claude to start');
+    const claude = setup.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
+    first.kill('SIGKILL');
+    await exited(first);
+    expect(pidAlive(claude)).toBe(true);
+
+    const second = await setup.start();
+    setup.openGate();
+    await waitFor(() => answers(setup.sent()).length > 0, 20_000, 'the answer');
+    // One more life: a third start must not post it again.
+    await stopGracefully(second);
+    const third = await setup.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stopGracefully(third);
+
+    const posted = answers(setup.sent());
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.address).toMatchObject(THREAD);
+    expect(posted[0]?.host).toBe(second.pid);
+    expect(posted[0]?.reply.text).toBe('Done: [wait] [turns:3] build the parser');
+    expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · \d+s · 3 turns$/);
+    expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+    const started = setup.sent().filter((entry) => entry.type === 'send' && entry.reply.text.startsWith('Started claude-code'));
+    expect(started).toHaveLength(1);
+  });
+
+  it('is read from its files and answered once when it ended while pie-brain was down', async () => {
+    const setup = createSetup('/handoff [wait] [turns:2] write the docs');
+    const first = await setup.start();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'start'), 15_000, 'claude to start');
+    const claude = setup.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
+    first.kill('SIGKILL');
+    await exited(first);
+
+    setup.openGate();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'end'), 15_000, 'claude to finish on its own');
+    await waitFor(() => !pidAlive(claude), 5000, 'claude to exit');
+    expect(answers(setup.sent())).toEqual([]);
+
+    const second = await setup.start();
+    await waitFor(() => answers(setup.sent()).length > 0, 20_000, 'the answer');
+    await stopGracefully(second);
+    const third = await setup.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stopGracefully(third);
+
+    const posted = answers(setup.sent());
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.address).toMatchObject(THREAD);
+    expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · \d+s · 2 turns$/);
+    expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+  });
+});

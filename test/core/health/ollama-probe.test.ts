@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { probeOllama } from '../../../core/health/ollama-probe.js';
+import { FakeOllamaProbeServer } from '../../fakes/ollama-probe.js';
+
+let ollama: FakeOllamaProbeServer;
+beforeEach(async () => {
+  ollama = await new FakeOllamaProbeServer().start();
+});
+afterEach(async () => {
+  await ollama.close();
+});
+
+describe('Ollama probe', () => {
+  it('reads version, installed and loaded models without calling a model', async () => {
+    ollama.installed = [{ name: 'qwen2.5:1.5b' }, { name: 'nomic-embed-text:latest' }];
+    ollama.loaded = [{ name: 'qwen2.5:1.5b' }];
+    const probe = await probeOllama({ host: ollama.url, routerModel: 'qwen2.5:1.5b' });
+    expect(probe).toMatchObject({
+      up: true,
+      version: '0.12.6',
+      installed: ['qwen2.5:1.5b', 'nomic-embed-text:latest'],
+      loaded: ['qwen2.5:1.5b'],
+      routerModelInstalled: true,
+      routerModelLoaded: true,
+      error: null,
+    });
+    expect(ollama.requests.map((r) => r.path).sort()).toEqual(['/api/ps', '/api/tags', '/api/version']);
+    expect(ollama.requests.every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('says when the router model is installed but not loaded, matching :latest', async () => {
+    ollama.installed = [{ name: 'llama3.2:latest' }];
+    const probe = await probeOllama({ host: ollama.url, routerModel: 'llama3.2' });
+    expect(probe).toMatchObject({ up: true, routerModelInstalled: true, routerModelLoaded: false });
+  });
+
+  it('reports down with the reason: an HTTP error, a refused connection, a timeout', async () => {
+    ollama.failWith = 500;
+    expect(await probeOllama({ host: ollama.url, routerModel: 'qwen2.5:1.5b' })).toMatchObject({ up: false, error: 'HTTP 500' });
+    ollama.failWith = null;
+    ollama.delayMs = 500;
+    expect(await probeOllama({ host: ollama.url, routerModel: 'qwen2.5:1.5b', timeoutMs: 50 })).toMatchObject({ up: false });
+    const url = ollama.url;
+    await ollama.close();
+    expect(await probeOllama({ host: url, routerModel: 'qwen2.5:1.5b' })).toMatchObject({ up: false, error: 'ECONNREFUSED' });
+  });
+});

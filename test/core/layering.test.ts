@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function sources(folder: string): string[] {
+  const dir = join(root, folder);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return sources(join(folder, entry));
+    return /\.(ts|mts|js|mjs)$/.test(entry) ? [path] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
+}
+
+function violations(folder: string, forbidden: RegExp): string[] {
+  return sources(folder).flatMap((file) =>
+    imports(file)
+      .filter((spec) => forbidden.test(spec))
+      .map((spec) => `${relative(root, file)} imports ${spec}`),
+  );
+}
+
+describe('dependency direction (ARCHITECTURE.md)', () => {
+  it('core/ never imports a platform SDK', () => {
+    expect(violations('core', /^(grammy|discord\.js|@slack\/bolt|@slack\/)/)).toEqual([]);
+  });
+
+  it('core/ never imports bots/, tools/, brains/ or jobs/', () => {
+    expect(violations('core', /\.\.\/(bots|tools|brains|jobs)\//)).toEqual([]);
+  });
+
+  it('storage/ never imports core/ or anything above it', () => {
+    expect(violations('storage', /\.\.\/(core|bots|tools|brains|jobs)\//)).toEqual([]);
+  });
+
+  it('bots/, tools/, brains/ and jobs/ do not import each other', () => {
+    for (const folder of ['bots', 'tools', 'brains', 'jobs']) {
+      const others = ['bots', 'tools', 'brains', 'jobs'].filter((f) => f !== folder).join('|');
+      expect(violations(folder, new RegExp(`\\.\\./(${others})/`))).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
+import { createRetentionJob } from '../../jobs/retention.js';
+import { type Db, openDatabase } from '../../storage/db.js';
+import { SqliteOutbox } from '../../storage/outbox.js';
+import { SqliteTaskQueue } from '../../storage/queue.js';
+import { FakeClock } from '../fakes/clock.js';
+import { tempDir, testConfig, testPaths } from '../helpers.js';
+
+const DAY = 86_400_000;
+
+describe('retention job', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let db: Db;
+
+  beforeEach(() => {
+    dir = tempDir();
+    db = openDatabase(join(dir.path, 'r.db'));
+  });
+  afterEach(() => {
+    db.close();
+    dir.remove();
+  });
+
+  it('prunes old finished tasks with their trace and replies, old logs and run folders, and keeps the rest', async () => {
+    const clock = new FakeClock('2026-11-23T03:30:00Z');
+    const now = clock.now();
+    const queue = new SqliteTaskQueue(db);
+    const outbox = new SqliteOutbox(db);
+    const address = { platform: 'x', chatId: '1' };
+    const make = (id: string, at: number, deliver: boolean) => {
+      const { taskId } = queue.enqueue(
+        { platform: 'x', chatId: '1', userId: 'u', userName: 'u', platformMessageId: id, text: id, message: {} },
+        at,
+      );
+      queue.claim('w', at, 1000);
+      queue.complete(taskId, 'w', { status: 'done', reply: { address, body: { text: id } } }, at);
+      if (deliver) {
+        const [row] = outbox.claimDue(at, 1);
+        if (row) outbox.markSent(row.id, 'r', at);
+      }
+      return taskId;
+    };
+    const old = make('old', now - 40 * DAY, true);
+    const recent = make('recent', now - DAY, true);
+    const oldUndelivered = make('old-undelivered', now - 40 * DAY, false);
+    const pending = queue.enqueue(
+      { platform: 'x', chatId: '1', userId: 'u', userName: 'u', platformMessageId: 'p', text: 'p', message: {} },
+      now - 50 * DAY,
+    ).taskId;
+
+    const paths = testPaths(dir.path);
+    const logs = join(paths.home, 'logs');
+    const runs = join(paths.home, 'runs');
+    mkdirSync(logs, { recursive: true });
+    mkdirSync(join(runs, '7'), { recursive: true });
+    mkdirSync(join(runs, '8'), { recursive: true });
+    writeFileSync(join(logs, 'pie-brain.1.log'), 'old');
+    writeFileSync(join(logs, 'pie-brain.2.log'), 'current');
+    const oldTime = (now - 20 * DAY) / 1000;
+    utimesSync(join(logs, 'pie-brain.1.log'), oldTime, oldTime);
+    utimesSync(join(runs, '7'), oldTime, oldTime);
+
+    const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
+    const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
+    expect(summary).toMatch(/^pruned 1 tasks, 3 trace events, 1 replies, 0 job runs, 1 log files, 1 run folders; WAL checkpointed/);
+    expect(queue.get(old)).toBeUndefined();
+    expect(queue.get(oldUndelivered)?.status).toBe('done');
+    expect(queue.get(recent)?.status).toBe('done');
+    expect(queue.get(pending)?.status).toBe('pending');
+    expect(existsSync(join(logs, 'pie-brain.2.log'))).toBe(true);
+    expect(existsSync(join(runs, '7'))).toBe(false);
+    expect(existsSync(join(runs, '8'))).toBe(true);
+  });
+});

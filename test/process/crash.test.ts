@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../storage/db.js';
+import { SqliteOutbox } from '../../storage/outbox.js';
+import { SqliteTaskQueue } from '../../storage/queue.js';
+import { json, RecordingServer } from '../fakes/recording-server.js';
+import { tempDir, waitFor } from '../helpers.js';
+
+const worker = fileURLToPath(new URL('../fixtures/crash-worker.mjs', import.meta.url));
+
+const messages = [
+  {
+    id: 'msg-1',
+    address: { platform: 'http', chatId: 'room', threadId: 'thread-7' },
+    user: { id: 'owner', name: 'Owner' },
+    text: 'job one',
+    receivedAt: 1,
+  },
+];
+
+function runWorker(home: string, url: string): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [worker, home, url, JSON.stringify(messages)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      if (code) process.stderr.write(stderr);
+      resolve(code);
+    }),
+  );
+  return { child, exited };
+}
+
+describe('crashes (SIGKILL, real child processes, same data dir)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let fake: RecordingServer;
+  let sent = 0;
+  let holdWait: boolean;
+  let holdSend: boolean;
+  const held: ServerResponse[] = [];
+
+  beforeEach(async () => {
+    dir = tempDir();
+    fake = new RecordingServer();
+    sent = 0;
+    holdWait = false;
+    holdSend = false;
+    fake.on('/started', (_req, res) => json(res, 200, {}));
+    fake.on('/wait', (_req, res) => (holdWait ? held.push(res) : json(res, 200, {})));
+    fake.on('/send', (_req, res) => {
+      if (holdSend) held.push(res);
+      else json(res, 200, { id: `platform-${++sent}` });
+    });
+    await fake.start();
+  });
+
+  afterEach(async () => {
+    held.splice(0);
+    await fake.stop();
+    dir.remove();
+  });
+
+  function stored() {
+    const db = openDatabase(join(dir.path, 'pie-brain.db'));
+    const queue = new SqliteTaskQueue(db);
+    const outbox = new SqliteOutbox(db);
+    const task = queue.get(1);
+    const rows = outbox.forTask(1);
+    const tasks = db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number };
+    db.close();
+    return { task, rows, taskCount: tasks.n };
+  }
+
+  it('a worker killed mid-task: after a restart the task completes and exactly one reply is recorded', async () => {
+    holdWait = true;
+    const first = runWorker(dir.path, fake.url);
+    await waitFor(() => fake.at('/started').length === 1, 15_000, 'task started');
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+    expect(fake.at('/send')).toHaveLength(0);
+
+    holdWait = false;
+    const second = runWorker(dir.path, fake.url);
+    expect(await second.exited).toBe(0);
+    expect(fake.at('/started').map((r) => (r.body as { attempt: number }).attempt)).toEqual([1, 2]);
+    const replies = fake.at('/send');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body).toMatchObject({
+      address: { platform: 'http', chatId: 'room', threadId: 'thread-7', replyTo: 'msg-1' },
+      reply: { text: 'done job one' },
+    });
+    const { task, rows, taskCount } = stored();
+    expect(taskCount).toBe(1);
+    expect(task).toMatchObject({ status: 'done', attempts: 2 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'sent', receipt: 'platform-1', resentAfterCrash: false });
+  });
+
+  it('killed between a successful send and its receipt: at most one duplicate, and it is counted', async () => {
+    holdSend = true;
+    const first = runWorker(dir.path, fake.url);
+    await waitFor(() => fake.at('/send').length === 1, 15_000, 'reply sent');
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    holdSend = false;
+    const second = runWorker(dir.path, fake.url);
+    expect(await second.exited).toBe(0);
+    const replies = fake.at('/send');
+    expect(replies).toHaveLength(2);
+    expect(replies[0]?.body).toEqual(replies[1]?.body);
+    expect(fake.at('/started')).toHaveLength(1);
+    const { task, rows } = stored();
+    expect(task?.status).toBe('done');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'sent', attempts: 2, resentAfterCrash: true, receipt: 'platform-1' });
+  });
+});

@@ -1,0 +1,18 @@
+import type { ToolContext } from '../../core/tool.js';
+import { quietLogger } from '../helpers.js';
+
+/** What dispatch hands a tool, for tests: the owner in a console chat, an admin unless told otherwise. */
+export function toolContext(overrides: Partial<ToolContext> = {}): ToolContext & { progressed: string[] } {
+  const progressed: string[] = [];
+  return {
+    taskId: 1,
+    user: { id: 'owner', name: 'Owner' },
+    address: { platform: 'fake', chatId: 'chat-1' },
+    isAdmin: true,
+    signal: new AbortController().signal,
+    logger: quietLogger(),
+    progress: (text) => progressed.push(text),
+    progressed,
+    ...overrides,
+  };
+}
