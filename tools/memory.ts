@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../core/clock.js';
+import { Semaphore } from '../core/semaphore.js';
 import { BaseTool, type ToolContext, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { titleFromText, writeInboxNote } from './lib/note-files.js';
 import type { NoteHit, NoteStore } from './lib/note-store.js';
@@ -43,6 +44,8 @@ export class MemoryTool extends BaseTool<typeof params> {
     { command: 'memory', usage: '/memory <query> | /memory save <text>', toParams: parseMemoryArgs },
   ];
 
+  private readonly saving = new Semaphore(1);
+
   constructor(
     private readonly store: NoteStore,
     private readonly inboxDir: string,
@@ -78,6 +81,12 @@ export class MemoryTool extends BaseTool<typeof params> {
 
   private async save(text: string, ctx: ToolContext): Promise<ToolResult> {
     if (!text.trim()) return { text: `Nothing to save. ${USAGE}` };
+    // One save at a time: two requests saving the same text at once must not both pass the dedup check,
+    // and two notes with the same first line must not pick the same file name.
+    return this.saving.run(() => this.saveNow(text, ctx));
+  }
+
+  private async saveNow(text: string, ctx: ToolContext): Promise<ToolResult> {
     // The seed's dedup rule: a note that is already known is not written twice.
     const known = await this.store.findSimilar(text);
     if (known) {

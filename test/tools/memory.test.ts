@@ -88,6 +88,21 @@ describe('/memory', () => {
     expect(readdirSync(inbox)).toHaveLength(2);
   });
 
+  it('keeps the dedup rule when the same note is saved twice at the same moment', async () => {
+    const { tool, inbox } = setUp();
+    const [first, second] = await Promise.all([slash(tool, `save ${ABSTRACTS.rag.text}`), slash(tool, `save ${ABSTRACTS.rag.text}`)]);
+    expect([first?.data, second?.data]).toEqual([
+      expect.objectContaining({ duplicate: false }),
+      expect.objectContaining({ duplicate: true }),
+    ]);
+    const sameStart = await Promise.all([
+      slash(tool, `save Shopping list\nbread, tomato, garlic`),
+      slash(tool, `save Shopping list\nfootball, tennis, bicycle`),
+    ]);
+    expect(new Set(sameStart.map((reply) => reply.files?.[0])).size).toBe(2);
+    expect(readdirSync(inbox)).toHaveLength(3);
+  });
+
   it('answers a search with the right note first: title, similarity and a link to the file', async () => {
     const { tool, deps } = setUp();
     const index: NoteIndex = openNoteStore(deps);
