@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { json, RecordingServer } from './recording-server.js';
 
-export interface EmbedRequestRecord {
-  path: string;
-  body: { model?: string; input?: string | string[]; truncate?: boolean; keep_alive?: string | number };
+/** What the client sends to /api/embed. */
+export interface EmbedBody {
+  model?: string;
+  input?: string | string[];
+  truncate?: boolean;
+  keep_alive?: string | number;
 }
 
 export type EmbedBehaviour =
@@ -24,47 +27,50 @@ export function hashedBagOfWords(text: string, dim = 64): number[] {
 }
 
 /**
- * Ollama's POST /api/embed on 127.0.0.1 (embed-only; the full Ollama fake lives in test/fakes/ollama.ts
- * on another branch): `{model, input}` -> `{model, embeddings, total_duration, load_duration,
- * prompt_eval_count}`; errors are JSON `{error}` with the status, as the real server sends them.
+ * Ollama's POST /api/embed on 127.0.0.1 (embed-only; test/fakes/ollama-probe.ts covers the other endpoints):
+ * `{model, input}` -> `{model, embeddings, total_duration, load_duration, prompt_eval_count}`; errors are
+ * JSON `{error}` with the status, as the real server sends them.
  */
 export class FakeOllamaEmbed {
-  readonly requests: EmbedRequestRecord[] = [];
   readonly models = new Set<string>(['nomic-embed-text']);
   behaviour: EmbedBehaviour = { kind: 'ok' };
-  private readonly server: Server;
+  private readonly server = new RecordingServer();
 
   constructor(private readonly vectorOf: (text: string) => number[] = (text) => hashedBagOfWords(text)) {
-    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.on('/api/embed', (request, response) => {
+      const behaviour = this.behaviour;
+      if (behaviour.kind === 'slow') setTimeout(() => this.answer(request.body as EmbedBody, response, behaviour), behaviour.ms);
+      else this.answer(request.body as EmbedBody, response, behaviour);
+    });
+  }
+
+  get requests(): Array<{ path: string; body: EmbedBody }> {
+    return this.server.requests.map((request) => ({ path: request.path, body: request.body as EmbedBody }));
   }
 
   async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await this.server.start();
+    return this.server.url;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.stop();
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as EmbedRequestRecord['body']) : {};
-    this.requests.push({ path: request.url ?? '', body });
-    const send = (status: number, payload: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(payload));
-    };
-    if (request.method !== 'POST' || request.url !== '/api/embed') return send(404, { error: 'not found' });
-    const behaviour = this.behaviour;
-    if (behaviour.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.ms));
-    if (behaviour.kind === 'error') return send(behaviour.status, { error: behaviour.error });
-    if (!body.model || !this.models.has(body.model)) return send(404, { error: `model "${body.model}" not found, try pulling it first` });
+  private answer(body: EmbedBody, response: ServerResponse, behaviour: EmbedBehaviour): void {
+    if (response.destroyed) return;
+    if (behaviour.kind === 'error') return json(response, behaviour.status, { error: behaviour.error });
+    if (!body?.model || !this.models.has(body.model))
+      return json(response, 404, { error: `model "${body?.model}" not found, try pulling it first` });
     const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
     const embeddings = inputs.map((text) => this.vectorOf(text));
     if (behaviour.kind === 'wrong-count') embeddings.pop();
-    send(200, { model: body.model, embeddings, total_duration: 1_000_000, load_duration: 10_000, prompt_eval_count: inputs.length * 8 });
+    json(response, 200, {
+      model: body.model,
+      embeddings,
+      total_duration: 1_000_000,
+      load_duration: 10_000,
+      prompt_eval_count: inputs.length * 8,
+    });
   }
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../../core/tool.js';
 import { closeNoteStore, openNoteStore } from '../../tools/lib/open-memory.js';
 import { createMemoryTool } from '../../tools/memory.js';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../fixtures/tiny-embedder.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../helpers.js';
+import { toolContext } from './context.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -29,15 +29,7 @@ describe.skipIf(!existsSync('/proc/self/maps'))('memory start-up cost', () => {
     expect(tool.name).toBe('memory');
     expect(nativeLibraries()).toEqual([]);
 
-    const ctx: ToolContext = {
-      taskId: 1,
-      user: { id: 'u', name: 'U' },
-      address: { platform: 'fake', chatId: 'c' },
-      isAdmin: false,
-      signal: new AbortController().signal,
-      logger: quietLogger(),
-    };
-    await tool.runLocal({ action: 'save', text: 'Quantization of small language models for edge devices.' }, ctx);
+    await tool.runLocal({ action: 'save', text: 'Quantization of small language models for edge devices.' }, toolContext());
     const loaded = nativeLibraries().join('\n');
     expect(loaded).toMatch(/libonnxruntime/);
     expect(loaded).toMatch(/lancedb/);

@@ -4,7 +4,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadFolderModules } from '../../core/module-loader.js';
 import type { NoteIndex } from '../../core/note-index.js';
-import type { ToolContext } from '../../core/tool.js';
 import { ToolRegistry } from '../../core/tool-registry.js';
 import type { ToolDeps, ToolFactory } from '../../tools/base.js';
 import { closeNoteStore, openNoteStore } from '../../tools/lib/open-memory.js';
@@ -13,6 +12,7 @@ import { FakeClock } from '../fakes/clock.js';
 import { ABSTRACTS } from '../fixtures/abstracts.js';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../fixtures/tiny-embedder.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../helpers.js';
+import { toolContext } from './context.js';
 
 const dirs: Array<ReturnType<typeof tempDir>> = [];
 afterAll(() => {
@@ -38,22 +38,11 @@ function setUp(): { tool: MemoryTool; inbox: string; deps: NonNullable<typeof de
   return { tool: createMemoryTool(created), inbox: join(created.paths.brainDir, 'inbox'), deps: created };
 }
 
-function context(isAdmin = false): ToolContext {
-  return {
-    taskId: 1,
-    user: { id: 'u1', name: 'User' },
-    address: { platform: 'fake', chatId: 'c1' },
-    isAdmin,
-    signal: new AbortController().signal,
-    logger: quietLogger(),
-  };
-}
-
 /** What a user typing `/memory <args>` gets, through the registry's slash-command path. */
 async function slash(tool: MemoryTool, args: string, isAdmin = false) {
   const found = new ToolRegistry([tool]).bySlashCommand('memory');
   if (!found) throw new Error('no /memory command');
-  return found.tool.runLocal(found.toParams(args), context(isAdmin));
+  return found.tool.runLocal(found.toParams(args), toolContext({ isAdmin }));
 }
 
 describe('/memory', () => {
