@@ -59,9 +59,14 @@ export class FakeOllamaEmbed {
 
   private answer(body: EmbedBody, response: ServerResponse, behaviour: EmbedBehaviour): void {
     if (response.destroyed) return;
-    if (behaviour.kind === 'error') return json(response, behaviour.status, { error: behaviour.error });
-    if (!body?.model || !this.models.has(body.model))
-      return json(response, 404, { error: `model "${body?.model}" not found, try pulling it first` });
+    if (behaviour.kind === 'error') {
+      json(response, behaviour.status, { error: behaviour.error });
+      return;
+    }
+    if (!body?.model || !this.models.has(body.model)) {
+      json(response, 404, { error: `model "${body?.model}" not found, try pulling it first` });
+      return;
+    }
     const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
     const embeddings = inputs.map((text) => this.vectorOf(text));
     if (behaviour.kind === 'wrong-count') embeddings.pop();
