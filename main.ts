@@ -9,6 +9,7 @@ import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
 import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import { describeForUser } from './core/errors.js';
 import { setupHandoff } from './core/handoff/setup.js';
 import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
@@ -27,6 +28,7 @@ import { createArxivClient } from './tools/arxiv.js';
 import type { ToolDeps } from './tools/base.js';
 import { GitWorkflow } from './tools/git-sync.js';
 import { loadTools } from './tools/index.js';
+import { closeNoteStore, openNoteStore } from './tools/lib/open-memory.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
 
@@ -36,6 +38,7 @@ Commands:
   start     run pie-brain (the default); with no platform token, a console chat
   init      create the data dir, ~/brain/profile/user_prefs.md and ~/brain/inbox/
   doctor    check Node, the data dir and every configured service, and say what to fix
+  models pull  fetch the embedding model now, while there is internet (HF_ENDPOINT: a Hub mirror)
   version   print the version
   costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
   help      print this help
@@ -210,6 +213,8 @@ async function start(cli: Cli): Promise<void> {
   // runtime.tools. The brains wiring adds the cloud side as `handoff: handler` (or dispatcher.setHandoffHandler).
   const llm = createOllamaProvider(runtime, config);
   // --- end router
+  // Memory (issue 5): one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
+  const notes = openNoteStore({ config, paths, logger: logger.child({ part: 'memory' }), clock: runtime.clock });
   // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
   const toolDeps: ToolDeps = {
     config,
@@ -219,6 +224,7 @@ async function start(cli: Cli): Promise<void> {
     db: runtime.db,
     bus: runtime.bus,
     llm,
+    notes,
   };
   const tools = await loadTools(toolDeps, runtime.tools);
   // Cloud brains (issue 6): /brain, /handoff, detached runs that outlive a restart; set up before runtime.start()
@@ -240,6 +246,7 @@ async function start(cli: Cli): Promise<void> {
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping');
       await runtime.stop();
+      await closeNoteStore(notes);
       logger.info('stopped');
       await flushLogger(logger);
       process.exit(0);
@@ -282,6 +289,24 @@ async function main(argv: string[]): Promise<void> {
       const checks = await runDoctor(loaded.config, loaded.paths, secrets);
       process.stdout.write(`${formatChecks(checks)}\n`);
       process.exitCode = checks.every((check) => check.ok) ? 0 : 1;
+      return;
+    }
+    case 'models': {
+      // Memory (issue 5): the embedding model is fetched ahead of time, so the Pi needs no internet later.
+      if (cli.rest[0] !== 'pull') {
+        process.stderr.write('Usage: pie-brain models pull\n');
+        process.exitCode = 2;
+        return;
+      }
+      const { loaded } = loadOrExit(cli);
+      const { pullEmbeddingModel } = await import('./tools/lib/pull-models.js');
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      try {
+        await pullEmbeddingModel({ config: loaded.config, paths: loaded.paths, remoteHost: process.env.HF_ENDPOINT, say });
+      } catch (error) {
+        process.stderr.write(`pie-brain: ${describeForUser(error)}\n`);
+        process.exitCode = 1;
+      }
       return;
     }
     case 'costs': {

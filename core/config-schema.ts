@@ -98,6 +98,7 @@ const memory = z.object({
   ollamaModel: z.string().default('nomic-embed-text'),
   modelsDir: z.string().nullable().default(null),
   dedupThreshold: z.number().min(0).max(1).default(0.8),
+  idleUnloadMinutes: z.number().min(0).default(10),
 });
 
 const gitRepo = z.object({

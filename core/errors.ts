@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'LLM_BAD_OUTPUT'
   | 'LLM_REJECTED'
   | 'TOOL_FAILED'
+  | 'MODEL_MISSING'
   | 'BRAIN_UNAVAILABLE'
   | 'BRAIN_FAILED'
   | 'BUDGET_EXCEEDED'
