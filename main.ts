@@ -9,6 +9,7 @@ import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
 import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import type { Embedder } from './core/embedder.js';
 import { describeForUser } from './core/errors.js';
 import { setupHandoff } from './core/handoff/setup.js';
 import { readPiVitals } from './core/health/pi-vitals.js';
@@ -106,7 +107,7 @@ function readPrefs(brainDir: string): string {
 }
 
 /** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
-function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, logger: Logger): Scheduler {
+function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, embedder: Embedder, logger: Logger): Scheduler {
   const { config, paths } = runtime.options;
   const scheduler = new Scheduler({
     runs: new JobRunStore(runtime.db),
@@ -124,6 +125,8 @@ function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServi
   const digest: DigestDeps = {
     source: createArxivClient(toolDeps),
     ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
+    // Ranking by similarity to the prefs uses the memory's embedder (loaded on first use).
+    embed: async (texts) => (await embedder.embed(texts)).map((vector) => Array.from(vector)),
     readPrefs: () => readPrefs(paths.brainDir),
     subscriptions: new DigestSubscriptions(runtime.db),
     outbox: runtime.outbox,
@@ -239,7 +242,7 @@ async function start(cli: Cli): Promise<void> {
     git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
   });
   const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
-  const scheduler = createJobs(runtime, toolDeps, costs, logger);
+  const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
