@@ -80,13 +80,15 @@ export class Delivery {
       return;
     }
     this.pumping = true;
+    let claimedAt = this.options.clock.now();
     try {
       do {
         this.pumpAgain = false;
+        claimedAt = this.options.clock.now();
         const room = this.options.concurrency - this.inflight.size;
         if (room <= 0 || this.stopped) break;
         const busy = new Set(this.inflight.values());
-        const rows = this.options.outbox.claimDue(this.options.clock.now(), room, busy, (row) => this.adapters.has(row.address.platform));
+        const rows = this.options.outbox.claimDue(claimedAt, room, busy, (row) => this.adapters.has(row.address.platform));
         for (const row of rows) this.send(row);
       } while (this.pumpAgain);
     } catch (error) {
@@ -96,17 +98,17 @@ export class Delivery {
     } finally {
       this.pumping = false;
     }
-    this.arm(this.options.outbox.nextDueAt());
+    // Rows already due when we claimed but not taken are blocked (a busy chat, no adapter yet, no room):
+    // the send that frees them, or the adapter that arrives, wakes the loop. Only later rows need a timer,
+    // and one that fell due while we were claiming (a slow, loaded machine) is pumped at once.
+    this.arm(this.options.outbox.nextDueAt(claimedAt));
   }
 
   private arm(at: number | undefined): void {
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     if (at === undefined || this.stopped) return;
-    const now = this.options.clock.now();
-    // Rows that are due but blocked (busy chat, missing adapter) are woken by the send that frees them.
-    if (at <= now) return;
-    this.timer = this.options.clock.setTimeout(() => this.pump(), at - now);
+    this.timer = this.options.clock.setTimeout(() => this.pump(), Math.max(0, at - this.options.clock.now()));
     this.timer.unref?.();
   }
 

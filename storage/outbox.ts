@@ -52,7 +52,8 @@ export interface Outbox {
   markFailed(id: number, error: string, retryAt: number | null, now: number): void;
   /** Rows left "sending" by a crash go back to pending; they may reach the platform a second time. */
   recoverInterrupted(): OutboxRow[];
-  nextDueAt(): number | undefined;
+  /** The earliest retry time of a pending row, only counting rows due after `after` when it is given. */
+  nextDueAt(after?: number): number | undefined;
   get(id: number): OutboxRow | undefined;
   forTask(taskId: number): OutboxRow[];
   counts(): Record<OutboxStatus, number>;
@@ -155,7 +156,7 @@ export class SqliteOutbox implements Outbox {
       markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
       interrupted: db.prepare(`SELECT * FROM outbox WHERE status = 'sending' ORDER BY id`),
       recover: db.prepare(`UPDATE outbox SET status = 'pending', resent_after_crash = 1 WHERE status = 'sending'`),
-      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`),
+      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending' AND next_attempt_at > ?`),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       forTask: db.prepare('SELECT * FROM outbox WHERE task_id = ? ORDER BY id'),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
@@ -214,8 +215,8 @@ export class SqliteOutbox implements Outbox {
     })();
   }
 
-  nextDueAt(): number | undefined {
-    const row = this.statements.nextDue.get() as { at: number | null };
+  nextDueAt(after = Number.NEGATIVE_INFINITY): number | undefined {
+    const row = this.statements.nextDue.get(after) as { at: number | null };
     return row.at ?? undefined;
   }
 
