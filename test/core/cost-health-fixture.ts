@@ -2,7 +2,7 @@ import { type CostHealthOptions, type CostHealthServices, installCostHealth } fr
 import { silentLogger } from '../../core/logger.js';
 import { Runtime } from '../../core/runtime.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
-import { FakeOllamaProbeServer } from '../fakes/ollama-probe.js';
+import { FakeOllama } from '../fakes/ollama.js';
 import { tempDir, testConfig, testPaths } from '../helpers.js';
 
 type Overrides = Parameters<typeof testConfig>[0];
@@ -10,12 +10,12 @@ type Overrides = Parameters<typeof testConfig>[0];
 /** A whole Runtime with costs and health installed, a fake platform (telegram-named) and a fake Ollama. */
 export async function startCostHealth(overrides: Overrides = {}, options: Partial<CostHealthOptions> = {}) {
   const dir = tempDir();
-  const ollama = await new FakeOllamaProbeServer().start();
+  const ollama = await new FakeOllama().start();
   const config = testConfig({
     timeZone: 'Europe/Berlin',
     storage: { synchronous: 'NORMAL' },
     access: { admins: ['telegram:owner'], allowedUsers: { telegram: ['friend'], discord: [], slack: [] } },
-    ollama: { host: ollama.url },
+    ollama: { host: ollama.host },
     ...overrides,
   });
   const paths = testPaths(dir.path);

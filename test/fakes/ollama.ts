@@ -1,6 +1,10 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hashedBagOfWords, normalized } from './ollama-embeddings.js';
+import { defaultModels, describeLoadedModel, describeModel, type FakeModel, sameModel } from './ollama-models.js';
+
+export { hashedBagOfWords } from './ollama-embeddings.js';
+export type { FakeModel } from './ollama-models.js';
 
 /** One request the fake received, with its parsed JSON body. */
 export interface RecordedOllamaRequest {
@@ -20,60 +24,61 @@ export interface RecordedChat {
   stream?: boolean;
 }
 
+/** The body of a recorded /api/embed request. */
+export interface RecordedEmbed {
+  model: string;
+  input: string | string[];
+  truncate?: boolean;
+  keep_alive?: string | number;
+}
+
+/** What any scripted answer can do instead of answering at once: wait, fail with an HTTP status, or drop the socket. */
+export interface ScriptedFault {
+  delayMs?: number;
+  status?: number;
+  error?: string;
+  drop?: boolean;
+}
+
 /**
  * How the fake answers one /api/chat request: a plain string is the assistant's content; an object can
  * set token counts, a delay, or an HTTP error (`status` + `error`); `drop` closes the socket without an answer.
  */
 export type ChatScript =
   | string
-  | {
+  | (ScriptedFault & {
       content?: string;
-      delayMs?: number;
-      status?: number;
-      error?: string;
-      drop?: boolean;
       promptEvalCount?: number;
       evalCount?: number;
       doneReason?: string;
-    };
+    });
+
+/** How the fake answers one /api/embed request: a fault, or exactly these vectors (e.g. too few of them). */
+export type EmbedScript = ScriptedFault & { embeddings?: number[][] };
 
 export type ChatHandler = (request: RecordedChat) => ChatScript | Promise<ChatScript>;
 export type EmbedHandler = (inputs: string[], model: string) => number[][];
 
-export interface FakeModel {
-  name: string;
-  parameterSize?: string;
-  contextLength?: number;
-}
-
 export interface FakeOllamaOptions {
-  models?: FakeModel[];
+  /** Models pulled (GET /api/tags); chat and embed answer 404 for any other. Default: qwen2.5:1.5b and nomic-embed-text. */
+  installed?: FakeModel[];
+  /** Models in memory (GET /api/ps) at the start; default none. */
+  loaded?: FakeModel[];
   version?: string;
-  /** Dimensions of the default deterministic embeddings. */
+  /** Dimensions of the default embeddings (unit-length hashed bags of words). */
   embedDimensions?: number;
 }
 
 const NANOS_PER_MS = 1_000_000;
-
-/** A deterministic unit vector from the text's hash: same text, same vector; different texts, different vectors. */
-export function hashEmbedding(text: string, dimensions: number): number[] {
-  const vector: number[] = [];
-  let block = createHash('sha256').update(text).digest();
-  for (let i = 0; vector.length < dimensions; i += 1) {
-    if (i * 4 >= block.length) {
-      block = createHash('sha256').update(block).digest();
-      i = 0;
-    }
-    vector.push(block.readInt32LE(i * 4) / 2 ** 31);
-  }
-  const norm = Math.hypot(...vector) || 1;
-  return vector.map((value) => value / norm);
-}
+// Ollama's default keep_alive: how long /api/ps says a model stays loaded.
+const KEEP_ALIVE_MS = 5 * 60_000;
 
 /**
  * A loopback Ollama server speaking the real wire protocol of /api/chat (plain and NDJSON stream),
- * /api/tags, /api/ps, /api/embed and /api/version. Scriptable per request (answers, latency, HTTP errors,
- * dropped connections), records every request, and can be taken down and brought back on the same port.
+ * /api/embed, /api/tags, /api/ps and /api/version. Like the real server it answers 404 for models it has
+ * not pulled, and a chat or embed loads its model into /api/ps (keep_alive 0 unloads it). Scriptable per
+ * request (answers, latency, HTTP errors, dropped connections) or for every request (`down`, `failWith`,
+ * `latencyMs`), records every request, and can be taken down and brought back on the same port.
  */
 export class FakeOllama {
   readonly requests: RecordedOllamaRequest[] = [];
@@ -81,21 +86,26 @@ export class FakeOllama {
   latencyMs = 0;
   /** While true every request's connection is destroyed unanswered (the client sees a network error). */
   down = false;
+  /** An HTTP status every request answers with (JSON `{error}`) instead of its real answer, e.g. 500. */
+  failWith: number | null = null;
+  installed: FakeModel[];
+  loaded: FakeModel[];
+  version: string;
   private server: Server | undefined;
   private port = 0;
-  private readonly scripted: ChatScript[] = [];
+  private readonly scriptedChats: ChatScript[] = [];
+  private readonly scriptedEmbeds: EmbedScript[] = [];
   private chatHandler: ChatHandler = () => '{}';
   private embedHandler: EmbedHandler;
   private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly gates: Array<{ opened: Promise<void>; open: () => void }> = [];
-  private readonly models: FakeModel[];
-  private readonly version: string;
 
   constructor(options: FakeOllamaOptions = {}) {
-    this.models = options.models ?? [{ name: 'qwen2.5:1.5b', parameterSize: '1.5B', contextLength: 4096 }];
+    this.installed = options.installed ?? defaultModels();
+    this.loaded = options.loaded ?? [];
     this.version = options.version ?? '0.12.6';
-    const dimensions = options.embedDimensions ?? 16;
-    this.embedHandler = (inputs) => inputs.map((text) => hashEmbedding(text, dimensions));
+    const dimensions = options.embedDimensions ?? 64;
+    this.embedHandler = (inputs) => inputs.map((text) => normalized(hashedBagOfWords(text, dimensions)));
   }
 
   /** `http://127.0.0.1:PORT`, for `new Ollama({ host })` or OLLAMA_HOST. */
@@ -126,9 +136,20 @@ export class FakeOllama {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Between tests: forget requests and unused scripted answers, release held answers, answer normally again (handlers stay). */
+  reset(): void {
+    this.requests.length = 0;
+    this.scriptedChats.length = 0;
+    this.scriptedEmbeds.length = 0;
+    for (const gate of this.gates.splice(0)) gate.open();
+    this.down = false;
+    this.failWith = null;
+    this.latencyMs = 0;
+  }
+
   /** Answer the next /api/chat requests with these, in order; then the handler decides. */
   answerChat(...answers: ChatScript[]): void {
-    this.scripted.push(...answers);
+    this.scriptedChats.push(...answers);
   }
 
   /** How /api/chat answers once the scripted answers are used up. */
@@ -136,6 +157,12 @@ export class FakeOllama {
     this.chatHandler = handler;
   }
 
+  /** Answer the next /api/embed requests with these, in order; then the handler computes the vectors. */
+  answerEmbed(...answers: EmbedScript[]): void {
+    this.scriptedEmbeds.push(...answers);
+  }
+
+  /** The vectors /api/embed returns (default: unit-length hashed bags of words). */
   onEmbed(handler: EmbedHandler): void {
     this.embedHandler = handler;
   }
@@ -154,6 +181,10 @@ export class FakeOllama {
     return this.requests.filter((r) => r.path === '/api/chat').map((r) => r.body as unknown as RecordedChat);
   }
 
+  embeds(): RecordedEmbed[] {
+    return this.requests.filter((r) => r.path === '/api/embed').map((r) => r.body as unknown as RecordedEmbed);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.down) {
       req.socket.destroy();
@@ -170,40 +201,29 @@ export class FakeOllama {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     this.requests.push({ method: req.method ?? 'GET', path, body, at: Date.now() });
     if (this.latencyMs > 0) await this.delay(this.latencyMs);
-    if (!this.server) return;
+    if (!this.server || res.destroyed) return;
+    if (this.failWith !== null) {
+      sendJson(res, this.failWith, { error: 'scripted failure' });
+      return;
+    }
     switch (`${req.method} ${path}`) {
       case 'POST /api/chat':
         await this.answerChatRequest(body as unknown as RecordedChat, res);
         return;
+      case 'POST /api/embed':
+        await this.answerEmbedRequest(body as unknown as RecordedEmbed, res);
+        return;
       case 'GET /api/tags':
-        sendJson(res, 200, { models: this.models.map((m) => this.describeModel(m)) });
+        sendJson(res, 200, { models: this.installed.map(describeModel) });
         return;
-      case 'GET /api/ps':
-        sendJson(res, 200, {
-          models: this.models.map((m) => ({
-            ...this.describeModel(m),
-            expires_at: new Date(Date.now() + 30 * 60_000).toISOString(),
-            size_vram: 0,
-            context_length: m.contextLength ?? 4096,
-          })),
-        });
+      case 'GET /api/ps': {
+        const expiresAt = new Date(Date.now() + KEEP_ALIVE_MS);
+        sendJson(res, 200, { models: this.loaded.map((model) => describeLoadedModel(model, expiresAt)) });
         return;
+      }
       case 'GET /api/version':
         sendJson(res, 200, { version: this.version });
         return;
-      case 'POST /api/embed': {
-        const input = body.input;
-        const inputs = Array.isArray(input) ? input.map(String) : [String(input ?? '')];
-        const model = String(body.model ?? '');
-        sendJson(res, 200, {
-          model,
-          embeddings: this.embedHandler(inputs, model),
-          total_duration: 1000,
-          load_duration: 0,
-          prompt_eval_count: inputs.join(' ').split(/\s+/).length,
-        });
-        return;
-      }
       default:
         sendJson(res, 404, { error: `404 page not found: ${req.method} ${path}` });
     }
@@ -212,18 +232,9 @@ export class FakeOllama {
   private async answerChatRequest(request: RecordedChat, res: ServerResponse): Promise<void> {
     const gate = this.gates.shift();
     if (gate) await gate.opened;
-    const next = this.scripted.shift() ?? (await this.chatHandler(request));
+    const next = this.scriptedChats.shift() ?? (await this.chatHandler(request));
     const script = typeof next === 'string' ? { content: next } : next;
-    if (script.delayMs) await this.delay(script.delayMs);
-    if (!this.server || res.destroyed) return;
-    if (script.drop) {
-      res.socket?.destroy();
-      return;
-    }
-    if (script.status && script.status >= 400) {
-      sendJson(res, script.status, { error: script.error ?? 'scripted failure' });
-      return;
-    }
+    if ((await this.answeredWithFault(script, res)) || this.answeredModelMissing(request.model, res)) return;
     const content = script.content ?? '';
     const model = request.model;
     const promptEvalCount = script.promptEvalCount ?? estimateTokens(request.messages.map((m) => m.content).join('\n'));
@@ -239,6 +250,7 @@ export class FakeOllama {
       eval_duration: 2 * NANOS_PER_MS,
     };
     const createdAt = new Date().toISOString();
+    this.keepLoaded(model, request.keep_alive);
     if (!request.stream) {
       sendJson(res, 200, { model, created_at: createdAt, message: { role: 'assistant', content }, ...stats });
       return;
@@ -250,15 +262,49 @@ export class FakeOllama {
     res.end(`${JSON.stringify({ model, created_at: createdAt, message: { role: 'assistant', content: '' }, ...stats })}\n`);
   }
 
-  private describeModel(model: FakeModel) {
-    return {
-      name: model.name,
-      model: model.name,
-      modified_at: '2026-11-01T00:00:00Z',
-      size: 986_000_000,
-      digest: createHash('sha256').update(model.name).digest('hex'),
-      details: { family: 'qwen2', parameter_size: model.parameterSize ?? '1.5B', quantization_level: 'Q4_K_M' },
-    };
+  private async answerEmbedRequest(request: RecordedEmbed, res: ServerResponse): Promise<void> {
+    const script = this.scriptedEmbeds.shift() ?? {};
+    const model = String(request.model ?? '');
+    if ((await this.answeredWithFault(script, res)) || this.answeredModelMissing(model, res)) return;
+    const inputs = Array.isArray(request.input) ? request.input.map(String) : [String(request.input ?? '')];
+    this.keepLoaded(model, request.keep_alive);
+    sendJson(res, 200, {
+      model,
+      embeddings: script.embeddings ?? this.embedHandler(inputs, model),
+      total_duration: 1 * NANOS_PER_MS,
+      load_duration: 10_000,
+      prompt_eval_count: inputs.reduce((sum, text) => sum + estimateTokens(text), 0),
+    });
+  }
+
+  /** Waits, drops or fails as scripted; true when that settled the request. */
+  private async answeredWithFault(fault: ScriptedFault, res: ServerResponse): Promise<boolean> {
+    if (fault.delayMs) await this.delay(fault.delayMs);
+    if (!this.server || res.destroyed) return true;
+    if (fault.drop) {
+      res.socket?.destroy();
+      return true;
+    }
+    if (fault.status && fault.status >= 400) {
+      sendJson(res, fault.status, { error: fault.error ?? 'scripted failure' });
+      return true;
+    }
+    return false;
+  }
+
+  /** Ollama's answer for a model it has not pulled. */
+  private answeredModelMissing(model: string, res: ServerResponse): boolean {
+    if (this.installed.some((installed) => sameModel(installed.name, model))) return false;
+    sendJson(res, 404, { error: `model "${model}" not found, try pulling it first` });
+    return true;
+  }
+
+  /** A call loads its model until keep_alive passes; keep_alive 0 unloads it right after. */
+  private keepLoaded(model: string, keepAlive: unknown): void {
+    const index = this.loaded.findIndex((loaded) => sameModel(loaded.name, model));
+    const unload = keepAlive === 0 || (typeof keepAlive === 'string' && /^0[a-z]*$/.test(keepAlive));
+    if (unload && index >= 0) this.loaded.splice(index, 1);
+    if (!unload && index < 0) this.loaded.push(this.installed.find((installed) => sameModel(installed.name, model)) ?? { name: model });
   }
 
   private delay(ms: number): Promise<void> {

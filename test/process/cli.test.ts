@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { json, RecordingServer } from '../fakes/recording-server.js';
+import { FakeOllama } from '../fakes/ollama.js';
 import { tempDir, waitFor } from '../helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -131,15 +131,15 @@ describe('the command line', () => {
   });
 
   it('doctor says what works and what to fix', async () => {
-    const ollama = new RecordingServer();
-    ollama.on('/api/version', (_req, res) => json(res, 200, { version: '0.12.0' }));
-    await ollama.start();
-    const good = await run(['doctor'], { env: { OLLAMA_HOST: ollama.url } });
-    await ollama.stop();
+    const ollama = await new FakeOllama({ version: '0.12.0' }).start();
+    const host = ollama.host;
+    const good = await run(['doctor'], { env: { OLLAMA_HOST: host } });
+    await ollama.close();
+    expect(ollama.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/version');
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/ok {3}node: Node \d+/);
     expect(good.stdout).toMatch(/ok {3}ollama: HTTP 200/);
-    const bad = await run(['doctor'], { env: { OLLAMA_HOST: ollama.url } });
+    const bad = await run(['doctor'], { env: { OLLAMA_HOST: host } });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/FAIL ollama: not reachable/);
     expect(bad.stdout).toMatch(/fix: start Ollama/);

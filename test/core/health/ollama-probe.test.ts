@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probeOllama } from '../../../core/health/ollama-probe.js';
-import { FakeOllamaProbeServer } from '../../fakes/ollama-probe.js';
+import { FakeOllama } from '../../fakes/ollama.js';
 
-let ollama: FakeOllamaProbeServer;
+let ollama: FakeOllama;
 beforeEach(async () => {
-  ollama = await new FakeOllamaProbeServer().start();
+  ollama = await new FakeOllama().start();
 });
 afterEach(async () => {
   await ollama.close();
@@ -14,7 +14,7 @@ describe('Ollama probe', () => {
   it('reads version, installed and loaded models without calling a model', async () => {
     ollama.installed = [{ name: 'qwen2.5:1.5b' }, { name: 'nomic-embed-text:latest' }];
     ollama.loaded = [{ name: 'qwen2.5:1.5b' }];
-    const probe = await probeOllama({ host: ollama.url, routerModel: 'qwen2.5:1.5b' });
+    const probe = await probeOllama({ host: ollama.host, routerModel: 'qwen2.5:1.5b' });
     expect(probe).toMatchObject({
       up: true,
       version: '0.12.6',
@@ -30,18 +30,18 @@ describe('Ollama probe', () => {
 
   it('says when the router model is installed but not loaded, matching :latest', async () => {
     ollama.installed = [{ name: 'llama3.2:latest' }];
-    const probe = await probeOllama({ host: ollama.url, routerModel: 'llama3.2' });
+    const probe = await probeOllama({ host: ollama.host, routerModel: 'llama3.2' });
     expect(probe).toMatchObject({ up: true, routerModelInstalled: true, routerModelLoaded: false });
   });
 
   it('reports down with the reason: an HTTP error, a refused connection, a timeout', async () => {
     ollama.failWith = 500;
-    expect(await probeOllama({ host: ollama.url, routerModel: 'qwen2.5:1.5b' })).toMatchObject({ up: false, error: 'HTTP 500' });
+    expect(await probeOllama({ host: ollama.host, routerModel: 'qwen2.5:1.5b' })).toMatchObject({ up: false, error: 'HTTP 500' });
     ollama.failWith = null;
-    ollama.delayMs = 500;
-    expect(await probeOllama({ host: ollama.url, routerModel: 'qwen2.5:1.5b', timeoutMs: 50 })).toMatchObject({ up: false });
-    const url = ollama.url;
+    ollama.latencyMs = 500;
+    expect(await probeOllama({ host: ollama.host, routerModel: 'qwen2.5:1.5b', timeoutMs: 50 })).toMatchObject({ up: false });
+    const host = ollama.host;
     await ollama.close();
-    expect(await probeOllama({ host: url, routerModel: 'qwen2.5:1.5b' })).toMatchObject({ up: false, error: 'ECONNREFUSED' });
+    expect(await probeOllama({ host, routerModel: 'qwen2.5:1.5b' })).toMatchObject({ up: false, error: 'ECONNREFUSED' });
   });
 });

@@ -203,4 +203,21 @@ describe('FakeOllama through the real client', () => {
     expect(embeddings[0]).not.toEqual(embeddings[1]);
     expect(Math.hypot(...(embeddings[0] ?? []))).toBeCloseTo(1, 6);
   });
+
+  it('answers 404 for a model it has not pulled, and lists a model in ps while a call keeps it loaded', async () => {
+    const fresh = await new FakeOllama().start();
+    const client = new Ollama({ host: fresh.host });
+    expect((await client.ps()).models).toEqual([]);
+    await client.embed({ model: 'nomic-embed-text', input: 'load me' });
+    expect((await client.ps()).models.map((m) => m.name)).toEqual(['nomic-embed-text:latest']);
+    await client.embed({ model: 'nomic-embed-text', input: 'and unload', keep_alive: 0 });
+    expect((await client.ps()).models).toEqual([]);
+    await expect(client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      name: 'ResponseError',
+      status_code: 404,
+      error: 'model "llama3.2" not found, try pulling it first',
+    });
+    expect(fresh.embeds().map((e) => e.input)).toEqual(['load me', 'and unload']);
+    await fresh.close();
+  });
 });

@@ -6,15 +6,15 @@ import { NoteStore } from '../../../tools/lib/note-store.js';
 import { OllamaEmbedder } from '../../../tools/lib/ollama-embedder.js';
 import { TransformersEmbedder } from '../../../tools/lib/transformers-embedder.js';
 import { describeNoteIndexContract } from '../../contracts/note-index.js';
-import { FakeOllamaEmbed } from '../../fakes/ollama-embed.js';
+import { FakeOllama } from '../../fakes/ollama.js';
 import { ABSTRACTS } from '../../fixtures/abstracts.js';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../../fixtures/tiny-embedder.js';
 import { quietLogger, tempDir } from '../../helpers.js';
 
-const ollama = new FakeOllamaEmbed();
+const ollama = new FakeOllama();
 let ollamaHost = '';
 beforeAll(async () => {
-  ollamaHost = await ollama.listen();
+  ollamaHost = (await ollama.start()).host;
 });
 afterAll(() => ollama.close());
 

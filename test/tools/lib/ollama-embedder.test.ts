@@ -3,22 +3,24 @@ import { isPieBrainError, isRetryable } from '../../../core/errors.js';
 import { NoteStore } from '../../../tools/lib/note-store.js';
 import { OllamaEmbedder } from '../../../tools/lib/ollama-embedder.js';
 import { describeEmbedderContract, SAMPLE } from '../../contracts/embedder.js';
-import { FakeOllamaEmbed } from '../../fakes/ollama-embed.js';
+import { FakeOllama, hashedBagOfWords } from '../../fakes/ollama.js';
 import { quietLogger, tempDir } from '../../helpers.js';
 
-const fake = new FakeOllamaEmbed();
+const fake = new FakeOllama();
 let host = '';
 const dir = tempDir();
 
 beforeAll(async () => {
-  host = await fake.listen();
+  host = (await fake.start()).host;
+  // Raw vectors, not unit length: the contract below then checks the embedder's own normalisation.
+  fake.onEmbed((inputs) => inputs.map((text) => hashedBagOfWords(text)));
 });
 afterAll(async () => {
   await fake.close();
   dir.remove();
 });
 afterEach(() => {
-  fake.behaviour = { kind: 'ok' };
+  fake.reset();
 });
 
 describeEmbedderContract('Ollama /api/embed (loopback fake)', async () => {
@@ -56,28 +58,28 @@ describe('OllamaEmbedder', () => {
   });
 
   it('reports a server error as Ollama being unavailable (retryable)', async () => {
-    fake.behaviour = { kind: 'error', status: 500, error: 'out of memory' };
+    fake.answerEmbed({ status: 500, error: 'out of memory' });
     const error = await failureOf(new OllamaEmbedder({ host, model: 'nomic-embed-text' }).embed(['x']));
     expect(isPieBrainError(error) && error.code).toBe('LLM_UNAVAILABLE');
     expect(isRetryable(error)).toBe(true);
   });
 
   it('reports a refused connection as Ollama being unavailable', async () => {
-    const closed = new FakeOllamaEmbed();
-    const closedHost = await closed.listen();
+    const closed = await new FakeOllama().start();
+    const closedHost = closed.host;
     await closed.close();
     const error = await failureOf(new OllamaEmbedder({ host: closedHost, model: 'nomic-embed-text' }).embed(['x']));
     expect(isPieBrainError(error) && error.code).toBe('LLM_UNAVAILABLE');
   });
 
   it('gives up on a slow answer after its timeout', async () => {
-    fake.behaviour = { kind: 'slow', ms: 2_000 };
+    fake.answerEmbed({ delayMs: 2_000 });
     const error = await failureOf(new OllamaEmbedder({ host, model: 'nomic-embed-text', timeoutMs: 100 }).embed(['x']));
     expect(isPieBrainError(error) && error.code).toBe('TIMEOUT');
   });
 
   it('passes the caller’s cancellation through unchanged', async () => {
-    fake.behaviour = { kind: 'slow', ms: 2_000 };
+    fake.answerEmbed({ delayMs: 2_000 });
     const controller = new AbortController();
     const pending = failureOf(new OllamaEmbedder({ host, model: 'nomic-embed-text' }).embed(['x'], controller.signal));
     setTimeout(() => controller.abort(new Error('task cancelled')), 50);
@@ -85,7 +87,7 @@ describe('OllamaEmbedder', () => {
   });
 
   it('rejects an answer with the wrong number of vectors', async () => {
-    fake.behaviour = { kind: 'wrong-count' };
+    fake.answerEmbed({ embeddings: [hashedBagOfWords('a')] });
     const error = await failureOf(new OllamaEmbedder({ host, model: 'nomic-embed-text' }).embed(['a', 'b']));
     expect(isPieBrainError(error) && error.code).toBe('LLM_BAD_OUTPUT');
   });
