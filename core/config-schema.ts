@@ -127,6 +127,7 @@ const brains = z.object({
   allowedTools: ids.default([]),
   maxRunUsd: z.number().positive().default(2),
   model: z.string().nullable().default(null),
+  runTimeoutMinutes: z.number().positive().default(240),
 });
 
 const budget = z.object({
