@@ -69,6 +69,9 @@ export interface EngineOptions {
   queueProgress(item: OutboxItem): void;
 }
 
+// Node fires a longer timer at once (after a TimeoutOverflowWarning).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
 
 interface RunningTask {
@@ -263,7 +266,7 @@ export class Engine {
       const limitS = Math.round((clock.now() + ms - started) / 1000);
       timeout = clock.setTimeout(
         () => stopWith('timeout', new PieBrainError('TIMEOUT', `Task ${task.id} took longer than ${limitS} s and was stopped.`)),
-        ms,
+        Math.min(ms, MAX_TIMER_MS),
       );
       timeout.unref?.();
     };
