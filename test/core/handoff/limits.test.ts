@@ -63,6 +63,24 @@ describe('the limits of a cloud run', () => {
       'the progress message to say so',
     );
   });
+
+  it('stops a run found again after a restart once it is past its limit', async () => {
+    const first = await start();
+    const taskId = await first.ask('/handoff [forever] started before the restart');
+    await first.waitForCli('claude', 'start');
+    const claude = first.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
+    await first.close(true);
+    hosts.splice(hosts.indexOf(first), 1);
+    // Past the second process's limit already: the limit counts from the run's start.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(pidAlive(claude)).toBe(true);
+
+    const second = await start({ config: { brains: { runTimeoutMinutes: 0.01 } } });
+    await second.answered(taskId);
+    expect(second.repliesFor(taskId)[0]?.text).toContain('claude-code was still working after 1s');
+    expect(pidAlive(claude)).toBe(false);
+    expect(runRow(second, taskId)).toEqual({ outcome: 'timeout', settled: 1 });
+  });
 });
 
 describe('a shutdown during a cloud run', () => {
