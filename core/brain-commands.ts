@@ -53,9 +53,12 @@ export function registerBrainCommands(
     name: 'handoff',
     description: 'send a request straight to the active cloud brain',
     usage: '/handoff <request>',
-    run: ({ task, args, signal }) => {
+    run: ({ task, args, signal, extendDeadline, refundAttempt, detached }) => {
       if (!args.trim()) return { text: 'Usage: `/handoff <request>`, for example `/handoff add tests for the parser in my-repo`.' };
-      return deps.handoff({ prompt: args, reason: '/handoff' }, { task, address: addressOf(task), signal });
+      return deps.handoff(
+        { prompt: args, reason: '/handoff' },
+        { task, address: addressOf(task), signal, extendDeadline, refundAttempt, detached },
+      );
     },
   };
   registry.register(brain);

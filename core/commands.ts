@@ -1,7 +1,9 @@
 import type { TaskRecord } from '../storage/queue.js';
+import type { TaskControls } from './engine.js';
 import type { InboundMessage, Reply } from './messages.js';
 
-export interface CommandContext {
+/** A command's task; the task's controls are there when it runs inside the engine (/handoff uses them). */
+export interface CommandContext extends Partial<TaskControls> {
   task: TaskRecord;
   message: InboundMessage;
   args: string;

@@ -127,6 +127,8 @@ const brains = z.object({
   allowedTools: ids.default([]),
   maxRunUsd: z.number().positive().default(2),
   model: z.string().nullable().default(null),
+  // At most a week: the run's timer must stay within what Node's setTimeout can hold.
+  runTimeoutMinutes: z.number().positive().max(10_080).default(240),
 });
 
 const budget = z.object({

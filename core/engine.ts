@@ -7,8 +7,28 @@ import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
 import type { Address, InboundMessage, Reply } from './messages.js';
 
+/**
+ * What a handler whose work outlives pie-brain (a detached cloud run) tells the engine about it. A command's
+ * context carries them when it runs inside a task.
+ */
+export interface TaskControls {
+  /** Move the task's deadline to `ms` from now: work with its own, longer limit (a cloud run) sets it. */
+  extendDeadline(ms: number): void;
+  /**
+   * This claim only picked up work an earlier claim started (a detached run that survived a restart, or its
+   * result): its attempt is given back, so restarts during one long run do not use up `queue.maxAttempts`.
+   */
+  refundAttempt(): void;
+  /**
+   * `work` goes on outside this process until it settles. A shutdown meanwhile does not wait for it nor abort
+   * the signal: the promise this returns rejects at once and the task is released with its attempt refunded;
+   * the next start picks the work up again.
+   */
+  detached<T>(work: Promise<T>): Promise<T>;
+}
+
 /** What a task handler gets: the task, who asked, and a signal that aborts on cancel, timeout or shutdown. */
-export interface TaskContext {
+export interface TaskContext extends TaskControls {
   task: TaskRecord;
   message: InboundMessage;
   address: Address;
@@ -49,7 +69,18 @@ export interface EngineOptions {
   queueProgress(item: OutboxItem): void;
 }
 
+// Node fires a longer timer at once (after a TimeoutOverflowWarning).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease-lost';
+
+interface RunningTask {
+  controller: AbortController;
+  reason?: StopReason;
+  done: Promise<void>;
+  /** The work in progress outside this process (TaskControls.detached): let go of at shutdown. */
+  detached: Set<(error: Error) => void>;
+}
 
 export function addressOf(task: TaskRecord): Address {
   return {
@@ -77,7 +108,7 @@ function messageOf(task: TaskRecord): InboundMessage {
  * its reply. It sleeps until intake wakes it or a timer (a retry, an expiring lease) is due: no polling.
  */
 export class Engine {
-  private readonly running = new Map<number, { controller: AbortController; reason?: StopReason; done: Promise<void> }>();
+  private readonly running = new Map<number, RunningTask>();
   private timer: TimerHandle | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -121,10 +152,14 @@ export class Engine {
     return result;
   }
 
-  /** Stop taking work; give running tasks `graceMs` to finish, then release their leases. */
+  /**
+   * Stop taking work; give running tasks `graceMs` to finish, then release their leases. Tasks whose work goes
+   * on without this process (detached) are released at once.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
+    for (const run of this.running.values()) this.letGo(run);
     const all = [...this.running.values()].map((run) => run.done);
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -137,6 +172,14 @@ export class Engine {
       run.controller.abort(new PieBrainError('TASK_CANCELLED', 'pie-brain is shutting down'));
     }
     await Promise.all([...this.running.values()].map((run) => run.done));
+  }
+
+  /** Release a task whose work is detached: its handler hears of the shutdown, the work itself is not touched. */
+  private letGo(run: RunningTask): void {
+    if (!run.detached.size) return;
+    run.reason ??= 'shutdown';
+    const error = new PieBrainError('TASK_CANCELLED', 'pie-brain is shutting down; the detached work goes on');
+    for (const reject of run.detached) reject(error);
   }
 
   private pump(): void {
@@ -187,10 +230,7 @@ export class Engine {
 
   private launch(task: TaskRecord): void {
     const controller = new AbortController();
-    const entry: { controller: AbortController; reason?: StopReason; done: Promise<void> } = {
-      controller,
-      done: Promise.resolve(),
-    };
+    const entry: RunningTask = { controller, done: Promise.resolve(), detached: new Set() };
     this.running.set(task.id, entry);
     entry.done = this.execute(task, entry).finally(() => {
       this.running.delete(task.id);
@@ -198,7 +238,7 @@ export class Engine {
     });
   }
 
-  private async execute(task: TaskRecord, run: { controller: AbortController; reason?: StopReason }): Promise<void> {
+  private async execute(task: TaskRecord, run: RunningTask): Promise<void> {
     const { queue, clock, bus, owner } = this.options;
     const started = clock.now();
     bus.emit('task-claimed', { taskId: task.id, attempt: task.attempts });
@@ -220,18 +260,18 @@ export class Engine {
     };
     renewTimer = clock.setTimeout(renew, renewEvery);
     renewTimer.unref?.();
-    const timeout = clock.setTimeout(
-      () =>
-        stopWith(
-          'timeout',
-          new PieBrainError(
-            'TIMEOUT',
-            `Task ${task.id} took longer than ${Math.round(this.options.taskTimeoutMs / 1000)} s and was stopped.`,
-          ),
-        ),
-      this.options.taskTimeoutMs,
-    );
-    timeout.unref?.();
+    let timeout: TimerHandle | undefined;
+    const setDeadline = (ms: number) => {
+      if (timeout) clock.clearTimeout(timeout);
+      const limitS = Math.round((clock.now() + ms - started) / 1000);
+      timeout = clock.setTimeout(
+        () => stopWith('timeout', new PieBrainError('TIMEOUT', `Task ${task.id} took longer than ${limitS} s and was stopped.`)),
+        Math.min(ms, MAX_TIMER_MS),
+      );
+      timeout.unref?.();
+    };
+    setDeadline(this.options.taskTimeoutMs);
+    let refunded = false;
     this.options.onTaskStarted?.(address);
 
     const ctx: TaskContext = {
@@ -248,6 +288,20 @@ export class Engine {
         this.options.queueProgress({ taskId: task.id, address, body: reply, kind: 'progress' });
         this.options.wakeDelivery();
       },
+      extendDeadline: (ms) => {
+        if (!run.controller.signal.aborted) setDeadline(ms);
+      },
+      refundAttempt: () => {
+        if (refunded) return;
+        refunded = queue.refundAttempt(task.id, owner, clock.now());
+        if (refunded) task.attempts -= 1;
+      },
+      detached: (work) =>
+        new Promise((resolve, reject) => {
+          run.detached.add(reject);
+          work.then(resolve, reject).finally(() => run.detached.delete(reject));
+          if (this.stopping) this.letGo(run);
+        }),
     };
 
     try {
@@ -257,7 +311,7 @@ export class Engine {
       this.fail(task, run.reason, error, started);
     } finally {
       if (renewTimer) clock.clearTimeout(renewTimer);
-      clock.clearTimeout(timeout);
+      if (timeout) clock.clearTimeout(timeout);
     }
   }
 

@@ -26,7 +26,8 @@ export function createTaskHandler(deps: { commands: CommandRegistry; tools: Tool
       if (builtin) {
         if (builtin.adminOnly && !ctx.isAdmin) return { text: `/${builtin.name} is for admins only.` };
         ctx.advance({ toolName: `/${builtin.name}` });
-        return builtin.run({ task: ctx.task, message: ctx.message, args: command.args, isAdmin: ctx.isAdmin, signal: ctx.signal });
+        const { task, message, isAdmin, signal, extendDeadline, refundAttempt, detached } = ctx;
+        return builtin.run({ task, message, args: command.args, isAdmin, signal, extendDeadline, refundAttempt, detached });
       }
       if (!deps.tools.bySlashCommand(command.name)) return unknownCommandReply(command.name, deps.commands, deps.tools);
     }

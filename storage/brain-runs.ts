@@ -1,8 +1,11 @@
 import type { Db } from './db.js';
 
 export type BrainRunStatus = 'starting' | 'running' | 'ended';
-/** ok and error are answers; unavailable leads to the next brain; lost: it started but nobody knows its pid. */
-export type BrainRunOutcome = 'ok' | 'error' | 'unavailable' | 'cancelled' | 'lost';
+/**
+ * ok and error are answers; unavailable leads to the next brain; lost: it started but nobody knows its pid;
+ * timeout: it ran past its time limit and was stopped.
+ */
+export type BrainRunOutcome = 'ok' | 'error' | 'unavailable' | 'cancelled' | 'timeout' | 'lost';
 
 export interface NewBrainRun {
   taskId: number;

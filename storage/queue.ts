@@ -84,6 +84,11 @@ export interface TaskQueue {
    */
   release(taskId: number, owner: string, notBefore: number, error: string, now: number, refund?: boolean): boolean;
   /**
+   * Give back the attempt of a leased task's current claim (the claim only picked up work that survived a
+   * restart, such as a detached run). False when the lease was lost.
+   */
+  refundAttempt(taskId: number, owner: string, now: number): boolean;
+  /**
    * Tasks whose lease ran out: back to pending, or dead (with the reply from `deadReply`) once
    * they used `maxAttempts`. Returns what it did.
    */
@@ -185,6 +190,10 @@ export class SqliteTaskQueue implements TaskQueue {
       release: db.prepare(
         `UPDATE tasks SET status = 'pending', not_before = ?, error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?,
                 attempts = MAX(0, attempts - ?)
+         WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
+      ),
+      refund: db.prepare(
+        `UPDATE tasks SET attempts = MAX(0, attempts - 1), updated_at = ?
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
       expired: db.prepare(`SELECT * FROM tasks WHERE status IN ('routing', 'executing') AND lease_until < ? ORDER BY id`),
@@ -290,6 +299,14 @@ export class SqliteTaskQueue implements TaskQueue {
     return this.db.transaction(() => {
       const changed = this.s.release.run(notBefore, error, now, refund ? 1 : 0, taskId, owner).changes === 1;
       if (changed) this.s.event.run(taskId, now, 'released', null, null, null, null, JSON.stringify({ notBefore, error }));
+      return changed;
+    })();
+  }
+
+  refundAttempt(taskId: number, owner: string, now: number): boolean {
+    return this.db.transaction(() => {
+      const changed = this.s.refund.run(now, taskId, owner).changes === 1;
+      if (changed) this.s.event.run(taskId, now, 'attempt-refunded', null, null, null, null, null);
       return changed;
     })();
   }

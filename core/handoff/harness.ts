@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
-import { type BrainRunRecord, BrainRunStore } from '../../storage/brain-runs.js';
+import { type BrainRunOutcome, type BrainRunRecord, BrainRunStore } from '../../storage/brain-runs.js';
 import type { Db } from '../../storage/db.js';
 import type { Ledger } from '../../storage/ledger.js';
 import type { Outbox } from '../../storage/outbox.js';
@@ -8,9 +8,9 @@ import { FINAL_STATUSES, type TaskQueue } from '../../storage/queue.js';
 import type { Brain } from '../brain.js';
 import type { BrainRegistry } from '../brain-registry.js';
 import type { ChatAdapter } from '../chat-adapter.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { Config, Env, Paths } from '../config.js';
-import { addressOf } from '../engine.js';
+import { addressOf, type TaskControls } from '../engine.js';
 import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { HandoffHandler, HandoffRequest } from '../handoff-contract.js';
@@ -23,7 +23,7 @@ import type { SpendGate } from '../spend.js';
 import { RunBook, storedResult } from './run-book.js';
 import { launchRun } from './run-launcher.js';
 import { formatDuration, formatUsd } from './run-progress.js';
-import { allUnavailableError, composeReply, runFailedError, runFooter } from './run-reply.js';
+import { allUnavailableError, composeReply, runFailedError, runFooter, runTimedOutError } from './run-reply.js';
 import { RunSession } from './run-session.js';
 import { type RunTarget, resolveRunTarget } from './run-target.js';
 
@@ -53,8 +53,11 @@ export interface HandoffHarnessOptions {
   killGraceMs?: number;
 }
 
-/** What the harness needs of a task: a TaskContext, or a command's context (for /handoff). */
-export interface HandoffContext {
+/**
+ * What the harness needs of a task: a TaskContext, or a command's context (for /handoff). The controls are
+ * there inside the engine: a run's own time limit, no attempt used by a re-attach, a quick release at shutdown.
+ */
+export interface HandoffContext extends Partial<TaskControls> {
   task: { id: number };
   address: Address;
   signal: AbortSignal;
@@ -64,6 +67,8 @@ interface Watch {
   session: RunSession;
   finished: Promise<BrainRunRecord>;
   done: boolean;
+  /** Stops the run at brains.runTimeoutMinutes. */
+  limit?: TimerHandle;
 }
 
 export function threadKeyOf(address: Address): string {
@@ -116,7 +121,22 @@ export class HandoffHarness {
   /** Stop watching (runs go on; the next start finds them). */
   stop(): void {
     this.stopping = true;
-    for (const watch of this.watches.values()) watch.session.detach();
+    for (const watch of this.watches.values()) this.detach(watch);
+  }
+
+  private detach(watch: Watch): void {
+    watch.session.detach();
+    if (watch.limit) this.options.clock.clearTimeout(watch.limit);
+  }
+
+  /** How long one run may take (brains.runTimeoutMinutes). */
+  private get runLimitMs(): number {
+    return this.options.config.brains.runTimeoutMinutes * 60_000;
+  }
+
+  /** The ordinary task limit (engine.taskTimeoutSeconds), for what a task does around its run. */
+  private get taskLimitMs(): number {
+    return this.options.config.engine.taskTimeoutSeconds * 1000;
   }
 
   /** The HandoffHandler: start (or find again) the task's run, fail over when a brain is unavailable, answer. */
@@ -151,17 +171,23 @@ export class HandoffHarness {
   private async resume(ctx: HandoffContext): Promise<BrainRunRecord | undefined> {
     const last = this.store.forTask(ctx.task.id).at(-1);
     if (!last) return undefined;
+    // Picking up a run that survived a restart (or its answer) is no new attempt of the task.
     if (last.status === 'ended') {
       this.book.settle(last);
+      if (last.outcome !== 'unavailable' && last.outcome !== 'lost') ctx.refundAttempt?.();
       return last;
     }
     const watching = this.watches.get(last.id);
-    if (watching) return this.follow(watching, ctx);
+    if (watching) {
+      ctx.refundAttempt?.();
+      return this.follow(watching, ctx);
+    }
     const brain = this.options.brains.get(last.brain);
     if (last.status === 'starting' || last.pid === null || !brain) {
       this.book.abandon(last, 'lost', 'its start was interrupted');
       return this.store.get(last.id);
     }
+    ctx.refundAttempt?.();
     return this.follow(this.watch(last, brain, undefined), ctx);
   }
 
@@ -177,6 +203,8 @@ export class HandoffHarness {
       );
       if (created) this.options.wakeDelivery();
     }
+    // Each run ahead may take its own limit and a little more: waiting for them is no reason to give up.
+    ctx.extendDeadline?.((cloud.inUse + cloud.waiting) * (this.runLimitMs + this.taskLimitMs) + this.taskLimitMs);
     return cloud.acquire(ctx.signal);
   }
 
@@ -250,26 +278,43 @@ export class HandoffHarness {
     const watch: Watch = { session, done: false, finished: Promise.resolve(run) };
     watch.finished = session.ended
       .then((end) => {
-        const ended = this.book.conclude(run, brain, end, session.progress, session.cancelled);
+        const ended = this.book.conclude(run, brain, end, session.progress, session.stopped);
         if (ended.outcome === 'unavailable') this.options.brains.forget(brain.name);
-        const how = ended.outcome === 'ok' ? 'finished' : ended.outcome === 'cancelled' ? 'was stopped' : 'ended without an answer';
+        const how = HOW_IT_ENDED[ended.outcome ?? 'error'] ?? 'ended without an answer';
         const took = formatDuration((ended.endedAt ?? clock.now()) - ended.startedAt);
         void message.update(`${brain.name} ${how} after ${took} (${formatUsd(ended.costUsd ?? 0)}).`, true);
         return ended;
       })
       .finally(() => {
         watch.done = true;
+        if (watch.limit) clock.clearTimeout(watch.limit);
         this.watches.delete(run.id);
       });
     watch.finished.catch((error: unknown) => logger.error({ err: error, runId: run.id }, 'a brain run could not be concluded'));
     this.watches.set(run.id, watch);
     session.start();
+    // The run's own limit counts from its start, across restarts of pie-brain.
+    watch.limit = clock.setTimeout(() => void this.expire(watch), run.startedAt + this.runLimitMs - clock.now());
+    watch.limit.unref?.();
+    if (this.stopping) this.detach(watch);
     return watch;
   }
 
-  /** Wait for a watched run; a cancel (or the task's timeout) stops its whole process group. */
+  /** A run past brains.runTimeoutMinutes: its whole process group is stopped; the task's answer says so. */
+  private async expire(watch: Watch): Promise<void> {
+    if (watch.done || this.stopping) return;
+    const { run } = watch.session;
+    this.options.logger.warn({ runId: run.id, taskId: run.taskId, pid: run.pid }, 'a brain run reached its time limit; stopping it');
+    await watch.session.kill('timeout');
+  }
+
+  /**
+   * Wait for a watched run; a cancel (or the task's timeout) stops its whole process group. The run has its own
+   * limit, so the task's deadline moves past it; and the wait is detached work: a shutdown lets go of it.
+   */
   private follow(watch: Watch, ctx: HandoffContext): Promise<BrainRunRecord> {
-    return new Promise((resolve, reject) => {
+    ctx.extendDeadline?.(watch.session.run.startedAt + this.runLimitMs - this.options.clock.now() + this.taskLimitMs);
+    const following = new Promise<BrainRunRecord>((resolve, reject) => {
       const onAbort = () => {
         void this.interrupt(watch, ctx).finally(() => reject(ctx.signal.reason));
       };
@@ -277,6 +322,7 @@ export class HandoffHarness {
       else ctx.signal.addEventListener('abort', onAbort, { once: true });
       watch.finished.then(resolve, reject).finally(() => ctx.signal.removeEventListener('abort', onAbort));
     });
+    return ctx.detached ? ctx.detached(following) : following;
   }
 
   private async interrupt(watch: Watch, ctx: HandoffContext): Promise<void> {
@@ -299,6 +345,7 @@ export class HandoffHarness {
   private async answer(run: BrainRunRecord, request: HandoffRequest): Promise<Reply> {
     const runs = this.store.forTask(run.taskId);
     if (run.outcome === 'cancelled') throw new PieBrainError('TASK_CANCELLED', `Task ${run.taskId} was cancelled.`);
+    if (run.outcome === 'timeout') throw runTimedOutError(run, this.runLimitMs);
     if (run.outcome !== 'ok') throw runFailedError(runs, run);
     const { git } = this.options;
     let prUrl = run.prUrl ?? undefined;
@@ -337,6 +384,12 @@ export class HandoffHarness {
     return { platform, chatId, ...(threadId ? { threadId } : {}) };
   }
 }
+
+const HOW_IT_ENDED: Partial<Record<BrainRunOutcome, string>> = {
+  ok: 'finished',
+  cancelled: 'was stopped',
+  timeout: 'was stopped at its time limit',
+};
 
 function commitMessage(taskId: number, brain: string, prompt: string): string {
   const first = prompt.trim().split('\n')[0] ?? '';

@@ -68,8 +68,14 @@ export class RunBook {
     this.reservations.delete(run.id);
   }
 
-  /** Read how a run ended from its output, record it, and settle its cost. */
-  conclude(run: BrainRunRecord, brain: Brain, end: RunEnd, progress: RunProgress, cancelled: boolean): BrainRunRecord {
+  /** Read how a run ended from its output (or why it was stopped), record it, and settle its cost. */
+  conclude(
+    run: BrainRunRecord,
+    brain: Brain,
+    end: RunEnd,
+    progress: RunProgress,
+    stopped: 'cancelled' | 'timeout' | undefined,
+  ): BrainRunRecord {
     const { store } = this.options;
     let result: BrainResult;
     try {
@@ -83,7 +89,7 @@ export class RunBook {
     const costUsd = result.costKnown
       ? result.costUsd
       : (progress.costSoFar() ?? (progress.turns || progress.outputTokens ? run.capUsd : 0));
-    const outcome: BrainRunOutcome = cancelled ? 'cancelled' : result.unavailable ? 'unavailable' : result.isError ? 'error' : 'ok';
+    const outcome: BrainRunOutcome = stopped ?? (result.unavailable ? 'unavailable' : result.isError ? 'error' : 'ok');
     const turns = result.turns ?? (progress.turns || undefined);
     const model = result.model ?? progress.model;
     const stored: StoredResult = {

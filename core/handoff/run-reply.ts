@@ -54,3 +54,10 @@ export function allUnavailableError(runs: BrainRunRecord[]): PieBrainError {
       : 'no cloud brain is configured. An admin can check with /brain.',
   });
 }
+
+/** A run stopped at its time limit (brains.runTimeoutMinutes): the task fails, saying so, with what the run cost. */
+export function runTimedOutError(run: BrainRunRecord, limitMs: number): PieBrainError {
+  return new PieBrainError('BRAIN_FAILED', `${run.brain} run ${run.id} reached its time limit`, {
+    userMessage: `${run.brain} was still working after ${formatDuration(limitMs)}, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${run.pid}) was ended.\n\n_${runFooter(run)}_`,
+  });
+}

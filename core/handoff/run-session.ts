@@ -28,7 +28,8 @@ export interface RunSessionOptions {
 export class RunSession {
   readonly progress: RunProgress;
   readonly ended: Promise<RunEnd>;
-  cancelled = false;
+  /** Why this process stopped the run, if it did. */
+  stopped: 'cancelled' | 'timeout' | undefined;
   private readonly follower: RunFollower;
 
   constructor(private readonly options: RunSessionOptions) {
@@ -70,8 +71,8 @@ export class RunSession {
   }
 
   /** Stop the run's whole process group (SIGTERM, then SIGKILL) and wait until it is gone. */
-  async kill(): Promise<RunEnd> {
-    this.cancelled = true;
+  async kill(why: 'cancelled' | 'timeout' = 'cancelled'): Promise<RunEnd> {
+    this.stopped ??= why;
     const pid = this.options.run.pid as number;
     signalGroup(pid, 'SIGTERM');
     const grace = new AbortController();

@@ -111,6 +111,25 @@ describe('SqliteTaskQueue', () => {
     expect(queue.get(id)?.attempts).toBe(1);
   });
 
+  it('a claim that only re-attached gives its attempt back, so restarts do not use up the attempts', () => {
+    const id = queue.enqueue(newTask('a'), 0).taskId;
+    queue.claim('first', 0, 10_000);
+    for (const [at, owner] of [
+      [20_000, 'second'],
+      [40_000, 'third'],
+      [60_000, 'fourth'],
+    ] as const) {
+      expect(queue.reapExpired(at, 2, () => reply('dead')).requeued).toEqual([id]);
+      expect(queue.claim(owner, at, 10_000)?.attempts).toBe(2);
+      expect(queue.refundAttempt(id, 'somebody-else', at)).toBe(false);
+      expect(queue.refundAttempt(id, owner, at)).toBe(true);
+      expect(queue.get(id)?.attempts).toBe(1);
+    }
+    expect(queue.events(id).filter((e) => e.type === 'attempt-refunded')).toHaveLength(3);
+    expect(queue.complete(id, 'fourth', { status: 'done' }, 61_000)).toBe(true);
+    expect(queue.refundAttempt(id, 'fourth', 62_000)).toBe(false);
+  });
+
   it('expires the leases of a previous process at start-up', () => {
     const id = queue.enqueue(newTask('a'), 0).taskId;
     queue.claim('dead-process', 0, 600_000);

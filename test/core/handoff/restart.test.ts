@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../storage/db.js';
 import { tempDir, waitFor } from '../../helpers.js';
 import { FAKE_BIN, pidAlive, ROOT, readCliLog } from './handoff-host.js';
 
@@ -26,7 +27,7 @@ afterEach(() => {
 });
 
 /** A data dir, the fake CLIs on PATH, and one /handoff message in a thread. */
-function createSetup(text: string) {
+function createSetup(text: string, config: Record<string, unknown> = {}) {
   const dir = tempDir('pie-brain-restart-');
   dirs.push(dir);
   const gate = join(dir.path, 'gate');
@@ -39,7 +40,7 @@ function createSetup(text: string) {
     PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
     HOST_SENT_FILE: files.sent,
     HOST_READY_FILE: files.ready,
-    HOST_CONFIG: JSON.stringify({ access: { admins: ['fake:owner'] }, brains: { progressIntervalSeconds: 0.05 } }),
+    HOST_CONFIG: JSON.stringify({ access: { admins: ['fake:owner'] }, brains: { progressIntervalSeconds: 0.05 }, ...config }),
     HOST_MESSAGES: JSON.stringify([{ id: 'msg-1', address: THREAD, text }]),
     FAKE_BRAIN_LOG: files.log,
     FAKE_BRAIN_GATE: gate,
@@ -57,6 +58,17 @@ function createSetup(text: string) {
             .map((line) => JSON.parse(line) as Sent)
         : [],
     stderr: () => stderr,
+    /** The task's row and its trace, read from pie-brain's database. */
+    task(taskId: number) {
+      const db = openDatabase(join(dir.path, 'home', 'pie-brain.db'));
+      try {
+        const row = db.prepare('SELECT status, attempts FROM tasks WHERE id = ?').get(taskId) as { status: string; attempts: number };
+        const events = db.prepare('SELECT type FROM task_events WHERE task_id = ? ORDER BY id').all(taskId) as Array<{ type: string }>;
+        return { ...row, events: events.map((event) => event.type) };
+      } finally {
+        db.close();
+      }
+    },
     /** Start pie-brain and wait until it is ready. */
     async start(): Promise<ChildProcess> {
       rmSync(files.ready, { force: true });
@@ -111,6 +123,37 @@ describe('a brain run outlives pie-brain', () => {
     expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
     const started = setup.sent().filter((entry) => entry.type === 'send' && entry.reply.text.startsWith('Started claude-code'));
     expect(started).toHaveLength(1);
+  });
+
+  it('outlives more crashes than queue.maxAttempts: re-attaching to the run uses no attempt', async () => {
+    const setup = createSetup('/handoff [wait] [turns:2] the long one', { queue: { maxAttempts: 2 } });
+    let host = await setup.start();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'start'), 15_000, 'claude to start');
+    for (let crash = 1; crash <= 3; crash += 1) {
+      host.kill('SIGKILL');
+      await exited(host);
+      host = await setup.start();
+      await waitFor(
+        () => {
+          const task = setup.task(1);
+          return task.status === 'dead' || task.events.filter((type) => type === 'attempt-refunded').length === crash;
+        },
+        15_000,
+        `re-attach ${crash}`,
+      );
+      expect(setup.task(1)).toMatchObject({ status: 'executing', attempts: 1 });
+    }
+    setup.openGate();
+    await waitFor(() => answers(setup.sent()).length > 0, 20_000, 'the answer');
+    await stopGracefully(host);
+
+    expect(setup.task(1)).toMatchObject({ status: 'done', attempts: 1 });
+    const posted = answers(setup.sent());
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.reply.text).toBe('Done: [wait] [turns:2] the long one');
+    expect(posted[0]?.host).toBe(host.pid);
+    expect(setup.sent().filter((entry) => entry.reply.text.includes('gave up'))).toEqual([]);
+    expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
   });
 
   it('is read from its files and answered once when it ended while pie-brain was down', async () => {

@@ -95,6 +95,9 @@ export async function createRouterHarness(
         advance: (fields) => runtime.queue.advance(taskId, 'test', fields, runtime.clock.now()),
         trace: (type, detail = {}) => runtime.queue.record({ taskId, at: runtime.clock.now(), type, ...detail }),
         progress: (reply) => progressed.push(reply),
+        extendDeadline: () => {},
+        refundAttempt: () => runtime.queue.refundAttempt(taskId, 'test', runtime.clock.now()),
+        detached: (work) => work,
         progressed,
       };
     },
