@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Delays } from './delays.js';
 
 /** One request the fake received, with its parsed JSON body. */
 export interface RecordedOllamaRequest {
@@ -86,7 +87,7 @@ export class FakeOllama {
   private readonly scripted: ChatScript[] = [];
   private chatHandler: ChatHandler = () => '{}';
   private embedHandler: EmbedHandler;
-  private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly delays = new Delays();
   private readonly gates: Array<{ opened: Promise<void>; open: () => void }> = [];
   private readonly models: FakeModel[];
   private readonly version: string;
@@ -116,8 +117,7 @@ export class FakeOllama {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.pendingTimers) clearTimeout(timer);
-    this.pendingTimers.clear();
+    this.delays.cancelAll();
     for (const gate of this.gates.splice(0)) gate.open();
     const server = this.server;
     this.server = undefined;
@@ -169,7 +169,7 @@ export class FakeOllama {
     }
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     this.requests.push({ method: req.method ?? 'GET', path, body, at: Date.now() });
-    if (this.latencyMs > 0) await this.delay(this.latencyMs);
+    if (this.latencyMs > 0) await this.delays.wait(this.latencyMs);
     if (!this.server) return;
     switch (`${req.method} ${path}`) {
       case 'POST /api/chat':
@@ -214,7 +214,7 @@ export class FakeOllama {
     if (gate) await gate.opened;
     const next = this.scripted.shift() ?? (await this.chatHandler(request));
     const script = typeof next === 'string' ? { content: next } : next;
-    if (script.delayMs) await this.delay(script.delayMs);
+    if (script.delayMs) await this.delays.wait(script.delayMs);
     if (!this.server || res.destroyed) return;
     if (script.drop) {
       res.socket?.destroy();
@@ -259,16 +259,6 @@ export class FakeOllama {
       digest: createHash('sha256').update(model.name).digest('hex'),
       details: { family: 'qwen2', parameter_size: model.parameterSize ?? '1.5B', quantization_level: 'Q4_K_M' },
     };
-  }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingTimers.delete(timer);
-        resolve();
-      }, ms);
-      this.pendingTimers.add(timer);
-    });
   }
 }
 
