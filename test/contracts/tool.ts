@@ -11,6 +11,16 @@ export interface ToolHarness {
   context(overrides?: Partial<ToolContext>): ToolContext;
 }
 
+/** What a user typically types after each slash command pie-brain knows; a new command needs a line here. */
+export const TYPICAL_SLASH_ARGS: Readonly<Record<string, string>> = {
+  arxiv: '2411.01234v2',
+  git: 'start notes fix-typo',
+  memory: 'retrieval augmented generation on small devices',
+  note: 'buy oat milk',
+  run: 'python print(1 + 1)',
+  runs: 'print',
+};
+
 /** Why params were turned down, or undefined when the tool's schema accepts them. */
 function problemWith(tool: Tool, params: unknown): string | undefined {
   const checked = tool.params.safeParse(params);

@@ -4,7 +4,7 @@ import { ToolRegistry } from '../../core/tool-registry.js';
 import { openDatabase } from '../../storage/db.js';
 import { loadTools } from '../../tools/index.js';
 import { closeNoteStore, openNoteStore } from '../../tools/lib/open-memory.js';
-import { describeToolContract } from '../contracts/tool.js';
+import { describeToolContract, TYPICAL_SLASH_ARGS } from '../contracts/tool.js';
 import { FakeClock } from '../fakes/clock.js';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../fixtures/tiny-embedder.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../helpers.js';
@@ -30,20 +30,11 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** What a user typically types after each slash command; a new command needs a line here. */
-const TYPICAL_ARGS: Record<string, string> = {
-  arxiv: '2411.01234v2',
-  git: 'start notes fix-typo',
-  memory: 'retrieval augmented generation on small devices',
-  run: 'python print(1 + 1)',
-  runs: 'print',
-};
-
 it('every module of tools/ gives a tool, so none skips the contract', () => {
   expect(report.skipped).toEqual([]);
   expect(report.loaded.length).toBeGreaterThan(0);
 });
 
 for (const tool of registry.list()) {
-  describeToolContract(tool.name, () => ({ tool, typicalArgs: TYPICAL_ARGS, context: toolContext }));
+  describeToolContract(tool.name, () => ({ tool, typicalArgs: TYPICAL_SLASH_ARGS, context: toolContext }));
 }
