@@ -2,7 +2,7 @@
 // schemas and slash commands the router sees, without the work. The routing eval and bench use them; the
 // tests wrap them in recording doubles. Once the real tools are merged, the eval can load those instead.
 import { z } from 'zod';
-import type { Tool, ToolResult, ToolSlashCommand } from '../../core/tool.js';
+import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/tool.js';
 
 const ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?\/\d{7}(?:v\d+)?)$/i;
 
@@ -57,7 +57,7 @@ function gitArgs(args: string): z.infer<typeof gitParams> {
   return { action: 'task', task: args.trim() };
 }
 
-/** A tool that only says what it was asked; `result` overrides the answer. */
+/** A tool that only says what it was asked (and, when admin-only, refuses everybody else, as the real ones do). */
 export class StandInTool implements Tool {
   constructor(
     readonly name: string,
@@ -67,8 +67,9 @@ export class StandInTool implements Tool {
     readonly adminOnly = false,
   ) {}
 
-  async runLocal(params: unknown): Promise<ToolResult> {
+  async runLocal(params: unknown, ctx?: Pick<ToolContext, 'isAdmin'>): Promise<ToolResult> {
     const parsed = this.params.parse(params);
+    if (this.adminOnly && ctx?.isAdmin === false) return { text: `The ${this.name} tool is for admins only.` };
     return { text: `${this.name} ran with ${JSON.stringify(parsed)}` };
   }
 }

@@ -64,6 +64,8 @@ export function withResponseCache(
     name: provider.name,
     local: provider.local,
     async chat(request: ChatRequest): Promise<ChatResponse> {
+      // A caller that gave up gets no answer, not even a free one from the cache (as with every provider).
+      request.signal?.throwIfAborted();
       if (!cache.enabled || !isDeterministic(request)) return provider.chat(request);
       const key = responseCacheKey(provider.name, request);
       const started = clock.now();

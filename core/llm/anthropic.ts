@@ -1,4 +1,4 @@
-import { isPieBrainError } from '../errors.js';
+import { isPieBrainError, PieBrainError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { PriceBook, PricedUsage, SpendGate } from '../spend.js';
 import { type AnthropicUsage, callAnthropic, toPieBrainError } from './anthropic-call.js';
@@ -61,6 +61,9 @@ export class AnthropicProvider implements LlmProvider {
       capUsd: this.estimate(model, { inputTokens: Math.ceil(promptChars / 3), outputTokens: maxTokens }),
       purpose,
     });
+    // The request's bound covers the whole call, retries included (the SDK's own timeout is per try).
+    const timeout = request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs);
+    const signal = timeout && request.signal ? AbortSignal.any([request.signal, timeout]) : (timeout ?? request.signal);
     const started = performance.now();
     try {
       const result = await callAnthropic({
@@ -71,7 +74,7 @@ export class AnthropicProvider implements LlmProvider {
         messages,
         ...(systemParts.length ? { system: systemParts.join('\n\n') } : {}),
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...(signal ? { signal } : {}),
         maxRetries: options.maxRetries ?? 3,
       });
       const costUsd = this.estimate(result.model, priced(result.usage));
@@ -100,7 +103,15 @@ export class AnthropicProvider implements LlmProvider {
       };
     } catch (error) {
       reservation?.release();
-      const failure = isPieBrainError(error) ? error : toPieBrainError(error);
+      const timedOut = timeout?.aborted === true && request.signal?.aborted !== true;
+      const failure = timedOut
+        ? new PieBrainError('LLM_UNAVAILABLE', `Anthropic did not answer within ${(request.timeoutMs ?? 0) / 1000} s`, {
+            cause: error,
+            userMessage: 'The Anthropic API did not answer in time.',
+          })
+        : isPieBrainError(error)
+          ? error
+          : toPieBrainError(error);
       options.bus?.emit('llm-failed', {
         taskId,
         provider: this.name,

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicBrain } from '../../brains/anthropic.js';
 import type { BrainOutputs } from '../../core/brain.js';
-import { childEnv } from '../../core/handoff/child-env.js';
 import { FakeAnthropic } from '../fakes/anthropic.js';
 import { tempDir } from '../helpers.js';
-import { brainDeps } from './brain-deps.js';
+import { brainDeps, runCommand } from './brain-deps.js';
 
 const dir = tempDir('pie-brain-anthropic-');
 const api = new FakeAnthropic();
@@ -40,11 +38,7 @@ function runBrain(brain: AnthropicBrain, prompt: string, userPrefs?: string): Pr
     maxBudgetUsd: 2,
     ...(userPrefs ? { userPrefs } : {}),
   });
-  return new Promise((resolve) => {
-    execFile(command.file, command.args, { cwd: command.cwd, env: childEnv(process.env, command.env) }, (error, stdout, stderr) => {
-      resolve({ stdout, stderr, exitCode: error ? ((error as { code?: number }).code ?? 1) : 0 });
-    });
-  });
+  return runCommand(command, process.env).done;
 }
 
 describe('anthropic brain (detached runner over the Messages API)', () => {

@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrainDeps, BrainOutputs } from '../../core/brain.js';
+import type { BrainCommand, BrainDeps, BrainOutputs } from '../../core/brain.js';
 import { systemClock } from '../../core/clock.js';
+import type { Env } from '../../core/config.js';
+import { childEnv } from '../../core/handoff/child-env.js';
 import { FakePriceBook } from '../fakes/spend.js';
 import { quietLogger, testConfig, testPaths } from '../helpers.js';
 
@@ -37,8 +39,29 @@ export function runFake(tool: string, args: string[], env: Record<string, string
     return { stdout, stderr: '', exitCode: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null };
-    // Killed by a signal: the shell's convention, as the harness records it.
-    const exitCode = failed.status ?? (failed.signal ? 128 + (constants.signals[failed.signal] ?? 0) : null);
-    return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? '', exitCode };
+    return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? '', exitCode: exitCodeOf(failed.status, failed.signal) };
   }
+}
+
+/** Killed by a signal: the shell's convention, as the harness records it. */
+function exitCodeOf(status: number | null, signal: NodeJS.Signals | null): number | null {
+  return status ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
+}
+
+/** Start a brain's command as the harness does (an argv array, the parent's environment minus secrets) and collect its output. */
+export function runCommand(command: BrainCommand, env: Env): { child: ChildProcess; done: Promise<BrainOutputs> } {
+  const child = spawn(command.file, command.args, { cwd: command.cwd, env: childEnv(env, command.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<BrainOutputs>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ stdout, stderr, exitCode: exitCodeOf(status, signal) }));
+  });
+  return { child, done };
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Delays } from './delays.js';
 
 export interface RecordedAnthropicRequest {
   at: number;
@@ -39,6 +40,7 @@ export class FakeAnthropic {
   readonly requests: RecordedAnthropicRequest[] = [];
   private readonly script: FakeAnthropicAnswer[] = [];
   private server: Server | undefined;
+  private readonly delays = new Delays();
   url = '';
 
   /** The next requests get these answers, in order; afterwards every request gets a default message. */
@@ -55,6 +57,7 @@ export class FakeAnthropic {
   }
 
   async stop(): Promise<void> {
+    this.delays.cancelAll();
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
@@ -80,7 +83,8 @@ export class FakeAnthropic {
       this.json(response, answer.status, { type: 'error', error: { type: answer.type, message: answer.message } }, answer.headers);
       return;
     }
-    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    if (answer.delayMs) await this.delays.wait(answer.delayMs);
+    if (response.destroyed) return;
     const usage = { ...DEFAULT_USAGE, ...answer.usage };
     const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
     const id = `msg_${this.requests.length}`;

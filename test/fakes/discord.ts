@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Delays } from './delays.js';
 import { FakeGateway } from './discord-gateway.js';
 import {
   type Answer,
@@ -54,7 +55,7 @@ export class FakeDiscord extends EventEmitter {
   private readonly channels = new Map<string, FakeChannel>();
   private readonly interactions: FakeInteractions;
   private readonly scripts: ScriptedAnswer[] = [];
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly delays = new Delays();
   private server: Server | undefined;
   private readonly gateway: FakeGateway;
   private port = 0;
@@ -114,8 +115,7 @@ export class FakeDiscord extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.delays.cancelAll();
     this.gateway.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -256,7 +256,7 @@ export class FakeDiscord extends EventEmitter {
     };
     this.requests.push(record);
     const scripted = this.takeScript(record);
-    if (scripted?.delayMs) await this.delay(scripted.delayMs);
+    if (scripted?.delayMs) await this.delays.wait(scripted.delayMs);
     if (res.destroyed) return;
     const answer = scripted?.status ? failure(scripted) : this.route(record);
     record.status = answer.status;
@@ -277,17 +277,6 @@ export class FakeDiscord extends EventEmitter {
     if (script.times <= 0) this.scripts.splice(index, 1);
     return script;
   }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
-  }
-
   /** Discord's routes this fake knows, as [method, path pattern, handler of the captured groups]. */
   private readonly routes: Array<[string, RegExp, (r: RecordedRequest, g: string[]) => Answer]> = [
     [

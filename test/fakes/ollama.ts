@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Delays } from './delays.js';
 import { hashedBagOfWords, normalized } from './ollama-embeddings.js';
 import { defaultModels, describeLoadedModel, describeModel, type FakeModel, sameModel } from './ollama-models.js';
 
@@ -97,7 +98,7 @@ export class FakeOllama {
   private readonly scriptedEmbeds: EmbedScript[] = [];
   private chatHandler: ChatHandler = () => '{}';
   private embedHandler: EmbedHandler;
-  private readonly pendingTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly delays = new Delays();
   private readonly gates: Array<{ opened: Promise<void>; open: () => void }> = [];
 
   constructor(options: FakeOllamaOptions = {}) {
@@ -126,8 +127,7 @@ export class FakeOllama {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.pendingTimers) clearTimeout(timer);
-    this.pendingTimers.clear();
+    this.delays.cancelAll();
     for (const gate of this.gates.splice(0)) gate.open();
     const server = this.server;
     this.server = undefined;
@@ -308,13 +308,7 @@ export class FakeOllama {
   }
 
   private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pendingTimers.delete(timer);
-        resolve();
-      }, ms);
-      this.pendingTimers.add(timer);
-    });
+    return this.delays.wait(ms);
   }
 }
 

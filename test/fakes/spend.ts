@@ -1,3 +1,4 @@
+import { LOCAL_PROVIDERS } from '../../core/costs/model-catalog.js';
 import { PieBrainError } from '../../core/errors.js';
 import type { PriceBook, PricedUsage, SpendGate, SpendRequest, SpendReservation } from '../../core/spend.js';
 
@@ -52,9 +53,10 @@ export class FakeSpendGate implements SpendGate {
   }
 }
 
-/** Claude Sonnet's list prices per million tokens; other models have no price (PRICE_UNKNOWN). */
+/** Claude Sonnet's list prices per million tokens for every Claude model; local models cost $0; others have no price (PRICE_UNKNOWN). */
 export class FakePriceBook implements PriceBook {
   costUsd(provider: string, model: string, usage: PricedUsage): number {
+    if (LOCAL_PROVIDERS.has(provider)) return 0;
     if (provider !== 'anthropic' || !model.startsWith('claude-')) {
       throw new PieBrainError('PRICE_UNKNOWN', `no price for ${provider}/${model}`);
     }

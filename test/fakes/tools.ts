@@ -17,7 +17,7 @@ export class RecordingTool implements Tool {
   answer: (params: unknown, ctx: ToolContext) => Promise<ToolResult> | ToolResult;
 
   constructor(private readonly inner: StandInTool) {
-    this.answer = (params) => inner.runLocal(params);
+    this.answer = (params, ctx) => inner.runLocal(params, ctx);
   }
 
   get name(): string {

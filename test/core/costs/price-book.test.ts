@@ -6,6 +6,7 @@ import { ModelRegistry } from '../../../core/costs/model-registry.js';
 import { flatCost, RegistryPriceBook } from '../../../core/costs/price-book.js';
 import { costClaudeCodeResult, estimateUsage, fromAnthropicUsage } from '../../../core/costs/usage.js';
 import { isPieBrainError } from '../../../core/errors.js';
+import { describePriceBookContract } from '../../contracts/price-book.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { tempDir } from '../../helpers.js';
 
@@ -14,6 +15,8 @@ afterAll(() => dir.remove());
 
 const registry = ModelRegistry.create();
 const book = new RegistryPriceBook(registry, new FakeClock());
+
+describePriceBookContract('RegistryPriceBook over the built-in model registry', () => book);
 
 function caught(fn: () => unknown): unknown {
   try {

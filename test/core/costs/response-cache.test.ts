@@ -3,6 +3,8 @@ import { responseCacheKey, withResponseCache } from '../../../core/costs/cached-
 import type { EventMap } from '../../../core/events.js';
 import type { ChatRequest, ChatResponse, LlmProvider } from '../../../core/llm/provider.js';
 import { SqliteResponseCache } from '../../../storage/response-cache.js';
+import { describeLlmProviderContract } from '../../contracts/llm-provider.js';
+import { anthropicHarness } from '../llm/provider-harnesses.js';
 import { openCostsFixture } from './cost-fixtures.js';
 
 const fixtures: Array<ReturnType<typeof openCostsFixture>> = [];
@@ -10,7 +12,21 @@ afterEach(() => {
   for (const fixture of fixtures.splice(0)) fixture.close();
 });
 
-/** A provider that answers with a counter, so a cached answer is told apart from a fresh one. */
+// The cache is an LlmProvider too: around the real Anthropic provider it keeps the same contract.
+describeLlmProviderContract('withResponseCache around AnthropicProvider', async () => {
+  const fixture = openCostsFixture();
+  const cache = new SqliteResponseCache(fixture.db, { ttlMs: 60_000, maxEntries: 100 });
+  const harness = await anthropicHarness((provider) => withResponseCache(provider, cache, { clock: fixture.clock, bus: fixture.bus }));
+  return {
+    ...harness,
+    close: async () => {
+      await harness.close();
+      fixture.close();
+    },
+  };
+});
+
+/** A counter, not a provider under test (the contract runs above): a cached answer is told apart from a fresh one. */
 class CountingProvider implements LlmProvider {
   readonly specificationVersion = 'v1';
   readonly name = 'anthropic';

@@ -5,7 +5,8 @@ import type { BudgetSettings } from '../../../core/costs/budget.js';
 import { BudgetAlerts } from '../../../core/costs/budget-alerts.js';
 import { dayOf, monthOf } from '../../../core/costs/calendar.js';
 import { SqliteSpendGate } from '../../../core/costs/spend-gate.js';
-import { isPieBrainError, type PieBrainError } from '../../../core/errors.js';
+import { LedgerStats } from '../../../storage/ledger-stats.js';
+import { describeSpendGateContract, refusalOf } from '../../contracts/spend-gate.js';
 import { openCostsFixture } from './cost-fixtures.js';
 
 const fixtures: Array<ReturnType<typeof openCostsFixture>> = [];
@@ -13,7 +14,8 @@ afterEach(() => {
   for (const fixture of fixtures.splice(0)) fixture.close();
 });
 
-function setup(settings: Partial<BudgetSettings> = {}, start?: string) {
+/** A CAREFUL $10 gate; `rollups` reads spend as production does (LedgerStats), else the ledger itself. */
+function setup(settings: Partial<BudgetSettings> = {}, start?: string, totals: 'ledger' | 'rollups' = 'ledger') {
   const fixture = openCostsFixture(start);
   fixtures.push(fixture);
   const full: BudgetSettings = {
@@ -25,7 +27,8 @@ function setup(settings: Partial<BudgetSettings> = {}, start?: string) {
     timeZone: 'UTC',
     ...settings,
   };
-  const gate = new SqliteSpendGate({ ledger: fixture.ledger, holds: fixture.holds, clock: fixture.clock, settings: full });
+  const ledger = totals === 'rollups' ? new LedgerStats(fixture.db) : fixture.ledger;
+  const gate = new SqliteSpendGate({ ledger, holds: fixture.holds, clock: fixture.clock, settings: full });
   const spend = (costUsd: number) =>
     fixture.ledger.record({
       kind: 'llm',
@@ -40,22 +43,26 @@ function setup(settings: Partial<BudgetSettings> = {}, start?: string) {
   return { ...fixture, gate, settings: full, spend };
 }
 
-function refusal(fn: () => unknown): PieBrainError {
-  try {
-    fn();
-  } catch (error) {
-    if (isPieBrainError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
-}
+// Built as CostHealthServices builds it: budgets read the ledger's rollups, holds live in SQLite.
+describeSpendGateContract('SqliteSpendGate (CAREFUL, $10 a month)', () => {
+  const { gate, settings, spend, close } = setup({}, undefined, 'rollups');
+  return {
+    gate,
+    limitUsd: settings.monthlyUsd,
+    settle(reservation, actualUsd) {
+      spend(actualUsd);
+      reservation.settle(actualUsd);
+    },
+    close,
+  };
+});
 
 const request = (capUsd: number) => ({ taskId: 1, provider: 'claude-code', model: 'claude-sonnet-4-5', capUsd, purpose: 'coding task' });
 
 describe('spend gate', () => {
   it('FREE refuses every paid call with a message for the user', () => {
     const { gate } = setup({ profile: 'FREE' });
-    const error = refusal(() => gate.reserve(request(0.01)));
+    const error = refusalOf(() => gate.reserve(request(0.01)));
     expect(error.code).toBe('BUDGET_EXCEEDED');
     expect(error.userMessage).toMatch(/FREE.*local model/);
   });
@@ -65,7 +72,7 @@ describe('spend gate', () => {
     spend(7);
     const first = gate.reserve(request(2));
     expect(holds.get(first.id)).toMatchObject({ status: 'held', purpose: 'coding task', capUsd: 2 });
-    const error = refusal(() => gate.reserve(request(1.5)));
+    const error = refusalOf(() => gate.reserve(request(1.5)));
     expect(error.code).toBe('BUDGET_EXCEEDED');
     expect(error.userMessage).toContain("only $1.00 of this month's $10.00 budget is left");
     first.release();
@@ -86,10 +93,10 @@ describe('spend gate', () => {
 
   it('applies the per-run and daily caps and asks for a purpose', async () => {
     const { gate, spend, clock } = setup({ perRunUsd: 1, dailyUsd: 2 });
-    expect(refusal(() => gate.reserve(request(1.5))).userMessage).toMatch(/at most \$1\.00 \(budget\.perRunUsd\)/);
+    expect(refusalOf(() => gate.reserve(request(1.5))).userMessage).toMatch(/at most \$1\.00 \(budget\.perRunUsd\)/);
     spend(1.5);
-    expect(refusal(() => gate.reserve(request(1))).userMessage).toMatch(/today's \$2\.00 budget/);
-    expect(refusal(() => gate.reserve({ ...request(0.1), purpose: ' ' })).code).toBe('VALIDATION');
+    expect(refusalOf(() => gate.reserve(request(1))).userMessage).toMatch(/today's \$2\.00 budget/);
+    expect(refusalOf(() => gate.reserve({ ...request(0.1), purpose: ' ' })).code).toBe('VALIDATION');
     await clock.advance(24 * 3600_000);
     expect(gate.reserve(request(1)).capUsd).toBe(1);
   });
@@ -104,7 +111,7 @@ describe('spend gate', () => {
   it('a hold left by a crash stops counting once it expires', async () => {
     const { gate, clock } = setup();
     gate.reserve(request(9));
-    expect(refusal(() => gate.reserve(request(2))).code).toBe('BUDGET_EXCEEDED');
+    expect(refusalOf(() => gate.reserve(request(2))).code).toBe('BUDGET_EXCEEDED');
     await clock.advance(6 * 3600_000 + 1);
     expect(gate.reserve(request(2)).capUsd).toBe(2);
   });
@@ -115,7 +122,7 @@ describe('spend gate', () => {
     spend(9.5);
     await clock.advance(2 * 3600_000 + 59 * 60_000); // 23:59 on 30 Nov, local
     expect(gate.status().month.period.key).toBe('2026-11');
-    expect(refusal(() => gate.reserve(request(1))).code).toBe('BUDGET_EXCEEDED');
+    expect(refusalOf(() => gate.reserve(request(1))).code).toBe('BUDGET_EXCEEDED');
     await clock.advance(2 * 60_000); // 00:01 on 1 Dec, local
     expect(gate.status().month.period.key).toBe('2026-12');
     expect(gate.status().month.spentUsd).toBe(0);

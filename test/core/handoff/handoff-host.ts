@@ -20,6 +20,8 @@ export interface FakeCliEvent {
   at: number;
   argv?: string[];
   cwd?: string;
+  /** The prompt as the fake CLI parsed it from its argv. */
+  prompt?: string;
   child?: number;
 }
 

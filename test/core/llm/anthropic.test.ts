@@ -2,8 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPieBrainError } from '../../../core/errors.js';
 import { EventBus, type EventMap } from '../../../core/events.js';
 import { AnthropicProvider } from '../../../core/llm/anthropic.js';
+import { describeLlmProviderContract } from '../../contracts/llm-provider.js';
 import { FakeAnthropic } from '../../fakes/anthropic.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
+import { anthropicHarness } from './provider-harnesses.js';
 
 const api = new FakeAnthropic();
 
@@ -34,6 +36,8 @@ function createProvider() {
   });
   return { provider, spend, events };
 }
+
+describeLlmProviderContract('AnthropicProvider against FakeAnthropic', () => anthropicHarness());
 
 describe('AnthropicProvider', () => {
   it('answers with usage including cache tokens, priced by the price book, and settles its reservation', async () => {

@@ -7,8 +7,10 @@ import { LlmAccounting } from '../../../core/llm/accounting.js';
 import { OllamaProvider } from '../../../core/llm/ollama.js';
 import { Runtime } from '../../../core/runtime.js';
 import { Semaphore } from '../../../core/semaphore.js';
+import { describeLlmProviderContract } from '../../contracts/llm-provider.js';
 import { FakeOllama } from '../../fakes/ollama.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../../helpers.js';
+import { ollamaHarness } from './provider-harnesses.js';
 
 const dir = tempDir();
 const fake = new FakeOllama();
@@ -60,6 +62,8 @@ async function failureOf(promise: Promise<unknown>): Promise<PieBrainError> {
   if (!isPieBrainError(error)) throw new Error(`expected a PieBrainError, got ${String(error)}`);
   return error;
 }
+
+describeLlmProviderContract('OllamaProvider against FakeOllama', () => ollamaHarness());
 
 describe('OllamaProvider', () => {
   it('sends model, keep_alive, format and options, and returns text, usage and $0', async () => {

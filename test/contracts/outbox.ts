@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chatKey, type Outbox } from '../../storage/outbox.js';
+
+export interface OutboxHarness {
+  outbox: Outbox;
+  /** Another connection to the same store, as a second process would open. */
+  connectAgain(): Outbox;
+  close(): void | Promise<void>;
+}
+
+const textOf = (body: unknown) => (body as { text: string }).text;
+
+/**
+ * The one contract every Outbox (SQLite today; a server engine tomorrow) runs: due rows claimed oldest first,
+ * one per chat and once, receipts, bounded retries and giving up, idempotent adds by dedupe key, and rows a
+ * crash left in flight sent again, flagged.
+ */
+export function describeOutboxContract(name: string, createHarness: () => OutboxHarness | Promise<OutboxHarness>): void {
+  describe(`Outbox contract: ${name}`, () => {
+    let harness: OutboxHarness;
+    let outbox: Outbox;
+
+    beforeEach(async () => {
+      harness = await createHarness();
+      outbox = harness.outbox;
+    });
+    afterEach(async () => {
+      await harness.close();
+    });
+
+    it('claims due rows oldest first, one per chat, and skips rows no adapter can send', () => {
+      const chat = (chatId: string, platform = 'telegram') => ({ platform, chatId });
+      outbox.add({ address: chat('1'), body: { text: 'a' } }, 10);
+      outbox.add({ address: chat('1'), body: { text: 'b' } }, 11);
+      outbox.add({ address: chat('2'), body: { text: 'c' } }, 12);
+      outbox.add({ address: chat('3', 'slack'), body: { text: 'd' } }, 13);
+      const rows = outbox.claimDue(100, 10, new Set(), (row) => row.address.platform === 'telegram');
+      expect(rows.map((r) => textOf(r.body))).toEqual(['a', 'c']);
+      expect(rows.every((r) => r.status === 'sending' && r.attempts === 1)).toBe(true);
+      expect(outbox.counts()).toEqual({ pending: 2, sending: 2, sent: 0, failed: 0 });
+    });
+
+    it('leaves the rows of busy chats pending, and never hands one row to two claimers', () => {
+      const busy = { platform: 'telegram', chatId: 'busy' };
+      outbox.add({ address: busy, body: { text: 'wait' } }, 0);
+      outbox.add({ address: { platform: 'telegram', chatId: 'free' }, body: { text: 'go' } }, 1);
+      const other = harness.connectAgain();
+      const first = outbox.claimDue(10, 10, new Set([chatKey(busy)]));
+      expect(first.map((r) => textOf(r.body))).toEqual(['go']);
+      expect(other.claimDue(10, 10, new Set([chatKey(busy)]))).toEqual([]);
+      expect(other.claimDue(10, 10).map((r) => textOf(r.body))).toEqual(['wait']);
+      expect(outbox.claimDue(10, 10)).toEqual([]);
+    });
+
+    it('records the receipt, schedules retries and gives up for good', () => {
+      const { id } = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' } }, 0);
+      outbox.claimDue(0, 1);
+      outbox.markFailed(id, 'RATE_LIMITED', 5000, 1);
+      expect(outbox.claimDue(4999, 1)).toEqual([]);
+      expect(outbox.nextDueAt()).toBe(5000);
+      expect(outbox.claimDue(5000, 1)[0]?.attempts).toBe(2);
+      outbox.markSent(id, 'msg-9', 5001);
+      expect(outbox.get(id)).toMatchObject({ status: 'sent', receipt: 'msg-9', sentAt: 5001, lastError: null });
+      const other = outbox.add({ address: { platform: 'x', chatId: '2' }, body: { text: 'b' } }, 0).id;
+      outbox.claimDue(6000, 1);
+      outbox.markFailed(other, 'PLATFORM_REJECTED', null, 6000);
+      expect(outbox.get(other)?.status).toBe('failed');
+      expect(outbox.nextDueAt()).toBeUndefined();
+    });
+
+    it('a dedupe key makes adding idempotent', () => {
+      const first = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' }, dedupeKey: 'digest:2026-11-23:x:1' }, 0);
+      const again = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' }, dedupeKey: 'digest:2026-11-23:x:1' }, 1);
+      expect(again).toEqual({ id: first.id, created: false });
+    });
+
+    it('rows a crash left in sending go back to pending, flagged as possibly duplicated', () => {
+      const { id } = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' } }, 0);
+      outbox.claimDue(0, 1);
+      const recovered = outbox.recoverInterrupted();
+      expect(recovered.map((r) => r.id)).toEqual([id]);
+      expect(outbox.get(id)).toMatchObject({ status: 'pending', resentAfterCrash: true });
+      expect(outbox.recoverInterrupted()).toEqual([]);
+    });
+  });
+}
