@@ -84,6 +84,7 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN message TEXT NOT NULL DEFAULT '{}';
       ALTER TABLE tasks ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE tasks ADD COLUMN lease_owner TEXT;
+      ALTER TABLE tasks ADD COLUMN claimed_at INTEGER;
       ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
       ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
       ALTER TABLE outbox ADD COLUMN resent_after_crash INTEGER NOT NULL DEFAULT 0;
@@ -97,6 +98,14 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE ledger ADD COLUMN data TEXT;
       CREATE INDEX ledger_time ON ledger (created_at);
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      -- Finished tasks (nearly all rows) stay out of the hot indexes: a claim or a completion touches
+      -- only the small partial indexes of pending and running tasks.
+      DROP INDEX tasks_status;
+      DROP INDEX outbox_due;
+      CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX outbox_task ON outbox (task_id) WHERE task_id IS NOT NULL;
+      CREATE INDEX tasks_pending ON tasks (id) WHERE status = 'pending';
+      CREATE INDEX tasks_active ON tasks (lease_until) WHERE status IN ('routing', 'executing');
     `,
   },
   {

@@ -130,6 +130,7 @@ interface Row {
   attempts: number;
   lease_until: number | null;
   lease_owner: string | null;
+  claimed_at: number | null;
   not_before: number;
   created_at: number;
   updated_at: number;
@@ -172,7 +173,7 @@ export class SqliteTaskQueue implements TaskQueue {
       ),
       byMessage: db.prepare('SELECT id FROM tasks WHERE platform = ? AND platform_message_id = ?'),
       claim: db.prepare(
-        `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?
+        `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?, claimed_at = ?
          WHERE id = (SELECT id FROM tasks WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
          RETURNING *`,
       ),
@@ -196,7 +197,7 @@ export class SqliteTaskQueue implements TaskQueue {
         `UPDATE tasks SET attempts = MAX(0, attempts - 1), updated_at = ?
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
-      expired: db.prepare(`SELECT * FROM tasks WHERE status IN ('routing', 'executing') AND lease_until < ? ORDER BY id`),
+      expired: db.prepare(`SELECT * FROM tasks WHERE status IN ('routing', 'executing') AND lease_until < ?`),
       requeue: db.prepare(
         `UPDATE tasks SET status = 'pending', lease_until = NULL, lease_owner = NULL, updated_at = ?, error = 'lease expired' WHERE id = ?`,
       ),
@@ -213,14 +214,18 @@ export class SqliteTaskQueue implements TaskQueue {
       event: db.prepare(
         `INSERT INTO task_events (task_id, at, type, duration_ms, tokens_in, tokens_out, cost_usd, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      events: db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id'),
+      events: db.prepare(`SELECT * FROM task_events WHERE task_id = ? ORDER BY at, CASE type WHEN 'claimed' THEN 0 ELSE 1 END, id`),
+      sentReplies: db.prepare(
+        `SELECT id, sent_at, created_at, receipt, attempts, resent_after_crash FROM outbox WHERE task_id = ? AND status = 'sent' ORDER BY id`,
+      ),
+      claimEnded: db.prepare(
+        `INSERT INTO task_events (task_id, at, type, duration_ms)
+         SELECT id, claimed_at, 'claimed', claimed_at - created_at FROM tasks WHERE id = ? AND claimed_at IS NOT NULL`,
+      ),
       nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks WHERE status = 'pending'`),
       nextLease: db.prepare(`SELECT MIN(lease_until) AS at FROM tasks WHERE status IN ('routing', 'executing')`),
-      stats: db.prepare(
-        `SELECT SUM(status = 'pending') AS pending, SUM(status IN ('routing', 'executing')) AS running,
-                MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest
-         FROM tasks WHERE status IN ('pending', 'routing', 'executing')`,
-      ),
+      pendingStats: db.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks WHERE status = 'pending'`),
+      runningCount: db.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE status IN ('routing', 'executing')`),
       recent: db.prepare(
         `SELECT * FROM tasks WHERE platform = ? AND chat_id = ? AND COALESCE(thread_id, '') = ? AND id < ?
          ORDER BY id DESC LIMIT ?`,
@@ -255,17 +260,13 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   claim(owner: string, now: number, leaseMs: number): TaskRecord | undefined {
-    // A claim lost to a power cut only means the task runs again: no fsync of its own.
-    return relaxed(this.db, () =>
-      this.db
-        .transaction(() => {
-          const row = this.s.claim.get(now + leaseMs, owner, now, now) as Row | undefined;
-          if (!row) return undefined;
-          this.s.event.run(row.id, now, 'claimed', now - row.created_at, null, null, null, null);
-          return fromRow(row);
-        })
-        .immediate(),
-    );
+    // One statement, atomic on its own. A claim lost to a power cut only means the task runs again: no
+    // fsync of its own. Its "claimed" trace step is written by whatever ends the claim (claimed_at keeps
+    // the time), so a claim costs one row write instead of two.
+    return relaxed(this.db, () => {
+      const row = this.s.claim.get(now + leaseMs, owner, now, now, now) as Row | undefined;
+      return row ? fromRow(row) : undefined;
+    });
   }
 
   renewLease(taskId: number, owner: string, leaseUntil: number, now: number): boolean {
@@ -287,6 +288,7 @@ export class SqliteTaskQueue implements TaskQueue {
       .transaction(() => {
         const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
         if (changed !== 1) return false;
+        this.s.claimEnded.run(taskId);
         const type = outcome.status === 'done' ? 'completed' : outcome.status;
         const outboxId = outcome.reply ? insertOutboxRow(this.db, { ...outcome.reply, taskId }, now).id : null;
         this.s.event.run(taskId, now, type, null, null, null, null, outboxId === null ? null : `{"replyQueued":${outboxId}}`);
@@ -298,7 +300,9 @@ export class SqliteTaskQueue implements TaskQueue {
   release(taskId: number, owner: string, notBefore: number, error: string, now: number, refund = false): boolean {
     return this.db.transaction(() => {
       const changed = this.s.release.run(notBefore, error, now, refund ? 1 : 0, taskId, owner).changes === 1;
-      if (changed) this.s.event.run(taskId, now, 'released', null, null, null, null, JSON.stringify({ notBefore, error }));
+      if (!changed) return false;
+      this.s.claimEnded.run(taskId);
+      this.s.event.run(taskId, now, 'released', null, null, null, null, JSON.stringify({ notBefore, error }));
       return changed;
     })();
   }
@@ -320,8 +324,9 @@ export class SqliteTaskQueue implements TaskQueue {
       .transaction(() => {
         const requeued: number[] = [];
         const dead: number[] = [];
-        for (const row of this.s.expired.all(now) as Row[]) {
+        for (const row of (this.s.expired.all(now) as Row[]).sort((a, b) => a.id - b.id)) {
           const task = fromRow(row);
+          this.s.claimEnded.run(task.id);
           if (task.attempts >= maxAttempts) {
             this.s.kill.run(now, task.id);
             this.s.event.run(task.id, now, 'dead', null, null, null, null, JSON.stringify({ attempts: task.attempts }));
@@ -379,8 +384,12 @@ export class SqliteTaskQueue implements TaskQueue {
     const task = this.s.get.get(taskId) as Row | undefined;
     if (!task) return [];
     const queued: TaskEvent = { taskId, at: task.created_at, type: 'queued' };
-    return [
-      queued,
+    // A claim still running has no stored step yet: show it from the row.
+    const current: TaskEvent[] =
+      task.claimed_at !== null && (task.status === 'routing' || task.status === 'executing')
+        ? [{ taskId, at: task.claimed_at, type: 'claimed', durationMs: task.claimed_at - task.created_at }]
+        : [];
+    const stored = [
       ...(this.s.events.all(taskId) as Array<Record<string, unknown>>).map((row) => ({
         taskId: row.task_id as number,
         at: row.at as number,
@@ -392,6 +401,32 @@ export class SqliteTaskQueue implements TaskQueue {
         data: row.data ? (JSON.parse(row.data as string) as Record<string, unknown>) : null,
       })),
     ];
+    // Each delivered reply's receipt is a step of the trace as well.
+    const sent: TaskEvent[] = (
+      this.s.sentReplies.all(taskId) as Array<{
+        id: number;
+        sent_at: number;
+        created_at: number;
+        receipt: string;
+        attempts: number;
+        resent_after_crash: number;
+      }>
+    ).map((row) => ({
+      taskId,
+      at: row.sent_at,
+      type: 'reply-sent',
+      durationMs: row.sent_at - row.created_at,
+      data: {
+        outboxId: row.id,
+        receipt: row.receipt,
+        attempt: row.attempts,
+        ...(row.resent_after_crash ? { resentAfterCrash: true } : {}),
+      },
+    }));
+    const steps = [...current, ...stored, ...sent].sort(
+      (a, b) => a.at - b.at || Number(b.type === 'claimed') - Number(a.type === 'claimed'),
+    );
+    return [queued, ...steps];
   }
 
   nextWakeAt(): number | undefined {
@@ -402,8 +437,9 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   stats(): QueueStats {
-    const row = this.s.stats.get() as { pending: number | null; running: number | null; oldest: number | null };
-    return { pending: row.pending ?? 0, running: row.running ?? 0, oldestPendingAt: row.oldest };
+    const pending = this.s.pendingStats.get() as { n: number; oldest: number | null };
+    const running = this.s.runningCount.get() as { n: number };
+    return { pending: pending.n, running: running.n, oldestPendingAt: pending.oldest };
   }
 
   recent(

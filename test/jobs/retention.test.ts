@@ -65,7 +65,7 @@ describe('retention job', () => {
 
     const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
     const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
-    expect(summary).toMatch(/^pruned 1 tasks, 3 trace events, 1 replies, 0 job runs, 1 log files, 1 run folders; WAL checkpointed/);
+    expect(summary).toMatch(/^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 log files, 1 run folders; WAL checkpointed/);
     expect(queue.get(old)).toBeUndefined();
     expect(queue.get(oldUndelivered)?.status).toBe('done');
     expect(queue.get(recent)?.status).toBe('done');
