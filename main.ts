@@ -20,6 +20,7 @@ import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
 import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
 import { registerDigestCommands } from './jobs/digest-commands.js';
+import { createPaperSummarizer } from './jobs/digest-summary.js';
 import { createHeartbeatJob } from './jobs/heartbeat.js';
 import { createRetentionJob } from './jobs/retention.js';
 import { Scheduler } from './jobs/scheduler.js';
@@ -125,6 +126,7 @@ function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServi
   const digest: DigestDeps = {
     source: createArxivClient(toolDeps),
     ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
+    ...(toolDeps.llm && config.jobs.digest.summaries ? { summarize: createPaperSummarizer(toolDeps.llm) } : {}),
     // Ranking by similarity to the prefs uses the memory's embedder (loaded on first use).
     embed: async (texts) => (await embedder.embed(texts)).map((vector) => Array.from(vector)),
     readPrefs: () => readPrefs(paths.brainDir),

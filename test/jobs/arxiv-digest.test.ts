@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PieBrainError } from '../../core/errors.js';
+import { OllamaProvider } from '../../core/llm/ollama.js';
 import { silentLogger } from '../../core/logger.js';
 import { buildDigest, createDigestJob, type DigestDeps } from '../../jobs/arxiv-digest.js';
 import { registerDigestCommands } from '../../jobs/digest-commands.js';
+import { createPaperSummarizer } from '../../jobs/digest-summary.js';
 import { Scheduler } from '../../jobs/scheduler.js';
 import { JobRunStore } from '../../storage/job-runs.js';
 import { DigestSubscriptions } from '../../storage/subscriptions.js';
@@ -14,6 +16,7 @@ import { FakeArxiv, type FakePaper } from '../fakes/arxiv.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
 import { FakeClock, flushMicrotasks } from '../fakes/clock.js';
 import { FakeNoteIndex } from '../fakes/note-index.js';
+import { FakeOllama } from '../fakes/ollama.js';
 import { waitFor } from '../helpers.js';
 
 const PREFS = `# About me
@@ -120,6 +123,23 @@ describe('daily arXiv digest', () => {
     const digest = await buildDigest({ ...deps, embed }, new AbortController().signal);
     expect(digest.ranked[0]?.paper.id).toBe('2611.00002v2');
     expect(digest.ranked[0]?.why).toMatch(/^\d+% close to your interests/);
+  });
+
+  it('adds one-line summaries from the local model within the time budget, and counts their tokens', async () => {
+    const { deps } = await setup();
+    const ollama = await new FakeOllama().start();
+    cleanups.push(() => ollama.close());
+    ollama.onChat((request) => ({
+      content: request.messages.at(-1)?.content.includes('Retrieval-augmented') ? 'A RAG pipeline\nfor small models.' : 'Something else.',
+      promptEvalCount: 40,
+      evalCount: 8,
+    }));
+    const llm = new OllamaProvider({ host: ollama.host, model: 'qwen2.5:1.5b', keepAlive: '30m' });
+    const config = { ...deps.config, jobs: { ...deps.config.jobs, digest: { ...deps.config.jobs.digest, summaries: true } } };
+    const digest = await buildDigest({ ...deps, config, summarize: createPaperSummarizer(llm) }, new AbortController().signal);
+    expect(digest.reply.text).toContain('   A RAG pipeline for small models.');
+    expect(digest.reply.footer).toBe('local · 96 tok · $0.00');
+    expect(ollama.requests.filter((r) => r.path === '/api/chat')).toHaveLength(2);
   });
 
   it('drops papers already posted and papers too close to an existing note', async () => {
