@@ -41,7 +41,12 @@ const access = z.object({
 });
 
 const telegram = z.object({
-  apiRoot: z.string().url().default('https://api.telegram.org'),
+  // grammY refuses a trailing slash; a pasted URL often has one.
+  apiRoot: z
+    .string()
+    .url()
+    .default('https://api.telegram.org')
+    .transform((url) => url.replace(/\/+$/, '')),
   tokenFile: z.string().nullable().default(null),
   mode: z.enum(['polling', 'webhook']).default('polling'),
   webhookUrl: z.string().nullable().default(null),

@@ -10,9 +10,18 @@ export interface Check {
   fix?: string;
 }
 
-async function reachable(url: string, fetchImpl: typeof fetch, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+async function reachable(
+  url: string,
+  fetchImpl: typeof fetch,
+  timeoutMs: number,
+  authenticated = false,
+): Promise<{ ok: boolean; detail: string }> {
   try {
     const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // Where the request carries a token, a 401/403 means the token is wrong, not that all is well.
+    if (authenticated && (response.status === 401 || response.status === 403)) {
+      return { ok: false, detail: `HTTP ${response.status}: the token was rejected` };
+    }
     return { ok: response.status < 500, detail: `HTTP ${response.status}` };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
@@ -52,7 +61,7 @@ export async function runDoctor(
     fix: `start Ollama (ollama serve) or set OLLAMA_HOST; then: ollama pull ${config.router.model}`,
   });
   if (secrets.telegramToken) {
-    const result = await reachable(`${config.telegram.apiRoot}/bot${secrets.telegramToken}/getMe`, fetchImpl, timeoutMs);
+    const result = await reachable(`${config.telegram.apiRoot}/bot${secrets.telegramToken}/getMe`, fetchImpl, timeoutMs, true);
     checks.push({ name: 'telegram', ...result, fix: 'check TELEGRAM_BOT_TOKEN and the network' });
   }
   if (secrets.discordToken) {
