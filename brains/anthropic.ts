@@ -82,19 +82,9 @@ export class AnthropicBrain extends BaseBrain {
   }
 
   estimateCostUsd(usage: BrainResult['usage'], model?: string): number | undefined {
-    if (!this.deps.prices) return undefined;
-    try {
-      return this.deps.prices.costUsd('anthropic', model ?? this.deps.config.anthropic.model, {
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        cacheReadTokens: usage.cacheReadTokens,
-        cacheWrite5mTokens: usage.cacheWriteTokens - (usage.cacheWrite1hTokens ?? 0),
-        cacheWrite1hTokens: usage.cacheWrite1hTokens ?? 0,
-      });
-    } catch {
-      return undefined;
-    }
+    return this.priceAnthropicUsage(usage, model ?? this.deps.config.anthropic.model);
   }
+
 }
 
 const create: BrainFactory = (deps: BrainDeps) => new AnthropicBrain(deps);

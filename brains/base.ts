@@ -79,6 +79,22 @@ export abstract class BaseBrain implements Brain {
 
   constructor(protected readonly deps: BrainDeps) {}
 
+  /** Dollars for usage of an Anthropic model, from the price book; undefined when it cannot say. */
+  protected priceAnthropicUsage(usage: BrainUsage, model: string | undefined): number | undefined {
+    if (!this.deps.prices || !model) return undefined;
+    try {
+      return this.deps.prices.costUsd('anthropic', model, {
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadTokens,
+        cacheWrite5mTokens: usage.cacheWriteTokens - (usage.cacheWrite1hTokens ?? 0),
+        cacheWrite1hTokens: usage.cacheWrite1hTokens ?? 0,
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
   abstract buildCommand(job: BrainJob): BrainCommand;
   abstract parseProgress(line: string): BrainProgress | undefined;
   abstract parseResult(outputs: BrainOutputs): BrainResult;

@@ -115,19 +115,9 @@ export class ClaudeCodeBrain extends BaseBrain {
   }
 
   estimateCostUsd(usage: BrainUsage, model?: string): number | undefined {
-    if (!this.deps.prices || !model) return undefined;
-    try {
-      return this.deps.prices.costUsd('anthropic', model, {
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        cacheReadTokens: usage.cacheReadTokens,
-        cacheWrite5mTokens: usage.cacheWriteTokens - (usage.cacheWrite1hTokens ?? 0),
-        cacheWrite1hTokens: usage.cacheWrite1hTokens ?? 0,
-      });
-    } catch {
-      return undefined;
-    }
+    return this.priceAnthropicUsage(usage, model);
   }
+
 
   protected override async checkLogin(): Promise<{ loggedIn?: boolean; detail: string }> {
     if (this.hasOwnLogin()) return { loggedIn: true, detail: 'logged in' };
