@@ -84,7 +84,6 @@ export class AnthropicBrain extends BaseBrain {
   estimateCostUsd(usage: BrainResult['usage'], model?: string): number | undefined {
     return this.priceAnthropicUsage(usage, model ?? this.deps.config.anthropic.model);
   }
-
 }
 
 const create: BrainFactory = (deps: BrainDeps) => new AnthropicBrain(deps);

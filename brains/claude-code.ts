@@ -118,7 +118,6 @@ export class ClaudeCodeBrain extends BaseBrain {
     return this.priceAnthropicUsage(usage, model);
   }
 
-
   protected override async checkLogin(): Promise<{ loggedIn?: boolean; detail: string }> {
     if (this.hasOwnLogin()) return { loggedIn: true, detail: 'logged in' };
     if (this.deps.anthropicApiKey) return { loggedIn: true, detail: 'uses the ANTHROPIC_API_KEY' };
