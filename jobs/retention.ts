@@ -53,7 +53,7 @@ export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config;
       const logs = removeOlderThan(logsDir, now - retention.logDays * DAY, (name) => name === newestLog);
       const runs = removeOlderThan(join(deps.paths.home, 'runs'), now - retention.runDays * DAY);
       const wal = checkpoint(deps.db);
-      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${logs} log files, ${runs} run folders; WAL checkpointed (${wal.checkpointed} pages)`;
+      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${logs} log files, ${runs} run folders; WAL checkpointed (${wal.checkpointed} pages)`;
       deps.logger.info({ ...pruned, logs, runs, wal }, 'retention done');
       return summary;
     },

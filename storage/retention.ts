@@ -5,6 +5,7 @@ export interface PruneCounts {
   events: number;
   outbox: number;
   jobRuns: number;
+  codeRuns: number;
 }
 
 /**
@@ -28,8 +29,9 @@ export function pruneFinished(db: Db, before: number): PruneCounts {
         .run(before).changes;
       const tasks = db.prepare('DELETE FROM tasks WHERE id IN (SELECT id FROM prune_ids)').run().changes;
       const jobRuns = db.prepare(`DELETE FROM job_runs WHERE started_at < ? AND status != 'running'`).run(before).changes;
+      const codeRuns = db.prepare('DELETE FROM code_runs WHERE created_at < ?').run(before).changes;
       db.exec('DELETE FROM prune_ids');
-      return { tasks, events, outbox: taskOutbox + otherOutbox, jobRuns };
+      return { tasks, events, outbox: taskOutbox + otherOutbox, jobRuns, codeRuns };
     })
     .immediate();
 }

@@ -63,10 +63,18 @@ describe('retention job', () => {
     utimesSync(join(logs, 'pie-brain.1.log'), oldTime, oldTime);
     utimesSync(join(runs, '7'), oldTime, oldTime);
 
+    const insertRun = db.prepare(
+      "INSERT INTO code_runs (user_id, language, code, duration_ms, created_at) VALUES ('owner', 'python', 'print(1)', 5, ?)",
+    );
+    insertRun.run(now - 40 * DAY);
+    insertRun.run(now - DAY);
     const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
     const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
-    expect(summary).toMatch(/^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 log files, 1 run folders; WAL checkpointed/);
+    expect(summary).toMatch(
+      /^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 code runs, 1 log files, 1 run folders; WAL checkpointed/,
+    );
     expect(queue.get(old)).toBeUndefined();
+    expect((db.prepare('SELECT COUNT(*) AS n FROM code_runs').get() as { n: number }).n).toBe(1);
     expect(queue.get(oldUndelivered)?.status).toBe('done');
     expect(queue.get(recent)?.status).toBe('done');
     expect(queue.get(pending)?.status).toBe('pending');
