@@ -201,13 +201,16 @@ async function createAdapters(
 async function start(cli: Cli): Promise<void> {
   const { loaded, secrets } = loadOrExit(cli);
   const { config, paths } = loaded;
+  // The console chat owns the terminal when no platform is configured: only warnings join it there, and
+  // none while a person types. A daemon with platforms gets readable lines on its terminal.
+  const consoleChat = !(secrets.telegramToken || secrets.discordToken || secrets.slackBotToken);
+  const showLogs = process.stderr.isTTY && !(consoleChat && process.stdin.isTTY);
   const logger = await createLogger({
     level: config.log.level,
     dir: join(paths.home, 'logs'),
     fileSizeMb: config.log.fileSizeMb,
     files: config.log.files,
-    // Readable lines on a terminal; stdout belongs to the console chat.
-    ...(process.stderr.isTTY && !process.stdin.isTTY ? { pretty: process.stderr } : {}),
+    ...(showLogs ? { pretty: process.stderr, prettyLevel: consoleChat ? 'warn' : config.log.level } : {}),
     secrets: secretValues(secrets),
   });
   for (const warning of loaded.warnings) logger.warn(warning);

@@ -12,6 +12,8 @@ export interface LoggerOptions {
   files?: number;
   /** Readable lines on this stream (a TTY), else nothing on the console. */
   pretty?: NodeJS.WritableStream;
+  /** Level of the readable lines (defaults to `level`). */
+  prettyLevel?: string;
   /** Values that must never appear in a log line. */
   secrets?: readonly string[];
   /** Extra JSON destination (tests capture the log here). */
@@ -71,7 +73,7 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
     const { default: pretty } = await import('pino-pretty');
     streams.push({
       stream: pretty({ destination: options.pretty, colorize: false, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
-      level: options.level as pino.Level,
+      level: (options.prettyLevel ?? options.level) as pino.Level,
     });
   }
   if (options.stream) streams.push({ stream: options.stream, level: options.level as pino.Level });
