@@ -48,7 +48,10 @@ export function createIntake(deps: IntakeDeps): Intake {
         deps.logger.warn({ platform, userId: message.user.id }, 'message from a user who is not allowed');
         const key = `${platform}:${message.user.id}`;
         const last = lastRefusal.get(key);
-        if (last === undefined || now - last >= deps.refusalCooldownMinutes * 60_000) {
+        // A slash command is an interaction the platform expects an answer to (Discord shows "thinking…"
+        // until it gets one): it is always answered. Free text from the same stranger is answered at most
+        // once per cooldown, so nobody can make pie-brain spam a chat.
+        if (message.command || last === undefined || now - last >= deps.refusalCooldownMinutes * 60_000) {
           lastRefusal.set(key, now);
           refuse(
             message,

@@ -59,16 +59,26 @@ describe('engine', () => {
     expect(harness.adapter.texts()[1]).toBe('the secret');
   });
 
-  it('refuses a stranger once, showing their id, and runs nothing', async () => {
+  it('refuses a stranger once per cooldown, showing their id, and runs nothing', async () => {
     harness = await startRuntime();
     const stranger = { user: { id: 'mallory', name: 'M' } };
-    const first = await harness.adapter.receive('/ping', stranger);
-    const second = await harness.adapter.receive('/ping', stranger);
+    const first = await harness.adapter.receive('hello?', stranger);
+    const second = await harness.adapter.receive('anyone there?', stranger);
     expect(first).toEqual({ status: 'refused', reason: 'not-allowed' });
     expect(second).toEqual({ status: 'refused', reason: 'not-allowed' });
     await waitFor(() => harness?.adapter.sent.length === 1, 2000, 'refusal');
     await sleep(systemClock, 50);
     expect(harness.adapter.texts()).toEqual([expect.stringContaining('`mallory`')]);
+    expect(harness.runtime.queue.stats()).toEqual({ pending: 0, running: 0, oldestPendingAt: null });
+  });
+
+  it('answers every slash command of a stranger (the platform waits for an answer), and runs none', async () => {
+    harness = await startRuntime();
+    const stranger = { user: { id: 'mallory', name: 'M' } };
+    expect(await harness.adapter.receive('/ping', stranger)).toEqual({ status: 'refused', reason: 'not-allowed' });
+    expect(await harness.adapter.receive('/task 1', stranger)).toEqual({ status: 'refused', reason: 'not-allowed' });
+    await waitFor(() => harness?.adapter.sent.length === 2, 2000, 'two refusals');
+    expect(harness.adapter.texts().every((text) => text.includes('`mallory`'))).toBe(true);
     expect(harness.runtime.queue.stats()).toEqual({ pending: 0, running: 0, oldestPendingAt: null });
   });
 
