@@ -209,7 +209,9 @@ export class SlackAdapter implements ChatAdapter {
       this.logger.warn('ignored a Slack slash command of unexpected shape');
       return;
     }
-    const where = await this.openCommandThread(command, respond);
+    // A stranger's command opens no thread in the channel: its refusal goes to the stranger alone, by DM.
+    const stranger = this.intake?.mayUse?.('slack', command.userId) === false;
+    const where = stranger ? { channel: `${DIRECT_PREFIX}${command.userId}` } : await this.openCommandThread(command, respond);
     await this.submit(commandMessage(command, where, this.clock.now()));
   }
 

@@ -25,6 +25,11 @@ export interface Intake {
   submit(message: InboundMessage): Promise<IntakeResult>;
   /** Resolves when the task has reached an end and its final reply was delivered (or given up on). */
   whenAnswered(taskId: number): Promise<void>;
+  /**
+   * Whether this user may use pie-brain at all: lets an adapter avoid showing anything in public (a thread
+   * parent for a slash command) before a stranger's message is refused.
+   */
+  mayUse?(platform: string, userId: string): boolean;
 }
 
 export interface SendResult {

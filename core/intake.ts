@@ -96,5 +96,6 @@ export function createIntake(deps: IntakeDeps): Intake {
       return { status: 'queued', taskId };
     },
     whenAnswered: (taskId) => deps.whenAnswered(taskId),
+    mayUse: (platform, userId) => deps.policy.isAllowed(platform, userId),
   };
 }

@@ -142,6 +142,22 @@ describe('Slack end to end: bad paths', () => {
     expect(rig.queued).toHaveLength(1);
   });
 
+  it("answers a stranger's slash command by DM and shows nothing in the channel", async () => {
+    await rig.command(rig.fake.commandPayload('/ping', '', { userId: 'USTRANGER', channelId: 'CGENERAL' }));
+    const [refusal] = await rig.fake.waitFor(
+      () => {
+        const found = rig.fake.messages.filter((m) => m.text.includes('`USTRANGER`'));
+        return found.length ? found : undefined;
+      },
+      5000,
+      'the refusal',
+    );
+    expect(refusal?.channel).not.toBe('CGENERAL');
+    expect(rig.fake.messages.filter((m) => m.channel === 'CGENERAL')).toEqual([]);
+    expect(rig.routed).toEqual([]);
+    expect(rig.queued).toHaveLength(0);
+  });
+
   it('refuses an admin-only command to a non-admin and runs it for an admin', async () => {
     await rig.command(rig.fake.commandPayload('/secret', '', { userId: 'UFRIEND' }));
     await rig.fake.waitForMessage((m) => m.text === '/secret is for admins only.' && m.threadTs !== undefined);
