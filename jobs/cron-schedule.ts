@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { assertTimeZone, zonedParts } from '../core/zoned-time.js';
 
 /** Wall-clock parts of an instant in a time zone. */
 interface LocalTime {
@@ -15,35 +16,8 @@ interface LocalTime {
 }
 
 const MINUTE = 60_000;
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let format = formatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      weekday: 'short',
-    });
-    formatters.set(zone, format);
-  }
-  return format;
-}
-
 export function localTime(ms: number, zone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(zone).formatToParts(new Date(ms))) parts[part.type] = part.value;
-  const year = Number(parts.year);
-  const month = Number(parts.month);
-  const day = Number(parts.day);
-  const hour = Number(parts.hour);
-  const minute = Number(parts.minute);
+  const { year, month, day, hour, minute, weekday } = zonedParts(ms, zone);
   const pad = (n: number) => String(n).padStart(2, '0');
   return {
     year,
@@ -51,7 +25,7 @@ export function localTime(ms: number, zone: string): LocalTime {
     day,
     hour,
     minute,
-    weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0,
+    weekday,
     key: `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}`,
     wallMs: Date.UTC(year, month - 1, day, hour, minute),
   };
@@ -74,7 +48,7 @@ export class CronSchedule {
     if (!check.valid) {
       throw new Error(`Invalid cron expression "${expression}": ${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     }
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    assertTimeZone(zone);
     const parsed = cron.parse(expression);
     const numbers = (values: Array<number | string>) => new Set(values.map(Number).filter((n) => Number.isFinite(n)));
     this.fields = {

@@ -1,65 +1,13 @@
 // Calendar days and months in the configured IANA time zone: budgets reset at local midnight, not UTC.
+import { offsetMs, zonedParts } from '../zoned-time.js';
 
-export interface ZonedParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+export { assertTimeZone, type ZonedParts, zonedParts } from '../zoned-time.js';
 
 export interface Period {
   start: number;
   end: number;
   /** `2026-11` for a month, `2026-11-23` for a day. */
   key: string;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** Throws a RangeError for a zone name Intl does not know. */
-export function assertTimeZone(timeZone: string): void {
-  formatterFor(timeZone);
-}
-
-export function zonedParts(at: number, timeZone: string): ZonedParts {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(at))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts.year ?? 1970,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  };
-}
-
-function offsetMs(at: number, timeZone: string): number {
-  const p = zonedParts(at, timeZone);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wall - (at - (((at % 1000) + 1000) % 1000));
 }
 
 /** The instant local midnight starts the given date (month may overflow: 13 is January next year). */
