@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The composition root and command line: the one file that wires every folder together.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConsoleAdapter } from './bots/console.js';
@@ -16,6 +16,7 @@ import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { createOllamaProvider, installRouter } from './core/router/install.js';
+import { PrefsFile, prefsPath } from './core/router/prefs.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
 import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
@@ -99,14 +100,6 @@ function listMenuCommands(runtime: Runtime): Array<{ name: string; description: 
   ];
 }
 
-function readPrefs(brainDir: string): string {
-  try {
-    return readFileSync(join(brainDir, 'profile', 'user_prefs.md'), 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 /** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
 function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, embedder: Embedder, logger: Logger): Scheduler {
   const { config, paths } = runtime.options;
@@ -123,13 +116,15 @@ function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServi
         `The ${job} job failed: ${error instanceof Error ? error.message : String(error)}`,
       ),
   });
+  // The same reader the router uses: user_prefs.md is read again only when it changes.
+  const prefs = new PrefsFile(prefsPath(paths.brainDir));
   const digest: DigestDeps = {
     source: createArxivClient(toolDeps),
     ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
     ...(toolDeps.llm && config.jobs.digest.summaries ? { summarize: createPaperSummarizer(toolDeps.llm) } : {}),
     // Ranking by similarity to the prefs uses the memory's embedder (loaded on first use).
     embed: async (texts) => (await embedder.embed(texts)).map((vector) => Array.from(vector)),
-    readPrefs: () => readPrefs(paths.brainDir),
+    readPrefs: () => prefs.read().text,
     subscriptions: new DigestSubscriptions(runtime.db),
     outbox: runtime.outbox,
     kv: runtime.kv,
@@ -273,7 +268,6 @@ async function start(cli: Cli): Promise<void> {
   void routing.router.warmUp(); // router (issue 3): evaluate the prompt prefix before the first request needs it
   logger.info({ home: paths.home, config: loaded.source ?? 'embedded defaults', version: version() }, 'pie-brain is ready');
   if (process.env.PIE_BRAIN_READY_FILE) {
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(process.env.PIE_BRAIN_READY_FILE, String(Date.now()));
   }
 }

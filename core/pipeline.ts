@@ -18,7 +18,12 @@ export function unknownCommandReply(name: string, commands: CommandRegistry, too
  * The task handler: built-in commands first (no model), then the route handler. Admin-only commands
  * refuse everyone else.
  */
-export function createTaskHandler(deps: { commands: CommandRegistry; tools: ToolRegistry; route?: RouteHandler }): TaskHandler {
+export function createTaskHandler(deps: {
+  commands: CommandRegistry;
+  tools: ToolRegistry;
+  /** The route handler as it is now (main.ts installs the router after the runtime is built). */
+  route: () => RouteHandler | undefined;
+}): TaskHandler {
   return async (ctx) => {
     const command = ctx.message.command;
     if (command) {
@@ -31,9 +36,8 @@ export function createTaskHandler(deps: { commands: CommandRegistry; tools: Tool
       }
       if (!deps.tools.bySlashCommand(command.name)) return unknownCommandReply(command.name, deps.commands, deps.tools);
     }
-    if (!deps.route) {
-      return { text: 'I can only answer commands until a router is configured. Try /help.' };
-    }
-    return deps.route(ctx);
+    const route = deps.route();
+    if (!route) return { text: 'I can only answer commands until a router is configured. Try /help.' };
+    return route(ctx);
   };
 }

@@ -99,10 +99,7 @@ export class Runtime {
       createTaskHandler({
         commands: this.commands,
         tools: this.tools,
-        route: (ctx) => {
-          if (this.route) return this.route(ctx);
-          return Promise.resolve({ text: 'I can only answer commands until a router is configured. Try /help.' });
-        },
+        route: () => this.route,
       }),
       { ledger: this.ledger, enabled: config.costs.footer },
     );

@@ -178,5 +178,3 @@ export function createDigestJob(deps: DigestDeps): Job {
     },
   };
 }
-
-export { markSeen };
