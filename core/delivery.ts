@@ -48,7 +48,7 @@ export class Delivery {
   /** Rows a crash left in "sending" go out again: the one window in which a reply may arrive twice. */
   start(): void {
     this.stopped = false;
-    for (const row of this.options.outbox.recoverInterrupted()) {
+    for (const row of this.options.outbox.recoverInterrupted(this.options.clock.now())) {
       this.options.logger.warn({ outboxId: row.id, taskId: row.taskId }, 'resending a reply interrupted by a crash; it may arrive twice');
       this.options.bus.emit('reply-resent-after-crash', { outboxId: row.id, taskId: row.taskId });
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Clock } from '../core/clock.js';
 import type { Config, Paths } from '../core/config.js';
+import { dayOf } from '../core/costs/calendar.js';
 import type { Logger } from '../core/logger.js';
 import type { Address, Reply } from '../core/messages.js';
 import type { NoteIndex } from '../core/note-index.js';
@@ -10,7 +11,6 @@ import type { Paper, PaperSource } from '../core/papers.js';
 import type { KeyValueStore } from '../storage/kv.js';
 import type { Outbox } from '../storage/outbox.js';
 import type { DigestSubscriptions } from '../storage/subscriptions.js';
-import { localTime } from './cron-schedule.js';
 import { interestsText, type RankedPaper, rankByEmbedding, rankByKeywords } from './digest-ranking.js';
 import type { Job } from './scheduler.js';
 
@@ -49,15 +49,11 @@ function authorsLine(authors: readonly string[]): string {
   return authors.length > 3 ? `${authors.slice(0, 3).join(', ')} et al.` : authors.join(', ');
 }
 
-function formatDate(ms: number, zone: string): string {
-  return localTime(ms, zone).key.slice(0, 10);
-}
-
 /** Discover, drop what was seen or is already known, rank by the owner's interests, and write the digest note. */
 export async function buildDigest(deps: DigestDeps, signal: AbortSignal): Promise<Digest> {
   const { config, clock, logger } = deps;
   const settings = config.jobs.digest;
-  const date = formatDate(clock.now(), config.timeZone);
+  const date = dayOf(clock.now(), config.timeZone).key;
   const result = await deps.source.discover({ categories: config.arxiv.categories, hours: 24, signal });
   const seen = new Set(deps.kv.get<string[]>(SEEN_KEY) ?? []);
   const fresh: Paper[] = [];

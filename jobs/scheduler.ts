@@ -42,12 +42,18 @@ export interface SchedulerOptions {
   onFailure?(job: string, error: unknown): void;
 }
 
-// setTimeout cannot wait longer than ~24.8 days; longer waits re-arm.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// setTimeout cannot wait longer than ~24.8 days; and a Pi has no real-time clock, so NTP may move the wall
+// clock by hours after start. Timers run on monotonic time: waking at least this often re-reads the wall
+// clock, so a jump in either direction is noticed within this long.
+const CHECK_MS = 10 * 60_000;
+// A run that starts this long after its slot (a late timer, a forward jump) counts as caught up.
+const ON_TIME_MS = 60_000;
 
 interface Entry {
   job: Job;
   schedule: CronSchedule;
+  /** The latest slot already handled (run or skipped): no slot at or before it runs again. */
+  handledUpTo: number;
   timer?: TimerHandle;
   nextRunAt?: number;
   running?: Promise<void>;
@@ -55,9 +61,10 @@ interface Entry {
 }
 
 /**
- * Runs jobs on cron expressions (node-cron's parser) in the configured time zone, on the injected clock.
- * Every run is stored; a job never overlaps itself; a run missed while pie-brain was down runs once at
- * boot when it is recent enough, and is recorded as skipped when it is not.
+ * Runs jobs on cron expressions in the configured time zone, on the injected clock. Every run is stored;
+ * a job never overlaps itself and never runs a slot twice, also when the wall clock jumps back. A slot
+ * missed while pie-brain was down, or skipped over by a forward jump of the wall clock, runs once when it
+ * is within the grace window and is recorded as skipped when it is not.
  */
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
@@ -67,8 +74,9 @@ export class Scheduler {
 
   add(job: Job): void {
     if (this.entries.has(job.name)) throw new Error(`Two jobs are named ${job.name}`);
-    this.entries.set(job.name, { job, schedule: new CronSchedule(job.cron, this.options.timeZone) });
-    if (this.started) this.arm(this.entries.get(job.name) as Entry);
+    const entry: Entry = { job, schedule: new CronSchedule(job.cron, this.options.timeZone), handledUpTo: this.options.clock.now() };
+    this.entries.set(job.name, entry);
+    if (this.started) this.arm(entry);
   }
 
   start(): void {
@@ -81,8 +89,8 @@ export class Scheduler {
       const firstSeenKey = `scheduler:first-seen:${entry.job.name}`;
       const firstSeen = kv.get<number>(firstSeenKey) ?? now;
       if (kv.get<number>(firstSeenKey) === undefined) kv.set(firstSeenKey, now, now);
-      this.catchUp(entry, firstSeen, now);
-      this.arm(entry);
+      entry.handledUpTo = Math.max(firstSeen, runs.last(entry.job.name)?.scheduledFor ?? firstSeen);
+      this.wake(entry);
     }
   }
 
@@ -127,22 +135,34 @@ export class Scheduler {
     return this.options.runs.last(name);
   }
 
-  private catchUp(entry: Entry, firstSeen: number, now: number): void {
+  /** Read the wall clock, handle any slot that is due (on time, missed or jumped over), and re-arm. */
+  private wake(entry: Entry): void {
+    if (!this.started) return;
+    const now = this.options.clock.now();
+    const missed = entry.schedule.next(entry.handledUpTo);
+    if (missed !== undefined && missed <= now) this.handleDue(entry, missed, now);
+    this.arm(entry);
+  }
+
+  private handleDue(entry: Entry, missed: number, now: number): void {
     const { runs, graceMs, logger } = this.options;
-    const last = runs.last(entry.job.name);
-    const since = Math.max(firstSeen, last?.scheduledFor ?? firstSeen);
-    const missed = entry.schedule.next(since);
-    if (missed === undefined || missed > now) return;
-    const recent = entry.schedule.previous(now, graceMs);
-    if (entry.job.catchUp !== false && recent !== undefined && recent >= missed) {
-      logger.info({ job: entry.job.name, slot: new Date(recent).toISOString() }, 'running a job missed while pie-brain was down');
-      void this.execute(entry, recent, true);
+    // The latest slot at or before now; every slot up to it is handled by what follows, once.
+    const latest = entry.schedule.previous(now, now - missed) ?? missed;
+    entry.handledUpTo = latest;
+    const late = now - latest;
+    if (late <= ON_TIME_MS) {
+      void this.execute(entry, latest, false);
       return;
     }
-    const id = runs.start(entry.job.name, missed, now, { status: 'skipped' });
-    const detail = `missed while pie-brain was down; the slot was ${Math.round((now - missed) / 60_000)} min ago`;
+    if (entry.job.catchUp !== false && late <= graceMs) {
+      logger.info({ job: entry.job.name, slot: new Date(latest).toISOString() }, 'running a missed job slot');
+      void this.execute(entry, latest, true);
+      return;
+    }
+    const id = runs.start(entry.job.name, latest, now, { status: 'skipped' });
+    const detail = `missed (pie-brain was down or the clock jumped); the slot was ${Math.round(late / 60_000)} min ago`;
     runs.finish(id, 'skipped', now, undefined, detail);
-    logger.warn({ job: entry.job.name, slot: new Date(missed).toISOString() }, 'a missed job run is too old to catch up; skipped');
+    logger.warn({ job: entry.job.name, slot: new Date(latest).toISOString() }, 'a missed job slot is too old to catch up; skipped');
   }
 
   private arm(entry: Entry): void {
@@ -150,20 +170,10 @@ export class Scheduler {
     if (!this.started) return;
     if (entry.timer) clock.clearTimeout(entry.timer);
     const now = clock.now();
-    const next = entry.schedule.next(now);
+    const next = entry.schedule.next(Math.max(now, entry.handledUpTo));
     entry.nextRunAt = next;
-    if (next === undefined) return;
-    const wait = next - now;
-    entry.timer = clock.setTimeout(
-      () => {
-        if (clock.now() < next) this.arm(entry);
-        else {
-          void this.execute(entry, next, false);
-          this.arm(entry);
-        }
-      },
-      Math.min(wait, MAX_TIMER_MS),
-    );
+    const wait = next === undefined ? CHECK_MS : Math.min(Math.max(0, next - now), CHECK_MS);
+    entry.timer = clock.setTimeout(() => this.wake(entry), wait);
     entry.timer.unref?.();
   }
 

@@ -50,8 +50,12 @@ export interface Outbox {
   markSent(id: number, receipt: string, now: number): void;
   /** Schedule another try at `retryAt`, or give up for good when it is null. */
   markFailed(id: number, error: string, retryAt: number | null, now: number): void;
-  /** Rows left "sending" by a crash go back to pending; they may reach the platform a second time. */
-  recoverInterrupted(): OutboxRow[];
+  /**
+   * Rows left "sending" by a crash go back to pending, due at once; they may reach the platform a second
+   * time. Rows written by a process whose wall clock was ahead of `now` (a Pi corrects its clock after
+   * boot) are due at once too, rather than waiting for the clock to catch up.
+   */
+  recoverInterrupted(now: number): OutboxRow[];
   /** The earliest retry time of a pending row, only counting rows due after `after` when it is given. */
   nextDueAt(after?: number): number | undefined;
   get(id: number): OutboxRow | undefined;
@@ -153,7 +157,10 @@ export class SqliteOutbox implements Outbox {
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
       interrupted: db.prepare(`SELECT * FROM outbox WHERE status = 'sending' ORDER BY id`),
-      recover: db.prepare(`UPDATE outbox SET status = 'pending', resent_after_crash = 1 WHERE status = 'sending'`),
+      recover: db.prepare(
+        `UPDATE outbox SET status = 'pending', resent_after_crash = 1, next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'`,
+      ),
+      fromAhead: db.prepare(`UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND created_at > ? AND next_attempt_at > ?`),
       nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending' AND next_attempt_at > ?`),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       forTask: db.prepare('SELECT * FROM outbox WHERE task_id = ? ORDER BY id'),
@@ -203,10 +210,11 @@ export class SqliteOutbox implements Outbox {
     this.statements.markFailed.run(retryAt === null ? 'failed' : 'pending', retryAt ?? now, error.slice(0, 2000), id);
   }
 
-  recoverInterrupted(): OutboxRow[] {
+  recoverInterrupted(now: number): OutboxRow[] {
     return this.db.transaction(() => {
       const rows = (this.statements.interrupted.all() as Row[]).map(fromRow);
-      this.statements.recover.run();
+      this.statements.recover.run(now);
+      this.statements.fromAhead.run(now, now, now);
       return rows;
     })();
   }

@@ -77,10 +77,20 @@ export function describeOutboxContract(name: string, createHarness: () => Outbox
     it('rows a crash left in sending go back to pending, flagged as possibly duplicated', () => {
       const { id } = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' } }, 0);
       outbox.claimDue(0, 1);
-      const recovered = outbox.recoverInterrupted();
+      const recovered = outbox.recoverInterrupted(0);
       expect(recovered.map((r) => r.id)).toEqual([id]);
       expect(outbox.get(id)).toMatchObject({ status: 'pending', resentAfterCrash: true });
-      expect(outbox.recoverInterrupted()).toEqual([]);
+      expect(outbox.recoverInterrupted(0)).toEqual([]);
+    });
+
+    it('after a restart whose wall clock is behind the one that wrote the rows, every row is due at once', () => {
+      const written = Date.parse('2027-01-31T23:59:30Z');
+      const sending = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' } }, written);
+      outbox.claimDue(written, 1);
+      const waiting = outbox.add({ address: { platform: 'x', chatId: '2' }, body: { text: 'b' } }, written);
+      const restartedAt = written - 45_000;
+      outbox.recoverInterrupted(restartedAt);
+      expect(outbox.claimDue(restartedAt, 10).map((r) => r.id)).toEqual([sending.id, waiting.id]);
     });
   });
 }

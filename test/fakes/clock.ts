@@ -7,9 +7,16 @@ interface Timer extends TimerHandle {
   cancelled: boolean;
 }
 
-/** A clock that moves only when the test says so; timers fire in order as it advances. */
+/**
+ * A clock that moves only when the test says so; timers fire in order as it advances. Timers run on
+ * monotonic time, as Node's do: `jump` moves only the wall clock (NTP correcting a Pi that has no
+ * real-time clock), so no timer fires because of it.
+ */
 export class FakeClock implements Clock {
+  /** Monotonic time, on the wall clock's scale at construction. */
   private current: number;
+  /** How far the wall clock is from monotonic time. */
+  private wallOffset = 0;
   private seq = 0;
   private readonly timers = new Set<Timer>();
 
@@ -18,7 +25,12 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
-    return this.current;
+    return this.current + this.wallOffset;
+  }
+
+  /** Move the wall clock by `ms` (negative: back) without firing or delaying any timer. */
+  jump(ms: number): void {
+    this.wallOffset += ms;
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
@@ -48,9 +60,9 @@ export class FakeClock implements Clock {
     await flushMicrotasks();
   }
 
-  /** When the next timer is due, if any. */
+  /** When the next timer is due (on the wall clock as it reads now), if any. */
   nextTimerAt(): number | undefined {
-    const ats = [...this.timers].map((t) => t.at);
+    const ats = [...this.timers].map((t) => t.at + this.wallOffset);
     return ats.length ? Math.min(...ats) : undefined;
   }
 }

@@ -42,6 +42,51 @@ describe('CronSchedule', () => {
     expect(iso(every5.previous(Date.parse('2026-11-23T12:07:00Z'), HOUR))).toBe('2026-11-23T12:05:00.000Z');
   });
 
+  it("follows crontab(5)'s examples", () => {
+    const from = Date.parse('2027-01-01T00:00:00Z'); // a Friday
+    const runs = (expression: string, n: number) => {
+      const schedule = new CronSchedule(expression, 'UTC');
+      const out: string[] = [];
+      let at = from;
+      for (let i = 0; i < n; i += 1) {
+        at = schedule.next(at) as number;
+        out.push(new Date(at).toISOString().slice(0, 16));
+      }
+      return out;
+    };
+    expect(runs('5 0 * * *', 2)).toEqual(['2027-01-01T00:05', '2027-01-02T00:05']);
+    expect(runs('15 14 1 * *', 2)).toEqual(['2027-01-01T14:15', '2027-02-01T14:15']);
+    expect(runs('0 22 * * 1-5', 3)).toEqual(['2027-01-01T22:00', '2027-01-04T22:00', '2027-01-05T22:00']);
+    expect(runs('23 0-23/2 * * *', 3)).toEqual(['2027-01-01T00:23', '2027-01-01T02:23', '2027-01-01T04:23']);
+    expect(runs('5 4 * * sun', 2)).toEqual(['2027-01-03T04:05', '2027-01-10T04:05']);
+    // "30 4 1,15 * 5": 4:30 on the 1st and 15th of each month, plus every Friday.
+    expect(runs('30 4 1,15 * 5', 4)).toEqual(['2027-01-01T04:30', '2027-01-08T04:30', '2027-01-15T04:30', '2027-01-22T04:30']);
+  });
+
+  it('day of month and day of week both restricted: either one matching is enough', () => {
+    const schedule = new CronSchedule('0 8 1 * 1', 'Europe/Berlin');
+    const out: string[] = [];
+    let at = Date.parse('2026-11-28T00:00:00Z');
+    for (let i = 0; i < 4; i += 1) {
+      at = schedule.next(at) as number;
+      out.push(new Date(at).toISOString());
+    }
+    // Monday 30 Nov, Tuesday 1 Dec (the 1st), Monday 7 Dec, Monday 14 Dec; 08:00 CET is 07:00 UTC.
+    expect(out).toEqual(['2026-11-30T07:00:00.000Z', '2026-12-01T07:00:00.000Z', '2026-12-07T07:00:00.000Z', '2026-12-14T07:00:00.000Z']);
+  });
+
+  it('previous runs across a daylight-saving change, at or before the instant', () => {
+    const schedule = new CronSchedule('30 2 * * *', 'Europe/Berlin');
+    expect(iso(schedule.previous(Date.parse('2027-03-28T01:00:00Z'), 24 * HOUR))).toBe('2027-03-28T01:00:00.000Z');
+    expect(iso(schedule.previous(Date.parse('2027-03-28T00:59:00Z'), 24 * HOUR))).toBe('2027-03-27T01:30:00.000Z');
+    expect(iso(schedule.previous(Date.parse('2027-10-31T01:40:00Z'), 24 * HOUR))).toBe('2027-10-31T00:30:00.000Z');
+    expect(schedule.previous(Date.parse('2027-10-31T01:40:00Z'), HOUR)).toBeUndefined();
+  });
+
+  it('rejects a bad zone', () => {
+    expect(() => new CronSchedule('0 8 * * *', 'Mars/Olympus')).toThrow(RangeError);
+  });
+
   it('rejects a bad expression with a readable message', () => {
     expect(() => new CronSchedule('61 * * * *', 'UTC')).toThrow(/Invalid cron expression "61 \* \* \* \*"/);
   });
@@ -156,7 +201,7 @@ describe('Scheduler', () => {
     await flushMicrotasks();
     expect(job.runs).toEqual([]);
     expect(second.status()[0]?.lastRun).toMatchObject({ status: 'skipped', scheduledFor: Date.parse('2026-11-23T07:00:00Z') });
-    expect(second.status()[0]?.lastRun?.detail).toMatch(/missed while pie-brain was down; the slot was 360 min ago/);
+    expect(second.status()[0]?.lastRun?.detail).toMatch(/missed \(pie-brain was down or the clock jumped\); the slot was 360 min ago/);
   });
 
   it('does not catch up on the very first start', async () => {
@@ -210,5 +255,83 @@ describe('Scheduler', () => {
     await clock.advance(HOUR);
     expect(failures).toEqual(['broken']);
     expect(s.status()[0]?.lastRun).toMatchObject({ status: 'failed', error: 'arXiv answered 503' });
+  });
+
+  describe('when the wall clock jumps (a Pi has no real-time clock; NTP corrects it)', () => {
+    it('forward past a slot within the grace window: the slot runs once, soon after the jump', async () => {
+      clock = new FakeClock('2026-11-23T05:00:00Z'); // 06:00 in Berlin
+      const s = scheduler('Europe/Berlin', 3 * HOUR);
+      const job = recorder('digest', '0 8 * * *');
+      s.add(job);
+      s.start();
+      await clock.advance(60_000);
+      clock.jump(3 * HOUR); // 09:01 in Berlin: the 08:00 slot was jumped over
+      await clock.advance(10 * 60_000);
+      expect(job.runs).toHaveLength(1);
+      expect(job.runs[0]?.caughtUp).toBe(true);
+      expect(s.status()[0]?.lastRun).toMatchObject({ scheduledFor: Date.parse('2026-11-23T07:00:00Z'), caughtUp: true, status: 'ok' });
+      await clock.advance(2 * HOUR);
+      expect(job.runs).toHaveLength(1);
+      expect(iso(s.status()[0]?.nextRunAt)).toBe('2026-11-24T07:00:00.000Z');
+    });
+
+    it('forward by more than the grace window: the slot is recorded as skipped, not run', async () => {
+      clock = new FakeClock('2026-11-23T05:00:00Z');
+      const s = scheduler('Europe/Berlin', HOUR);
+      const job = recorder('digest', '0 8 * * *');
+      s.add(job);
+      s.start();
+      clock.jump(6 * HOUR); // 12:00 in Berlin
+      await clock.advance(10 * 60_000);
+      expect(job.runs).toEqual([]);
+      expect(s.status()[0]?.lastRun).toMatchObject({ status: 'skipped', scheduledFor: Date.parse('2026-11-23T07:00:00Z') });
+      expect(s.status()[0]?.lastRun?.detail).toMatch(/clock jumped/);
+    });
+
+    it('back after a slot ran: the same slot never runs twice', async () => {
+      clock = new FakeClock('2026-11-23T06:50:00Z');
+      const s = scheduler('Europe/Berlin');
+      const job = recorder('digest', '0 8 * * *');
+      s.add(job);
+      s.start();
+      await clock.advance(15 * 60_000);
+      expect(job.runs).toHaveLength(1);
+      clock.jump(-HOUR); // back to 07:05 in Berlin: 08:00 comes round again on the wall clock
+      await clock.advance(3 * HOUR);
+      expect(job.runs).toHaveLength(1);
+      await clock.advance(24 * HOUR);
+      expect(job.runs.map((r) => iso(r.at))).toEqual(['2026-11-23T07:00:00.000Z', '2026-11-24T07:00:00.000Z']);
+    });
+
+    it('back, then a restart: the slot that ran is still not run again', async () => {
+      clock = new FakeClock('2026-11-23T06:59:00Z');
+      const first = scheduler('Europe/Berlin');
+      const job = recorder('digest', '0 8 * * *');
+      first.add(job);
+      first.start();
+      await clock.advance(2 * 60_000);
+      expect(job.runs).toHaveLength(1);
+      await first.stop(10);
+      clock.jump(-30 * 60_000);
+      const second = scheduler('Europe/Berlin');
+      const again = recorder('digest', '0 8 * * *');
+      second.add(again);
+      second.start();
+      await clock.advance(2 * HOUR);
+      expect(again.runs).toEqual([]);
+    });
+
+    it('an every-5-minutes job jumped forward runs once for the jump, not once per missed slot', async () => {
+      const s = scheduler('UTC', 3 * HOUR);
+      const job = recorder('heartbeat', '*/5 * * * *');
+      s.add(job);
+      s.start();
+      await clock.advance(5 * 60_000);
+      expect(job.runs).toHaveLength(1);
+      clock.jump(2 * HOUR);
+      await clock.advance(5 * 60_000);
+      expect(job.runs).toHaveLength(2);
+      expect(new JobRunStore(db).recent('heartbeat', 50)).toHaveLength(2);
+    });
   });
 });

@@ -140,18 +140,22 @@ describe('spend gate', () => {
   });
 
   it('two processes racing the last dollar: exactly one passes', async () => {
-    const { spend, file, db } = setup();
+    const { spend, file, db, clock } = setup();
     spend(9);
     db.pragma('wal_checkpoint(TRUNCATE)');
     const script = fileURLToPath(new URL('../../fixtures/reserve-race.mjs', import.meta.url));
     const contenders = 4;
-    const goAt = Date.now() + 1500;
+    // Monotonic (faketime leaves it real), so the contenders start together whatever the wall clock says.
+    const goAt = Number(process.hrtime.bigint() / 1000n) / 1000 + 1500;
     const outputs = await Promise.all(
       Array.from(
         { length: contenders },
         () =>
           new Promise<string>((resolve, reject) => {
-            const child = spawn(process.execPath, [script, file, String(goAt), '0.6'], { stdio: ['ignore', 'pipe', 'inherit'] });
+            const child = spawn(process.execPath, [script, file, String(goAt), '0.6'], {
+              stdio: ['ignore', 'pipe', 'inherit'],
+              env: { ...process.env, PIE_BRAIN_TEST_CLOCK: String(clock.now()) },
+            });
             let out = '';
             child.stdout.on('data', (chunk: Buffer) => {
               out += chunk.toString();
