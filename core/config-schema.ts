@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ANTHROPIC_MODEL } from './costs/model-catalog.js';
 
 // Every setting with its default. config.yaml at the root documents each key; a test keeps the two in step.
 
@@ -85,7 +86,7 @@ const router = z.object({
 const anthropic = z.object({
   baseUrl: z.string().url().nullable().default(null),
   apiKeyFile: z.string().nullable().default(null),
-  model: z.string().default('claude-sonnet-4-5'),
+  model: z.string().default(DEFAULT_ANTHROPIC_MODEL),
   maxTokens: z.number().int().min(1).default(4096),
 });
 

@@ -11,6 +11,7 @@ import { withResponseCache } from './costs/cached-provider.js';
 import { assertTimeZone } from './costs/calendar.js';
 import { createCostCommand } from './costs/cost-command.js';
 import { buildCostReport, type CostReport, type ReportPeriod } from './costs/cost-report.js';
+import { configuredModelNotices } from './costs/model-lifecycle.js';
 import { ModelRegistry } from './costs/model-registry.js';
 import { RegistryPriceBook } from './costs/price-book.js';
 import { loadPriceOverrides } from './costs/price-overrides.js';
@@ -152,6 +153,7 @@ export class CostHealthServices {
       hooks: runtime.health,
       adapters: () => runtime.adapters,
       vitals: () => readPiVitals({ dataDir: this.options.paths.home, ...this.options.vitals }),
+      modelNotices: (now) => configuredModelNotices(runtime.options.config, now),
       clock: runtime.clock,
       version: this.options.version,
       timeZone: runtime.options.config.timeZone,

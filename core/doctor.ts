@@ -1,10 +1,13 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Config, Paths } from './config.js';
+import { configuredModelNotices } from './costs/model-lifecycle.js';
 import type { Secrets } from './secrets.js';
 
 export interface Check {
   name: string;
   ok: boolean;
+  /** Works today, but needs attention soon. */
+  warn?: boolean;
   detail: string;
   /** What to do about it, when not ok. */
   fix?: string;
@@ -34,7 +37,7 @@ export async function runDoctor(
   config: Config,
   paths: Paths,
   secrets: Secrets,
-  options: { fetch?: typeof fetch; timeoutMs?: number; nodeVersion?: string } = {},
+  options: { fetch?: typeof fetch; timeoutMs?: number; nodeVersion?: string; now?: number } = {},
 ): Promise<Check[]> {
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 3000;
@@ -53,6 +56,10 @@ export async function runDoctor(
     checks.push({ name: 'data dir', ok: true, detail: `${paths.home} is writable` });
   } catch {
     checks.push({ name: 'data dir', ok: false, detail: `${paths.home} is not writable`, fix: 'set PIE_BRAIN_HOME to a writable folder' });
+  }
+  for (const notice of configuredModelNotices(config, options.now ?? Date.now())) {
+    const retired = notice.state === 'retired';
+    checks.push({ name: 'model', ok: !retired, warn: !retired, detail: notice.text, fix: `set ${notice.setting}: ${notice.replacement}` });
   }
   const ollama = await reachable(new URL('/api/version', config.ollama.host).href, fetchImpl, timeoutMs);
   checks.push({
@@ -83,7 +90,8 @@ export async function runDoctor(
 export function formatChecks(checks: Check[]): string {
   return checks
     .map(
-      (check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : `\n     fix: ${check.fix}`}`,
+      (check) =>
+        `${check.ok ? (check.warn ? 'warn' : 'ok  ') : 'FAIL'} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : `\n     fix: ${check.fix}`}`,
     )
     .join('\n');
 }

@@ -1,5 +1,6 @@
 // The anthropic brain's detached process: one Messages API call, printed as JSON lines (progress, then result).
 import { parseArgs } from 'node:util';
+import { DEFAULT_ANTHROPIC_MODEL } from '../../core/costs/model-catalog.js';
 import { callAnthropic, classifyAnthropicError } from '../../core/llm/anthropic-call.js';
 
 function print(line: Record<string, unknown>): void {
@@ -22,7 +23,7 @@ async function run(): Promise<number> {
     const result = await callAnthropic({
       apiKey,
       baseUrl: process.env.ANTHROPIC_BASE_URL ?? null,
-      model: values.model ?? 'claude-sonnet-4-5',
+      model: values.model ?? DEFAULT_ANTHROPIC_MODEL,
       maxTokens: Number(values['max-tokens'] ?? 4096),
       ...(values.system ? { system: values.system } : {}),
       messages: [{ role: 'user', content: positionals.join(' ') }],

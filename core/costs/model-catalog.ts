@@ -19,6 +19,28 @@ export interface CatalogEntry {
   quality: number;
 }
 
+/** When a vendor stops serving a model; calls to it fail from that day on. */
+export interface Retirement {
+  /** YYYY-MM-DD (UTC): the first day the model no longer answers. */
+  retiresOn: string;
+  /** The current model to move to. */
+  replacement: string;
+}
+
+/**
+ * Retirement dates by catalog id, from Anthropic's model-deprecations page (and, for Sonnet 4.5, the
+ * date @anthropic-ai/sdk itself warns about). A model with a date is deprecated until then, retired after.
+ */
+export const MODEL_RETIREMENTS: Readonly<Record<string, Retirement>> = {
+  'claude-sonnet-4-5': { retiresOn: '2026-11-30', replacement: 'claude-sonnet-5' },
+  'claude-3-7-sonnet': { retiresOn: '2026-02-19', replacement: 'claude-sonnet-5' },
+  'claude-3-5-sonnet': { retiresOn: '2025-10-22', replacement: 'claude-sonnet-5' },
+  'claude-3-opus': { retiresOn: '2026-01-05', replacement: 'claude-opus-4-5' },
+};
+
+/** The Anthropic model pie-brain uses when config names none: current, priced, not deprecated. */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5';
+
 const CLAUDE: readonly Capability[] = ['text', 'vision', 'tools', 'json', 'caching', 'code'];
 const CLAUDE_THINKING: readonly Capability[] = [...CLAUDE, 'reasoning'];
 const OPENAI: readonly Capability[] = ['text', 'vision', 'tools', 'json', 'caching', 'code'];
@@ -60,6 +82,8 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     'claude-opus-4',
     'claude-4-opus',
   ]),
+  cloud('claude-sonnet-5', 'anthropic', 'Claude Sonnet 5', 'claude-sonnet-5', 1_000_000, 64_000, CLAUDE_THINKING, 10),
+  cloud('claude-sonnet-4-6', 'anthropic', 'Claude Sonnet 4.6', 'claude-sonnet-4-6', 200_000, 64_000, CLAUDE_THINKING, 9),
   cloud('claude-sonnet-4-5', 'anthropic', 'Claude Sonnet 4.5', 'claude-sonnet-4-5', 200_000, 64_000, CLAUDE_THINKING, 9),
   cloud('claude-sonnet-4-0', 'anthropic', 'Claude Sonnet 4', 'claude-sonnet-4-0', 200_000, 64_000, CLAUDE_THINKING, 8, [
     'claude-sonnet-4',

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { formatUsd } from '../costs/budget.js';
 import { MONTHS, zonedParts } from '../costs/calendar.js';
 import { formatDuration } from '../costs/cost-footer.js';
+import type { ModelNotice } from '../costs/model-lifecycle.js';
 import type { HealthHooks, RunningCloudRun, ScheduledJobInfo } from './health-hooks.js';
 import type { OllamaProbe } from './ollama-probe.js';
 import type { PiVitals } from './pi-vitals.js';
@@ -17,6 +18,8 @@ export interface HealthDeps {
   hooks: HealthHooks;
   adapters(): readonly ChatAdapter[];
   vitals(): Promise<PiVitals>;
+  /** Configured paid models that are deprecated or retired at the given instant. */
+  modelNotices(now: number): ModelNotice[];
   clock: Clock;
   version: string;
   timeZone: string;
@@ -32,6 +35,7 @@ export interface HealthReport {
   jobs: ScheduledJobInfo[];
   adapters: Array<{ platform: string; connected: boolean | null }>;
   pi: PiVitals;
+  models: ModelNotice[];
 }
 
 export async function collectHealth(deps: HealthDeps): Promise<HealthReport> {
@@ -48,6 +52,7 @@ export async function collectHealth(deps: HealthDeps): Promise<HealthReport> {
     jobs: deps.hooks.scheduledJobs(),
     adapters: deps.adapters().map((adapter) => ({ platform: adapter.platform, connected: adapter.connected ? adapter.connected() : null })),
     pi,
+    models: deps.modelNotices(at),
   };
 }
 
@@ -104,6 +109,7 @@ export function formatHealth(report: HealthReport, timeZone: string): string {
   const now = report.at;
   const lines = [
     `*pie-brain ${report.version}* health at ${when(now, now, timeZone)} (${timeZone})`,
+    ...report.models.map((notice) => `*Model ${notice.state.toUpperCase()}*: ${notice.text}`),
     ollamaLine(report.ollama),
     '*Providers*:',
   ];

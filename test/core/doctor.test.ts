@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
-import { runDoctor } from '../../core/doctor.js';
+import { modelNotice } from '../../core/costs/model-lifecycle.js';
+import { formatChecks, runDoctor } from '../../core/doctor.js';
 import { json, RecordingServer } from '../fakes/recording-server.js';
 import { tempDir, testPaths } from '../helpers.js';
 
@@ -28,5 +29,28 @@ describe('doctor', () => {
     const bad = await runDoctor(config, testPaths(dir.path), { telegramToken: 'bad:token' });
     expect(bad.find((c) => c.name === 'telegram')).toMatchObject({ ok: false, detail: 'HTTP 401: the token was rejected' });
     expect(JSON.stringify(bad)).not.toContain('bad:token');
+  });
+
+  it('warns about a deprecated model before its date and fails on a retired one after it, naming the replacement', async () => {
+    server.on('/api/version', (_req, res) => json(res, 200, { version: '0.12.0' }));
+    const config = parseConfig({ ollama: { host: server.url }, anthropic: { model: 'claude-sonnet-4-5' } }).config;
+    const before = await runDoctor(config, testPaths(dir.path), {}, { now: Date.parse('2026-11-29T23:59:00Z') });
+    expect(before.find((c) => c.name === 'model')).toMatchObject({ ok: true, warn: true });
+    expect(formatChecks(before)).toContain(
+      'warn model: anthropic.model is claude-sonnet-4-5, deprecated: it stops answering on 2026-11-30. Move to claude-sonnet-5',
+    );
+    const after = await runDoctor(config, testPaths(dir.path), {}, { now: Date.parse('2026-11-30T00:00:00Z') });
+    expect(after.find((c) => c.name === 'model')).toMatchObject({ ok: false });
+    expect(formatChecks(after)).toContain('FAIL model: anthropic.model is claude-sonnet-4-5, retired on 2026-11-30');
+    expect(formatChecks(after)).toContain('fix: set anthropic.model: claude-sonnet-5');
+    const defaults = await runDoctor(parseConfig({ ollama: { host: server.url } }).config, testPaths(dir.path), {});
+    expect(defaults.find((c) => c.name === 'model')).toBeUndefined();
+  });
+
+  it('knows retired models by any spelling: dated ids, provider prefixes, dots', () => {
+    const at = Date.parse('2027-06-01T00:00:00Z');
+    expect(modelNotice('brains.model', 'anthropic/claude-3-7-sonnet-20250219', at)?.state).toBe('retired');
+    expect(modelNotice('brains.model', 'claude-3.5-sonnet', at)?.state).toBe('retired');
+    expect(modelNotice('brains.model', 'claude-sonnet-5', at)).toBeUndefined();
   });
 });

@@ -64,7 +64,7 @@ describe('model registry', () => {
   });
 
   it('finds a model outside the catalog through genai-prices name matching', () => {
-    const model = registry.resolve('claude-sonnet-5-20260630', 'anthropic');
+    const model = registry.resolve('claude-opus-4-7-20260630', 'anthropic');
     expect(model?.catalogued).toBe(false);
     expect(model?.prices?.input).toBeGreaterThan(0);
   });

@@ -82,6 +82,18 @@ describe('/health end to end', () => {
     expect(app.ollama.requests.map((r) => r.path).sort()).toEqual(['/api/ps', '/api/tags', '/api/version']);
   });
 
+  it('warns at the top when the configured Anthropic model is deprecated or retired; the default is neither', async () => {
+    const old = await startCostHealth({ anthropic: { model: 'claude-sonnet-4-5-20250929' } });
+    running.push(old);
+    const text = (await old.ask('/health')).replies[0]?.reply.text ?? '';
+    expect(text.split('\n')[1]).toMatch(
+      /^\*Model (DEPRECATED|RETIRED)\*: anthropic\.model is claude-sonnet-4-5-20250929, .*2026-11-30.*claude-sonnet-5$/,
+    );
+    const current = await startCostHealth();
+    running.push(current);
+    expect((await current.ask('/health')).replies[0]?.reply.text).not.toContain('*Model');
+  });
+
   it('says when Ollama is down and records it for the monitor', async () => {
     const app = await startCostHealth();
     running.push(app);
