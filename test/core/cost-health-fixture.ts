@@ -2,6 +2,7 @@ import { type CostHealthOptions, type CostHealthServices, installCostHealth } fr
 import { silentLogger } from '../../core/logger.js';
 import { Runtime } from '../../core/runtime.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
+import { clockFrom } from '../fakes/clock.js';
 import { FakeOllama } from '../fakes/ollama.js';
 import { tempDir, testConfig, testPaths } from '../helpers.js';
 
@@ -19,7 +20,8 @@ export async function startCostHealth(overrides: Overrides = {}, options: Partia
     ...overrides,
   });
   const paths = testPaths(dir.path);
-  const runtime = new Runtime({ config, paths, logger: silentLogger() });
+  // Noon in Berlin on a fixed day: the day and the month cannot turn while a test runs.
+  const runtime = new Runtime({ config, paths, logger: silentLogger(), clock: clockFrom('2026-11-23T11:00:00Z') });
   const adapter = new FakeChatAdapter('telegram');
   runtime.addAdapter(adapter);
   const services: CostHealthServices = await installCostHealth(runtime, {

@@ -70,3 +70,17 @@ export class FakeClock implements Clock {
 export async function flushMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Real timers and real elapsed time, but starting at a fixed date: whole runtimes in tests read the same
+ * calendar whatever the machine's date (a day or a month cannot turn under them mid-test).
+ */
+export function clockFrom(start: number | string): Clock {
+  const at = typeof start === 'string' ? Date.parse(start) : start;
+  const origin = performance.now();
+  return {
+    now: () => at + Math.round(performance.now() - origin),
+    setTimeout: (callback, ms) => setTimeout(callback, Math.max(0, ms)),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}

@@ -37,7 +37,7 @@ describe('/cost end to end', () => {
     const app = await startCostHealth({ budget: { monthlyUsd: 20, dailyUsd: 5 } });
     running.push(app);
     const { runtime, services } = app;
-    const now = Date.now();
+    const now = runtime.clock.now();
     const record = (taskId: number, provider: string, model: string, costUsd: number, kind: 'llm' | 'brain' = 'llm', reported?: number) =>
       runtime.ledger.record({
         taskId,
@@ -121,7 +121,7 @@ describe('/cost end to end', () => {
         tokensOut: 32,
         costUsd: 0,
         latencyMs: 2100,
-        createdAt: Date.now(),
+        createdAt: app.runtime.clock.now(),
       });
       return { text: 'Hello!' };
     });

@@ -62,7 +62,7 @@ describe('/health end to end', () => {
       costUsd: 0,
       latencyMs: 1800,
     });
-    const now = Date.now();
+    const now = runtime.clock.now();
     runtime.health.registerCloudRuns(() => [{ taskId: 42, brain: 'claude-code', startedAt: now - 125_000, costSoFarUsd: 0.31 }]);
     runtime.health.registerSchedule(() => [{ name: 'arxiv-digest', lastRunAt: null, nextRunAt: now + 3600_000 }]);
     runtime.health.registerSchedule(() => {
