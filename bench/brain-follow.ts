@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import createClaudeCode from '../brains/claude-code.js';
-import { systemClock } from '../core/clock.js';
 import { parseConfig } from '../core/config.js';
 import { RunFollower } from '../core/handoff/run-follower.js';
 import { RunProgress } from '../core/handoff/run-progress.js';
+import { systemClock } from '../core/lib/clock.js';
 import { silentLogger } from '../core/logger.js';
 
 const LINES = 50_000;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Embedder } from '../core/embedder.js';
+import type { Embedder } from '../core/contracts/embedder.js';
 import { silentLogger } from '../core/logger.js';
 import { NoteStore } from '../tools/lib/note-store.js';
 import { TransformersEmbedder } from '../tools/lib/transformers-embedder.js';

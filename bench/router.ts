@@ -1,7 +1,8 @@
 // Routing overhead without model time: the router over the eval cases with an Ollama that answers at once
 // (a fetch that returns the reply in-process, through the real `ollama` client). Prints JSON lines.
+
+import { Semaphore } from '../core/lib/semaphore.js';
 import { OllamaProvider } from '../core/llm/ollama.js';
-import { Semaphore } from '../core/semaphore.js';
 import { createEvalRouter, messageOf } from './eval/eval-router.js';
 import { loadRoutingCases, type RoutingCase } from './eval/routing-cases.js';
 

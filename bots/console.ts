@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { CONSOLE_PLATFORM } from '../core/access.js';
-import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/chat-adapter.js';
-import { type Address, joinFooter, parseCommand, type Reply } from '../core/messages.js';
+import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
+import { type Address, joinFooter, parseCommand, type Reply } from '../core/contracts/messages.js';
 
 export interface ConsoleAdapterOptions {
   input: NodeJS.ReadableStream;

@@ -12,9 +12,9 @@ import {
   type RawFile,
   type RESTOptions,
 } from 'discord.js';
+import { joinFooter, type Reply } from '../core/contracts/messages.js';
 import { isPieBrainError, PieBrainError } from '../core/errors.js';
-import { joinFooter, type Reply } from '../core/messages.js';
-import { splitText } from '../core/split-text.js';
+import { splitText } from '../core/lib/split-text.js';
 
 // Discord's wire details for bots/discord.ts: commands, interaction addresses, errors, message bodies.
 

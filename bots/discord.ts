@@ -8,12 +8,12 @@ import {
   type RESTOptions,
   Routes,
 } from 'discord.js';
-import { DIRECT_PREFIX } from '../core/alerts.js';
-import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/chat-adapter.js';
-import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
+import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
+import { type Address, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/contracts/messages.js';
+import { DIRECT_PREFIX } from '../core/engine/alerts.js';
 import { PieBrainError } from '../core/errors.js';
+import { type Clock, systemClock, type TimerHandle } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
-import { type Address, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/messages.js';
 import {
   clientOptions,
   commandDefinitions,

@@ -1,4 +1,4 @@
-import { splitText } from '../core/split-text.js';
+import { splitText } from '../core/lib/split-text.js';
 
 // Slack's own text markup ("mrkdwn") both ways: Markdown out, Slack's <...> entities in.
 

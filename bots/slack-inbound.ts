@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { InboundMessage } from '../core/messages.js';
-import { parseCommand } from '../core/messages.js';
+import type { InboundMessage } from '../core/contracts/messages.js';
+import { parseCommand } from '../core/contracts/messages.js';
 import { toPlainText } from './slack-format.js';
 
 // Slack's payloads (validated leniently: Slack adds fields all the time) as pie-brain's InboundMessage.

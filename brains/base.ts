@@ -9,7 +9,7 @@ import type {
   BrainProgress,
   BrainResult,
   BrainUsage,
-} from '../core/brain.js';
+} from '../core/contracts/brain.js';
 import { childEnv } from '../core/handoff/child-env.js';
 
 export type {
@@ -23,7 +23,7 @@ export type {
   BrainProgress,
   BrainResult,
   BrainUsage,
-} from '../core/brain.js';
+} from '../core/contracts/brain.js';
 
 export const NO_USAGE: BrainUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { LedgerStats } from '../storage/ledger-stats.js';
 import { SqliteResponseCache } from '../storage/response-cache.js';
 import { SpendReservationStore } from '../storage/spend-reservations.js';
-import type { TimerHandle } from './clock.js';
 import type { Paths } from './config.js';
 import { ConfigError } from './config.js';
 import { budgetSettings } from './costs/budget.js';
@@ -24,6 +23,7 @@ import { type PiVitalsOptions, readPiVitals } from './health/pi-vitals.js';
 import { type ProviderHealth, ProviderMonitor } from './health/provider-monitor.js';
 import { type Readiness, type RunningHttpServer, startHttpServer } from './http/http-server.js';
 import type { Metrics } from './http/metrics.js';
+import type { TimerHandle } from './lib/clock.js';
 import type { LlmProvider } from './llm/provider.js';
 import type { Runtime } from './runtime.js';
 

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-file.js';
-import type { Clock } from '../core/clock.js';
 import type { Config, Paths } from '../core/config.js';
+import type { Address, Reply } from '../core/contracts/messages.js';
+import type { NoteIndex } from '../core/contracts/note-index.js';
+import type { Paper, PaperSource } from '../core/contracts/papers.js';
 import { dayOf } from '../core/costs/calendar.js';
+import { writeFileAtomic } from '../core/lib/atomic-file.js';
+import type { Clock } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { Address, Reply } from '../core/messages.js';
-import type { NoteIndex } from '../core/note-index.js';
-import type { Paper, PaperSource } from '../core/papers.js';
 import type { KeyValueStore } from '../storage/kv.js';
 import type { Outbox } from '../storage/outbox.js';
 import type { DigestSubscriptions } from '../storage/subscriptions.js';

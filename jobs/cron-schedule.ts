@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { assertTimeZone } from '../core/zoned-time.js';
+import { assertTimeZone } from '../core/lib/zoned-time.js';
 
 /**
  * A five-field cron expression evaluated in an IANA time zone (croner computes the runs). The schedule

@@ -1,5 +1,5 @@
-import type { Command, CommandRegistry } from '../core/commands.js';
-import type { Reply } from '../core/messages.js';
+import type { Command, CommandRegistry } from '../core/commands/command-table.js';
+import type { Reply } from '../core/contracts/messages.js';
 import type { OutboxRow } from '../storage/outbox.js';
 import { buildDigest, type DigestDeps } from './arxiv-digest.js';
 import type { Scheduler } from './scheduler.js';

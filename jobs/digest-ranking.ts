@@ -1,4 +1,4 @@
-import type { Paper } from '../core/papers.js';
+import type { Paper } from '../core/contracts/papers.js';
 
 /** How a paper relates to the owner's interests, with the words that made it so. */
 export interface RankedPaper {

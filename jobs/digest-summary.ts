@@ -1,5 +1,5 @@
+import type { Paper } from '../core/contracts/papers.js';
 import type { LlmProvider } from '../core/llm/provider.js';
-import type { Paper } from '../core/papers.js';
 
 /**
  * A one-line summary of a paper by the local model, for the digest (config jobs.digest.summaries). The

@@ -1,7 +1,7 @@
-import type { Alerts } from '../core/alerts.js';
-import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
+import type { Alerts } from '../core/engine/alerts.js';
 import type { PiVitals } from '../core/health/pi-vitals.js';
+import type { Clock } from '../core/lib/clock.js';
 import type { QueueStats } from '../storage/queue.js';
 import type { Job } from './scheduler.js';
 

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '../core/clock.js';
 import type { Config, Paths } from '../core/config.js';
+import type { Clock } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/db.js';
 import { checkpoint, pruneFinished } from '../storage/retention.js';

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { JobRun, JobRunStore } from '../storage/job-runs.js';
 import type { KeyValueStore } from '../storage/kv.js';

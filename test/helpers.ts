@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type Paths, parseConfig } from '../core/config.js';
+import type { InboundMessage } from '../core/contracts/messages.js';
 import { silentLogger } from '../core/logger.js';
-import type { InboundMessage } from '../core/messages.js';
 
 /** A temp folder removed after the test file (register with afterAll/afterEach). */
 export function tempDir(prefix = 'pie-brain-test-'): { path: string; remove(): void } {

@@ -1,8 +1,8 @@
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import type { NoteIndex } from '../core/contracts/note-index.js';
+import type { DiscoverResult, Paper } from '../core/contracts/papers.js';
 import { describeForUser, isPieBrainError } from '../core/errors.js';
-import type { NoteIndex } from '../core/note-index.js';
-import type { DiscoverResult, Paper } from '../core/papers.js';
 import { BaseTool, type ToolContext, type ToolDeps, type ToolFactory, type ToolResult } from './base.js';
 import { ArxivClient } from './lib/arxiv-client.js';
 import { findSavedNote, savePaperNote } from './lib/arxiv-notes.js';

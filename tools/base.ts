@@ -1,14 +1,14 @@
 import type { z } from 'zod';
-import type { Clock } from '../core/clock.js';
 import type { Config, Paths } from '../core/config.js';
-import type { EventBus } from '../core/events.js';
+import type { NoteIndex } from '../core/contracts/note-index.js';
+import type { SpawnCommand, Tool, ToolContext, ToolResult, ToolSlashCommand } from '../core/contracts/tool.js';
+import type { EventBus } from '../core/engine/events.js';
+import type { Clock } from '../core/lib/clock.js';
 import type { LlmProvider } from '../core/llm/provider.js';
 import type { Logger } from '../core/logger.js';
-import type { NoteIndex } from '../core/note-index.js';
-import type { SpawnCommand, Tool, ToolContext, ToolResult, ToolSlashCommand } from '../core/tool.js';
 import type { Db } from '../storage/db.js';
 
-export type { SpawnCommand, ToolContext, ToolResult, ToolSlashCommand } from '../core/tool.js';
+export type { SpawnCommand, ToolContext, ToolResult, ToolSlashCommand } from '../core/contracts/tool.js';
 
 /** What every tool module's factory receives from main.ts. */
 export interface ToolDeps {

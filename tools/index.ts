@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { loadToolFolder, type ToolLoadReport } from '../core/tool-loading.js';
-import type { ToolRegistry } from '../core/tool-registry.js';
+import { loadToolFolder, type ToolLoadReport } from '../core/engine/tool-loading.js';
+import type { ToolRegistry } from '../core/engine/tool-registry.js';
 import type { ToolDeps } from './base.js';
 
 /**

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { type Clock, systemClock } from '../core/clock.js';
-import { Semaphore } from '../core/semaphore.js';
+import { type Clock, systemClock } from '../core/lib/clock.js';
+import { Semaphore } from '../core/lib/semaphore.js';
 import { BaseTool, type ToolContext, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { titleFromText, writeInboxNote } from './lib/note-files.js';
 import type { NoteHit, NoteStore } from './lib/note-store.js';

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { systemClock } from '../../core/clock.js';
+import { type InboundMessage, parseCommand } from '../../core/contracts/messages.js';
+import { ToolRegistry } from '../../core/engine/tool-registry.js';
 import { PieBrainError } from '../../core/errors.js';
+import { systemClock } from '../../core/lib/clock.js';
 import type { LlmProvider } from '../../core/llm/provider.js';
 import { silentLogger } from '../../core/logger.js';
-import { type InboundMessage, parseCommand } from '../../core/messages.js';
 import { ModelHealth } from '../../core/router/model-health.js';
 import { PrefsFile } from '../../core/router/prefs.js';
 import { RouteCache } from '../../core/router/route-cache.js';
 import { Router } from '../../core/router/router.js';
-import { ToolRegistry } from '../../core/tool-registry.js';
 import type { CaseResult, RoutingCase } from './routing-cases.js';
 import { createStandInTools } from './stand-in-tools.js';
 

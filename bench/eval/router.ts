@@ -1,8 +1,8 @@
 // `npm run eval:router`: the labelled routing cases against a real Ollama at OLLAMA_HOST (or config
 // ollama.host), and the rules fallback on the same cases without any model. Run compiled: node dist/bench/eval/router.js
 import { parseConfig } from '../../core/config.js';
+import { Semaphore } from '../../core/lib/semaphore.js';
 import { OllamaProvider } from '../../core/llm/ollama.js';
-import { Semaphore } from '../../core/semaphore.js';
 import { absentModel, createEvalRouter, routeCase } from './eval-router.js';
 import { type CaseResult, formatScore, loadRoutingCases, type RoutingCase, routingCasesPath, scoreRouting } from './routing-cases.js';
 

@@ -2,7 +2,7 @@
 // schemas and slash commands the router sees, without the work. The routing eval and bench use them; the
 // tests wrap them in recording doubles. Once the real tools are merged, the eval can load those instead.
 import { z } from 'zod';
-import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/tool.js';
+import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/contracts/tool.js';
 
 const ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?\/\d{7}(?:v\d+)?)$/i;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type InboundMessage, parseCommand } from '../../core/messages.js';
+import { type InboundMessage, parseCommand } from '../../core/contracts/messages.js';
 
 export const TELEGRAM_PLATFORM = 'telegram';
 

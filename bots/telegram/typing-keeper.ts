@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/lib/clock.js';
 
 export interface TypingKeeperOptions {
   clock: Clock;

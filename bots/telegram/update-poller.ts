@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
-import { type Clock, sleep } from '../../core/clock.js';
+import { type Clock, sleep } from '../../core/lib/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { describeApiError, isUnauthorizedError } from './api-errors.js';
 import { toGrammySignal } from './signal.js';

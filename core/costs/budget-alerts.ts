@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '../../storage/kv.js';
-import type { Alerts } from '../alerts.js';
+import type { Alerts } from '../engine/alerts.js';
 import { type BudgetSettings, type BudgetStatus, formatUsd } from './budget.js';
 import { shortDate } from './calendar.js';
 

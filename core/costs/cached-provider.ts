@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SqliteResponseCache } from '../../storage/response-cache.js';
-import { type Clock, systemClock } from '../clock.js';
-import type { EventBus } from '../events.js';
+import type { EventBus } from '../engine/events.js';
+import { type Clock, systemClock } from '../lib/clock.js';
 import type { ChatRequest, ChatResponse, LlmProvider } from '../llm/provider.js';
 
-declare module '../events.js' {
+declare module '../engine/events.js' {
   interface EventMap {
     'llm-cache-hit': { taskId: number | null; provider: string; model: string; tokensSaved: number; costSavedUsd: number };
   }

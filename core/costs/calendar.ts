@@ -1,7 +1,7 @@
 // Calendar days and months in the configured IANA time zone: budgets reset at local midnight, not UTC.
-import { offsetMs, zonedParts } from '../zoned-time.js';
+import { offsetMs, zonedParts } from '../lib/zoned-time.js';
 
-export { assertTimeZone, type ZonedParts, zonedParts } from '../zoned-time.js';
+export { assertTimeZone, type ZonedParts, zonedParts } from '../lib/zoned-time.js';
 
 export interface Period {
   start: number;

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from '../commands.js';
+import type { Command } from '../commands/command-table.js';
 import { type CostReport, formatCostReport, parseReportPeriod, type ReportPeriod } from './cost-report.js';
 import { renderSpendChart } from './spend-chart.js';
 

@@ -1,4 +1,4 @@
-import { csvLine } from '../csv.js';
+import { csvLine } from '../lib/csv.js';
 
 export type ExportFormat = 'csv' | 'json';
 

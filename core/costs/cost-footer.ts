@@ -1,5 +1,5 @@
 import type { Ledger, LedgerRow } from '../../storage/ledger.js';
-import type { TaskHandler } from '../engine.js';
+import type { TaskHandler } from '../contracts/task.js';
 import { formatUsd } from './budget.js';
 import { LOCAL_PROVIDERS } from './model-catalog.js';
 

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
 import { isPieBrainError, PieBrainError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface FailoverOptions {
   clock: Clock;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ModelInfo as GenaiModel, ModelPrice, Provider } from '@pydantic/genai-prices';
-import type { PricedUsage } from '../spend.js';
+import type { PricedUsage } from '../contracts/spend.js';
 
 // The bundled @pydantic/genai-prices table, used offline: updatePrices/enableAutoUpdate are never called,
 // so prices change only when the pinned package version does. The table is big (~0.8 MB of JS), so it is

@@ -1,6 +1,6 @@
-import { type Clock, systemClock } from '../clock.js';
+import type { PriceBook, PricedUsage } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
-import type { PriceBook, PricedUsage } from '../spend.js';
+import { type Clock, systemClock } from '../lib/clock.js';
 import { genaiCost, type ModelPrices } from './genai-prices.js';
 import { LOCAL_PROVIDERS } from './model-catalog.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -24,7 +24,7 @@ function priceUnknown(provider: string, model: string): PieBrainError {
 }
 
 /**
- * The PriceBook of core/spend.ts over the model registry. Local models cost $0; a cloud model without a
+ * The PriceBook of core/contracts/spend.ts over the model registry. Local models cost $0; a cloud model without a
  * price throws PRICE_UNKNOWN: it is never recorded as free.
  */
 export class RegistryPriceBook implements PriceBook {

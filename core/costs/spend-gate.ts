@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { SpendReservationStore } from '../../storage/spend-reservations.js';
-import type { Clock } from '../clock.js';
+import type { SpendGate, SpendRequest, SpendReservation } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import type { SpendGate, SpendRequest, SpendReservation } from '../spend.js';
 import { type BudgetSettings, type BudgetStatus, formatUsd, readBudgetStatus, type SpentTotals } from './budget.js';
 import { shortDate } from './calendar.js';
 
@@ -26,7 +26,7 @@ function refuse(message: string, userMessage: string): PieBrainError {
 }
 
 /**
- * The SpendGate of core/spend.ts over SQLite. `reserve` reads the month's and day's spend and holds and
+ * The SpendGate of core/contracts/spend.ts over SQLite. `reserve` reads the month's and day's spend and holds and
  * inserts its own hold inside one BEGIN IMMEDIATE transaction, so two calls (or two processes) racing the
  * last dollar cannot both pass. Budgets count the ledger: a caller records the call in the ledger and then
  * settles its reservation, which frees the hold.

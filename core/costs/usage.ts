@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LedgerEntry } from '../../storage/ledger.js';
-import type { PriceBook, PricedUsage } from '../spend.js';
+import type { PriceBook, PricedUsage } from '../contracts/spend.js';
 
 const count = z.number().min(0).catch(0).optional();
 

@@ -1,5 +1,5 @@
 // The events of cloud brain runs, merged into the bus's EventMap (metrics and health listen to them).
-declare module '../events.js' {
+declare module '../engine/events.js' {
   interface EventMap {
     'brain-run-started': { taskId: number; runId: number; brain: string; pid: number; resumed: boolean };
     'brain-run-ended': {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrainCommand } from '../brain.js';
+import type { BrainCommand } from '../contracts/brain.js';
 import { PieBrainError } from '../errors.js';
 
 /** Where one run's output goes. */

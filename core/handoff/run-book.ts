@@ -1,11 +1,11 @@
 import type { BrainRunOutcome, BrainRunRecord, BrainRunStore, NewBrainRun } from '../../storage/brain-runs.js';
 import type { Ledger } from '../../storage/ledger.js';
 import type { TaskQueue } from '../../storage/queue.js';
-import type { Brain, BrainResult, BrainUsage } from '../brain.js';
-import type { Clock } from '../clock.js';
-import type { EventBus } from '../events.js';
+import type { Brain, BrainResult, BrainUsage } from '../contracts/brain.js';
+import type { SpendReservation } from '../contracts/spend.js';
+import type { EventBus } from '../engine/events.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import type { SpendReservation } from '../spend.js';
 import './brain-events.js';
 import type { RunEnd } from './run-follower.js';
 import type { RunProgress } from './run-progress.js';

@@ -1,4 +1,4 @@
-import type { BrainProgress, BrainUsage } from '../brain.js';
+import type { BrainProgress, BrainUsage } from '../contracts/brain.js';
 
 /** "45s", "3m", "1h 05m": short enough for a progress line. */
 export function formatElapsed(ms: number): string {

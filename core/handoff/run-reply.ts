@@ -1,6 +1,6 @@
 import type { BrainRunRecord } from '../../storage/brain-runs.js';
+import type { Reply } from '../contracts/messages.js';
 import { PieBrainError } from '../errors.js';
-import type { Reply } from '../messages.js';
 import { storedResult } from './run-book.js';
 import { formatDuration, formatUsd } from './run-progress.js';
 

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import type { BrainRunRecord } from '../../storage/brain-runs.js';
-import type { Brain } from '../brain.js';
-import { type Clock, sleep } from '../clock.js';
+import type { Brain } from '../contracts/brain.js';
+import type { ProgressMessage } from '../engine/progress.js';
+import { type Clock, sleep } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import type { ProgressMessage } from '../progress.js';
 import { runFiles, signalGroup } from './process-group.js';
 import { type RunEnd, RunFollower } from './run-follower.js';
 import { RunProgress } from './run-progress.js';

@@ -1,10 +1,10 @@
-import { registerBrainCommands } from '../brain-commands.js';
-import { BrainRegistry } from '../brain-registry.js';
+import { registerBrainCommands } from '../commands/brain-commands.js';
 import type { Env } from '../config.js';
-import type { HandoffHandler } from '../handoff-contract.js';
-import type { RepoWorkflow } from '../repo-workflow.js';
+import type { HandoffHandler } from '../contracts/handoff.js';
+import type { RepoWorkflow } from '../contracts/repo-workflow.js';
+import type { PriceBook, SpendGate } from '../contracts/spend.js';
 import type { Runtime } from '../runtime.js';
-import type { PriceBook, SpendGate } from '../spend.js';
+import { BrainRegistry } from './brain-registry.js';
 import { HandoffHarness, type HandoffHarnessOptions } from './harness.js';
 
 export interface HandoffSetupOptions {

@@ -1,4 +1,4 @@
-import type { Command } from '../commands.js';
+import type { Command } from '../commands/command-table.js';
 import { formatHealth, type HealthReport } from './health-report.js';
 
 /** /health: Ollama, providers, queue, cloud runs, jobs, adapters and the Pi's vitals (admins only). */

@@ -1,4 +1,4 @@
-import { csvLine } from '../csv.js';
+import { csvLine } from '../lib/csv.js';
 import type { ProviderHealth } from './provider-monitor.js';
 
 /** Where the running pie-brain saves its provider metrics for `pie-brain costs monitor`. */

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
 
 export interface OllamaProbeOptions {
   host: string;

@@ -1,7 +1,7 @@
-import type { AlertState, Alerts } from '../alerts.js';
-import type { Clock } from '../clock.js';
 import { formatDuration } from '../costs/cost-footer.js';
-import type { EventBus } from '../events.js';
+import type { AlertState, Alerts } from '../engine/alerts.js';
+import type { EventBus } from '../engine/events.js';
+import type { Clock } from '../lib/clock.js';
 import { LatencyRing } from './latency-ring.js';
 import { type Recommendation, recommend, scoreProvider } from './provider-score.js';
 

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueStats } from '../../storage/queue.js';
 import type { BudgetStatus } from '../costs/budget.js';
-import type { EventBus } from '../events.js';
+import type { EventBus } from '../engine/events.js';
 import type { ProviderHealth } from '../health/provider-monitor.js';
 
 export interface MetricsDeps {

@@ -1,8 +1,8 @@
 import type { Ledger } from '../../storage/ledger.js';
 import type { TaskEvent } from '../../storage/queue.js';
-import type { Clock } from '../clock.js';
+import type { EventBus } from '../engine/events.js';
 import { isPieBrainError } from '../errors.js';
-import type { EventBus } from '../events.js';
+import type { Clock } from '../lib/clock.js';
 import type { ChatRequest, ChatResponse } from './provider.js';
 
 export interface LlmAccountingOptions {

@@ -1,6 +1,6 @@
+import type { PriceBook, PricedUsage, SpendGate } from '../contracts/spend.js';
+import type { EventBus } from '../engine/events.js';
 import { isPieBrainError, PieBrainError } from '../errors.js';
-import type { EventBus } from '../events.js';
-import type { PriceBook, PricedUsage, SpendGate } from '../spend.js';
 import { type AnthropicUsage, callAnthropic, toPieBrainError } from './anthropic-call.js';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider.js';
 

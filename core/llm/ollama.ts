@@ -1,6 +1,6 @@
 import { Ollama } from 'ollama';
 import { PieBrainError } from '../errors.js';
-import type { Semaphore } from '../semaphore.js';
+import type { Semaphore } from '../lib/semaphore.js';
 import type { LlmAccounting } from './accounting.js';
 import type { ChatRequest, ChatResponse, LlmProvider, LlmUsage } from './provider.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Tool } from '../tool.js';
-import type { ToolRegistry } from '../tool-registry.js';
-import { CHAT_TOOL, routeDecisionSchema } from './route-decision.js';
+import { CHAT_TOOL, routeDecisionSchema } from '../contracts/route-decision.js';
+import type { Tool } from '../contracts/tool.js';
+import type { ToolRegistry } from '../engine/tool-registry.js';
 import { stableHash } from './stable-hash.js';
 
 /** What the router shows the model about the tools, and the JSON schema its answer must follow. */

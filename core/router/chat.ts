@@ -1,9 +1,9 @@
 import type { Outbox } from '../../storage/outbox.js';
 import type { TaskQueue } from '../../storage/queue.js';
-import type { TaskContext } from '../engine.js';
+import type { Reply } from '../contracts/messages.js';
+import type { TaskContext } from '../contracts/task.js';
 import { isPieBrainError } from '../errors.js';
 import type { LlmMessage, LlmProvider } from '../llm/provider.js';
-import type { Reply } from '../messages.js';
 import type { ModelHealth } from './model-health.js';
 
 export interface ChatResponderOptions {

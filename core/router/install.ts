@@ -1,17 +1,17 @@
 import type { Config, Paths } from '../config.js';
-import { Dispatcher } from '../dispatch.js';
-import type { HandoffHandler } from '../handoff-contract.js';
+import type { HandoffHandler } from '../contracts/handoff.js';
+import { CHAT_TOOL } from '../contracts/route-decision.js';
+import { Dispatcher } from '../engine/dispatch.js';
+import type { RouteHandler } from '../engine/pipeline.js';
 import { LlmAccounting } from '../llm/accounting.js';
 import { OllamaProvider } from '../llm/ollama.js';
 import type { LlmProvider } from '../llm/provider.js';
 import type { Logger } from '../logger.js';
-import type { RouteHandler } from '../pipeline.js';
 import type { Runtime } from '../runtime.js';
 import { ChatResponder } from './chat.js';
 import { ModelHealth } from './model-health.js';
 import { PrefsFile, prefsPath } from './prefs.js';
 import { RouteCache } from './route-cache.js';
-import { CHAT_TOOL } from './route-decision.js';
 import { Router } from './router.js';
 
 /** The local model as every part of pie-brain uses it: one inference at a time, every call accounted for. */

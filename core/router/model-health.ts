@@ -1,5 +1,5 @@
-import type { Alerts } from '../alerts.js';
-import type { Clock } from '../clock.js';
+import type { Alerts } from '../engine/alerts.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface ModelHealthOptions {
   clock: Clock;

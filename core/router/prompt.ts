@@ -1,6 +1,6 @@
+import { CHAT_TOOL } from '../contracts/route-decision.js';
 import type { LlmMessage } from '../llm/provider.js';
 import type { Catalog } from './catalog.js';
-import { CHAT_TOOL } from './route-decision.js';
 
 /** Routing needs the gist of a request, not all of it; a bounded request keeps num_ctx fixed. */
 export const MAX_ROUTED_CHARS = 2000;

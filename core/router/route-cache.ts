@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { RouteDecision } from './route-decision.js';
+import type { RouteDecision } from '../contracts/route-decision.js';
+import type { Clock } from '../lib/clock.js';
 import { stableHash } from './stable-hash.js';
 
 /** What a cached decision depends on: change any of them and the old decision no longer applies. */

@@ -1,15 +1,15 @@
+import type { InboundMessage } from '../contracts/messages.js';
+import type { RouteDecision, RouteOutcome, RouteSource } from '../contracts/route-decision.js';
+import type { ToolRegistry } from '../engine/tool-registry.js';
 import { isPieBrainError } from '../errors.js';
 import type { LlmProvider } from '../llm/provider.js';
 import type { Logger } from '../logger.js';
-import type { InboundMessage } from '../messages.js';
-import type { ToolRegistry } from '../tool-registry.js';
 import { type Catalog, CatalogSource } from './catalog.js';
 import type { ModelHealth } from './model-health.js';
 import type { PrefsFile } from './prefs.js';
 import { buildRoutingPrefix, contextTokensFor, MAX_DECISION_TOKENS, repairMessages, routingMessages } from './prompt.js';
 import type { RouteCache } from './route-cache.js';
 import { routeCacheKey } from './route-cache.js';
-import type { RouteDecision, RouteOutcome, RouteSource } from './route-decision.js';
 import { routeByRules, routeSlashCommand } from './rules.js';
 import { checkAnswer } from './validate-answer.js';
 

@@ -1,6 +1,6 @@
-import type { InboundMessage } from '../messages.js';
-import type { ToolRegistry } from '../tool-registry.js';
-import { CHAT_TOOL, type RouteDecision } from './route-decision.js';
+import type { InboundMessage } from '../contracts/messages.js';
+import { CHAT_TOOL, type RouteDecision } from '../contracts/route-decision.js';
+import type { ToolRegistry } from '../engine/tool-registry.js';
 
 /**
  * A rule names the slash command a request is equivalent to (`/arxiv 2401.12345`), so the tool's own

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { ToolRegistry } from '../tool-registry.js';
-import { CHAT_TOOL, type RouteDecision, routeDecisionSchema } from './route-decision.js';
+import { CHAT_TOOL, type RouteDecision, routeDecisionSchema } from '../contracts/route-decision.js';
+import type { ToolRegistry } from '../engine/tool-registry.js';
 
 export type AnswerCheck = { ok: true; decision: RouteDecision } | { ok: false; problem: string };
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordAdapter } from '../../bots/discord.js';
 import { DISCORD_COMMANDS, encodeInteraction, joinOptions } from '../../bots/discord-wire.js';
-import type { Address } from '../../core/messages.js';
+import type { Address } from '../../core/contracts/messages.js';
 import { FakeClock } from '../fakes/clock.js';
 import { type FakeDiscord, snowflake } from '../fakes/discord.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiscordAdapter } from '../../bots/discord.js';
-import type { EventMap } from '../../core/events.js';
-import type { Reply } from '../../core/messages.js';
+import type { Reply } from '../../core/contracts/messages.js';
+import type { EventMap } from '../../core/engine/events.js';
 import { Runtime } from '../../core/runtime.js';
 import { describeChatAdapterContract } from '../contracts/chat-adapter.js';
 import type { FakeDiscord } from '../fakes/discord.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SLACK_MAX_LENGTH, SlackAdapter } from '../../bots/slack.js';
-import type { EventMap } from '../../core/events.js';
+import type { EventMap } from '../../core/engine/events.js';
 import { Runtime } from '../../core/runtime.js';
 import { FakeSlack, type SlackMessage } from '../fakes/slack.js';
 import { postSignedCommand, postSignedEvent } from '../fakes/slack-signed.js';

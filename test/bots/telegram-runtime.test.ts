@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelegramAdapter } from '../../bots/telegram.js';
-import type { Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/lib/clock.js';
 import { Runtime } from '../../core/runtime.js';
 import { FakeClock } from '../fakes/clock.js';
 import type { FakeMessage, FakeTelegramBotApi, FakeUser } from '../fakes/telegram.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicBrain } from '../../brains/anthropic.js';
-import type { BrainOutputs } from '../../core/brain.js';
+import type { BrainOutputs } from '../../core/contracts/brain.js';
 import { FakeAnthropic } from '../fakes/anthropic.js';
 import { tempDir } from '../helpers.js';
 import { brainDeps, runCommand } from './brain-deps.js';

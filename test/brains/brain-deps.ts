@@ -2,10 +2,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrainCommand, BrainDeps, BrainOutputs } from '../../core/brain.js';
-import { systemClock } from '../../core/clock.js';
 import type { Env } from '../../core/config.js';
+import type { BrainCommand, BrainDeps, BrainOutputs } from '../../core/contracts/brain.js';
 import { childEnv } from '../../core/handoff/child-env.js';
+import { systemClock } from '../../core/lib/clock.js';
 import { FakePriceBook } from '../fakes/spend.js';
 import { quietLogger, testConfig, testPaths } from '../helpers.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClaudeCodeBrain } from '../../brains/claude-code.js';
-import type { BrainJob } from '../../core/brain.js';
+import type { BrainJob } from '../../core/contracts/brain.js';
 import { tempDir } from '../helpers.js';
 import { brainDeps, runFake } from './brain-deps.js';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { Brain, BrainOutputs } from '../../core/brain.js';
-import { BrainRegistry } from '../../core/brain-registry.js';
-import { systemClock } from '../../core/clock.js';
+import type { Brain, BrainOutputs } from '../../core/contracts/brain.js';
+import { BrainRegistry } from '../../core/handoff/brain-registry.js';
+import { systemClock } from '../../core/lib/clock.js';
 import { openDatabase } from '../../storage/db.js';
 import { KeyValueStore } from '../../storage/kv.js';
 import { type BrainHarness, describeBrainContract, type RecordedRun } from '../contracts/brain.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Brain, BrainJob, BrainOutputs, BrainResult, BrainUsage } from '../../core/brain.js';
+import type { Brain, BrainJob, BrainOutputs, BrainResult, BrainUsage } from '../../core/contracts/brain.js';
 
 /** The runs every brain's harness can record: a success, an error the brain reports, a crash with no result. */
 export type RecordedRun = 'success' | 'error' | 'crash';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatAdapter } from '../../core/chat-adapter.js';
-import type { Address } from '../../core/messages.js';
+import type { ChatAdapter } from '../../core/contracts/chat-adapter.js';
+import type { Address } from '../../core/contracts/messages.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';
 
 /** What a platform received, as the contract suite sees it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Embedder } from '../../core/embedder.js';
+import type { Embedder } from '../../core/contracts/embedder.js';
 
 export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;

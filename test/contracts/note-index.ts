@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NoteIndex } from '../../core/note-index.js';
+import type { NoteIndex } from '../../core/contracts/note-index.js';
 import { ABSTRACTS } from '../fixtures/abstracts.js';
 
 /**

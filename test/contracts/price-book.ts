@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PriceBook, PricedUsage } from '../../core/contracts/spend.js';
 import { isPieBrainError } from '../../core/errors.js';
-import type { PriceBook, PricedUsage } from '../../core/spend.js';
 
 /** Models every price book must know about (or know it does not): Ollama's is local, Sonnet has a list price. */
 const LOCAL = { provider: 'ollama', model: 'qwen2.5:1.5b' };

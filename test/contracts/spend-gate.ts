@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SpendGate, SpendRequest, SpendReservation } from '../../core/contracts/spend.js';
 import { isPieBrainError, type PieBrainError } from '../../core/errors.js';
-import type { SpendGate, SpendRequest, SpendReservation } from '../../core/spend.js';
 
 export interface SpendGateHarness {
   gate: SpendGate;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { Tool, ToolContext, ToolResult } from '../../core/contracts/tool.js';
 import { isPieBrainError } from '../../core/errors.js';
-import type { Tool, ToolContext, ToolResult } from '../../core/tool.js';
 
 export interface ToolHarness {
   tool: Tool;

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerBrainCommands } from '../../core/brain-commands.js';
-import { BrainRegistry } from '../../core/brain-registry.js';
-import { systemClock } from '../../core/clock.js';
-import { CommandRegistry } from '../../core/commands.js';
+import { registerBrainCommands } from '../../core/commands/brain-commands.js';
+import { CommandRegistry } from '../../core/commands/command-table.js';
 import { applyEnvOverrides, parseConfig } from '../../core/config.js';
+import { BrainRegistry } from '../../core/handoff/brain-registry.js';
+import { systemClock } from '../../core/lib/clock.js';
 import { openDatabase } from '../../storage/db.js';
 import { KeyValueStore } from '../../storage/kv.js';
 import type { TaskRecord } from '../../storage/queue.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { retryDelay } from '../../core/delivery.js';
+import { retryDelay } from '../../core/engine/delivery.js';
 import { PieBrainError } from '../../core/errors.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
 import { FakeClock, flushMicrotasks } from '../fakes/clock.js';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capabilitiesReply, replyFromResult } from '../../core/dispatch.js';
+import type { HandoffRequest } from '../../core/contracts/handoff.js';
+import { capabilitiesReply, replyFromResult } from '../../core/engine/dispatch.js';
+import type { EventMap } from '../../core/engine/events.js';
 import { PieBrainError } from '../../core/errors.js';
-import type { EventMap } from '../../core/events.js';
-import type { HandoffRequest } from '../../core/handoff-contract.js';
 import { createRouterHarness, decisionJson, type RouterHarness } from './router/harness.js';
 
 let h: RouterHarness;

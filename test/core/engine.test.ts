@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, systemClock } from '../../core/clock.js';
 import { PieBrainError } from '../../core/errors.js';
+import { sleep, systemClock } from '../../core/lib/clock.js';
 import { FakeClock, flushMicrotasks } from '../fakes/clock.js';
 import { waitFor } from '../helpers.js';
 import { startRuntime } from './runtime-harness.js';

@@ -46,6 +46,16 @@ describe('dependency direction (ARCHITECTURE.md)', () => {
     expect(violations('storage', /\.\.\/(core|bots|tools|brains|jobs)\//)).toEqual([]);
   });
 
+  it('core/contracts/ and core/lib/ stand on their own: they import nothing of the engine, commands or features', () => {
+    const features = /\.\.\/(engine|commands|costs|handoff|health|http|llm|router)\//;
+    expect(violations('core/contracts', features)).toEqual([]);
+    expect(violations('core/lib', /\.\.\/(?!lib\/)[a-z-]+\//)).toEqual([]);
+  });
+
+  it('core/engine/ never imports the features built on it (costs, handoff, health, http, router)', () => {
+    expect(violations('core/engine', /\.\.\/(costs|handoff|health|http|router)\//)).toEqual([]);
+  });
+
   it('bots/, tools/, brains/ and jobs/ do not import each other', () => {
     for (const folder of ['bots', 'tools', 'brains', 'jobs']) {
       const others = ['bots', 'tools', 'brains', 'jobs'].filter((f) => f !== folder).join('|');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatAdapter } from '../../core/chat-adapter.js';
-import { ProgressMessage } from '../../core/progress.js';
+import type { ChatAdapter } from '../../core/contracts/chat-adapter.js';
+import { ProgressMessage } from '../../core/engine/progress.js';
 import { openDatabase } from '../../storage/db.js';
 import { SqliteOutbox } from '../../storage/outbox.js';
 import { SqliteTaskQueue } from '../../storage/queue.js';

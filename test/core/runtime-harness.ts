@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Clock } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
-import type { RouteHandler } from '../../core/pipeline.js';
+import type { RouteHandler } from '../../core/engine/pipeline.js';
+import type { Clock } from '../../core/lib/clock.js';
 import { Runtime } from '../../core/runtime.js';
 import { openDatabase } from '../../storage/db.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';

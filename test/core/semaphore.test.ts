@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Semaphore } from '../../core/semaphore.js';
+import { Semaphore } from '../../core/lib/semaphore.js';
 
 describe('Semaphore', () => {
   it('serves waiters first in, first out, and lets an aborted waiter leave the line', async () => {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventBus } from '../../core/events.js';
-import { loadToolFolder } from '../../core/tool-loading.js';
-import { ToolRegistry } from '../../core/tool-registry.js';
+import { EventBus } from '../../core/engine/events.js';
+import { loadToolFolder } from '../../core/engine/tool-loading.js';
+import { ToolRegistry } from '../../core/engine/tool-registry.js';
 import { openDatabase } from '../../storage/db.js';
 import { FakeClock } from '../fakes/clock.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../helpers.js';

@@ -1,7 +1,7 @@
-import type { AdapterCapabilities, ChatAdapter, Intake, IntakeResult, SendResult } from '../../core/chat-adapter.js';
-import type { Address, InboundMessage, Reply } from '../../core/messages.js';
-import { parseCommand } from '../../core/messages.js';
-import { splitText } from '../../core/split-text.js';
+import type { AdapterCapabilities, ChatAdapter, Intake, IntakeResult, SendResult } from '../../core/contracts/chat-adapter.js';
+import type { Address, InboundMessage, Reply } from '../../core/contracts/messages.js';
+import { parseCommand } from '../../core/contracts/messages.js';
+import { splitText } from '../../core/lib/split-text.js';
 
 export interface SentMessage {
   address: Address;

@@ -1,5 +1,5 @@
+import type { FinishedBranch, PreparedBranch, RepoWorkflow } from '../../core/contracts/repo-workflow.js';
 import { silentLogger } from '../../core/logger.js';
-import type { FinishedBranch, PreparedBranch, RepoWorkflow } from '../../core/repo-workflow.js';
 import { GitWorkflow } from '../../tools/git-sync.js';
 
 /**

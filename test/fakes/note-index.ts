@@ -1,4 +1,4 @@
-import type { IndexedNote, NoteIndex, SimilarNote } from '../../core/note-index.js';
+import type { IndexedNote, NoteIndex, SimilarNote } from '../../core/contracts/note-index.js';
 
 function words(text: string): Map<string, number> {
   const counts = new Map<string, number>();

@@ -1,5 +1,5 @@
-import type { Intake, IntakeResult } from '../../core/chat-adapter.js';
-import type { InboundMessage } from '../../core/messages.js';
+import type { Intake, IntakeResult } from '../../core/contracts/chat-adapter.js';
+import type { InboundMessage } from '../../core/contracts/messages.js';
 
 /** An Intake that records what adapters hand it (for adapter tests that need no engine). */
 export class RecordingIntake implements Intake {

@@ -1,6 +1,6 @@
+import type { PriceBook, PricedUsage, SpendGate, SpendRequest, SpendReservation } from '../../core/contracts/spend.js';
 import { LOCAL_PROVIDERS } from '../../core/costs/model-catalog.js';
 import { PieBrainError } from '../../core/errors.js';
-import type { PriceBook, PricedUsage, SpendGate, SpendRequest, SpendReservation } from '../../core/spend.js';
 
 export interface RecordedReservation {
   request: SpendRequest;

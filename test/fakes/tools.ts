@@ -1,6 +1,6 @@
 import { createStandInTools, type StandInTool } from '../../bench/eval/stand-in-tools.js';
-import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/tool.js';
-import { ToolRegistry } from '../../core/tool-registry.js';
+import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/contracts/tool.js';
+import { ToolRegistry } from '../../core/engine/tool-registry.js';
 
 /** What a tool double was asked to do. */
 export interface ToolCall {

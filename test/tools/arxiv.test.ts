@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EventBus } from '../../core/events.js';
+import { EventBus } from '../../core/engine/events.js';
 import { type Db, openDatabase } from '../../storage/db.js';
 import { ArxivClient, ArxivTool } from '../../tools/arxiv.js';
 import type { ToolDeps } from '../../tools/base.js';

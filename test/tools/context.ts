@@ -1,4 +1,4 @@
-import type { ToolContext } from '../../core/tool.js';
+import type { ToolContext } from '../../core/contracts/tool.js';
 import { quietLogger } from '../helpers.js';
 
 /** What dispatch hands a tool, for tests: the owner in a console chat, an admin unless told otherwise. */

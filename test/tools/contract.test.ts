@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
-import { EventBus } from '../../core/events.js';
-import { ToolRegistry } from '../../core/tool-registry.js';
+import { EventBus } from '../../core/engine/events.js';
+import { ToolRegistry } from '../../core/engine/tool-registry.js';
 import { openDatabase } from '../../storage/db.js';
 import { loadTools } from '../../tools/index.js';
 import { closeNoteStore, openNoteStore } from '../../tools/lib/open-memory.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { XMLParser } from 'fast-xml-parser';
-import type { Paper } from '../../core/papers.js';
+import type { Paper } from '../../core/contracts/papers.js';
 
 /** One page of an arXiv API answer. `error` is set when arXiv answered with its error entry. */
 export interface AtomFeed {

@@ -1,8 +1,8 @@
-import { type Clock, sleep } from '../../core/clock.js';
+import type { DiscoverOptions, DiscoverResult, Paper, PaperSource } from '../../core/contracts/papers.js';
 import { PieBrainError } from '../../core/errors.js';
+import { type Clock, sleep } from '../../core/lib/clock.js';
+import { RequestSpacer } from '../../core/lib/request-spacer.js';
 import type { Logger } from '../../core/logger.js';
-import type { DiscoverOptions, DiscoverResult, Paper, PaperSource } from '../../core/papers.js';
-import { RequestSpacer } from '../../core/request-spacer.js';
 import type { Db } from '../../storage/db.js';
 import { FetchCache } from '../../storage/fetch-cache.js';
 import { type AtomFeed, parseAtomFeed } from './arxiv-atom.js';

@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../../core/atomic-file.js';
-import type { Paper } from '../../core/papers.js';
+import type { Paper } from '../../core/contracts/papers.js';
+import { writeFileAtomic } from '../../core/lib/atomic-file.js';
 
 /** `arxiv-2411.01234.md`, `arxiv-hep-th_9901001.md`: one file per paper, whatever its version. */
 export function noteFileName(paper: Pick<Paper, 'baseId'>): string {

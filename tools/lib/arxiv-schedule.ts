@@ -1,7 +1,7 @@
 // arXiv announces new papers Sunday to Thursday at 20:00 US Eastern; nothing on Friday and Saturday.
 // Holidays are not modelled: on those days an empty Daily Discover is reported as "nothing yet".
 
-import { offsetMs, zonedParts } from '../../core/zoned-time.js';
+import { offsetMs, zonedParts } from '../../core/lib/zoned-time.js';
 
 const ZONE = 'America/New_York';
 const ANNOUNCE_HOUR = 20;

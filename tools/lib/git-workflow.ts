@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import type { FinishedBranch, PreparedBranch, RepoWorkflow } from '../../core/contracts/repo-workflow.js';
 import { PieBrainError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { FinishedBranch, PreparedBranch, RepoWorkflow } from '../../core/repo-workflow.js';
 import { sanitizeBranchName } from './branch-name.js';
 
 export interface GitRepoConfig {

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { writeFileAtomic } from '../../core/atomic-file.js';
-import type { IndexedNote } from '../../core/note-index.js';
+import type { IndexedNote } from '../../core/contracts/note-index.js';
+import { writeFileAtomic } from '../../core/lib/atomic-file.js';
 
 /** A Markdown note as the memory indexes it. */
 export type NoteFile = IndexedNote;

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { Connection, Table } from '@lancedb/lancedb';
-import type { Embedder } from '../../core/embedder.js';
+import type { Embedder } from '../../core/contracts/embedder.js';
+import type { IndexedNote, NoteIndex, SimilarNote } from '../../core/contracts/note-index.js';
+import { Semaphore } from '../../core/lib/semaphore.js';
 import type { Logger } from '../../core/logger.js';
-import type { IndexedNote, NoteIndex, SimilarNote } from '../../core/note-index.js';
-import { Semaphore } from '../../core/semaphore.js';
 import { listMarkdownFiles, type NoteFile, readNote } from './note-files.js';
 
 export interface NoteStoreOptions {

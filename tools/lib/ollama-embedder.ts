@@ -1,5 +1,5 @@
 import { Ollama } from 'ollama';
-import type { Embedder } from '../../core/embedder.js';
+import type { Embedder } from '../../core/contracts/embedder.js';
 import { PieBrainError } from '../../core/errors.js';
 
 export interface OllamaEmbedderOptions {

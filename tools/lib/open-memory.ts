@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import type { Clock } from '../../core/clock.js';
 import type { Config, Paths } from '../../core/config.js';
-import type { Embedder } from '../../core/embedder.js';
+import type { Embedder } from '../../core/contracts/embedder.js';
+import type { Clock } from '../../core/lib/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { NoteStore } from './note-store.js';
 import { OllamaEmbedder } from './ollama-embedder.js';

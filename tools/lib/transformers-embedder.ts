@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
-import type { Embedder } from '../../core/embedder.js';
+import type { Embedder } from '../../core/contracts/embedder.js';
 import { PieBrainError } from '../../core/errors.js';
-import { Semaphore } from '../../core/semaphore.js';
+import { type Clock, systemClock, type TimerHandle } from '../../core/lib/clock.js';
+import { Semaphore } from '../../core/lib/semaphore.js';
 
 export interface TransformersEmbedderOptions {
   /** A Hugging Face model id with ONNX weights, e.g. Xenova/all-MiniLM-L6-v2. */

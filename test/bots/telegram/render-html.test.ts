@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTelegramHtml } from '../../../bots/telegram/render-html.js';
-import { splitText } from '../../../core/split-text.js';
+import { splitText } from '../../../core/lib/split-text.js';
 import { checkTelegramHtml } from '../../fakes/telegram-html.js';
 
 function visible(markdown: string): string {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { Alerts } from '../../../core/alerts.js';
-import { EventBus, type EventMap } from '../../../core/events.js';
+import { Alerts } from '../../../core/engine/alerts.js';
+import { EventBus, type EventMap } from '../../../core/engine/events.js';
 import { silentLogger } from '../../../core/logger.js';
 import { openDatabase } from '../../../storage/db.js';
 import { KeyValueStore } from '../../../storage/kv.js';

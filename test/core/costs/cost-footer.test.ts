@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskContext } from '../../../core/contracts/task.js';
 import { formatCostFooter, formatDuration, withCostFooter } from '../../../core/costs/cost-footer.js';
-import type { TaskContext } from '../../../core/engine.js';
 import type { LedgerEntry } from '../../../storage/ledger.js';
 import type { TaskRecord } from '../../../storage/queue.js';
 import { openCostsFixture } from './cost-fixtures.js';

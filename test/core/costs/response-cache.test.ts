@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { responseCacheKey, withResponseCache } from '../../../core/costs/cached-provider.js';
-import type { EventMap } from '../../../core/events.js';
+import type { EventMap } from '../../../core/engine/events.js';
 import type { ChatRequest, ChatResponse, LlmProvider } from '../../../core/llm/provider.js';
 import { SqliteResponseCache } from '../../../storage/response-cache.js';
 import { describeLlmProviderContract } from '../../contracts/llm-provider.js';

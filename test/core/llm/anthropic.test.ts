@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventBus, type EventMap } from '../../../core/engine/events.js';
 import { isPieBrainError } from '../../../core/errors.js';
-import { EventBus, type EventMap } from '../../../core/events.js';
 import { AnthropicProvider } from '../../../core/llm/anthropic.js';
 import { describeLlmProviderContract } from '../../contracts/llm-provider.js';
 import { FakeAnthropic } from '../../fakes/anthropic.js';

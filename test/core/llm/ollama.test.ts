@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { Ollama } from 'ollama';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EventMap } from '../../../core/engine/events.js';
 import { isPieBrainError, PieBrainError } from '../../../core/errors.js';
-import type { EventMap } from '../../../core/events.js';
+import { Semaphore } from '../../../core/lib/semaphore.js';
 import { LlmAccounting } from '../../../core/llm/accounting.js';
 import { OllamaProvider } from '../../../core/llm/ollama.js';
 import { Runtime } from '../../../core/runtime.js';
-import { Semaphore } from '../../../core/semaphore.js';
 import { describeLlmProviderContract } from '../../contracts/llm-provider.js';
 import { FakeOllama } from '../../fakes/ollama.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../../helpers.js';

@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ToolRegistry } from '../../../core/engine/tool-registry.js';
 import { buildCatalog, CatalogSource } from '../../../core/router/catalog.js';
 import { cleanPrefs, PrefsFile } from '../../../core/router/prefs.js';
 import { buildRoutingPrefix, contextTokensFor, routingMessages } from '../../../core/router/prompt.js';
-import { ToolRegistry } from '../../../core/tool-registry.js';
 import { createTestTools } from '../../fakes/tools.js';
 import { tempDir } from '../../helpers.js';
 

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Clock } from '../../../core/clock.js';
 import type { Config } from '../../../core/config.js';
-import type { TaskContext } from '../../../core/engine.js';
-import { addressOf } from '../../../core/engine.js';
-import type { HandoffHandler } from '../../../core/handoff-contract.js';
-import type { InboundMessage, Reply } from '../../../core/messages.js';
+import type { HandoffHandler } from '../../../core/contracts/handoff.js';
+import type { InboundMessage, Reply } from '../../../core/contracts/messages.js';
+import type { TaskContext } from '../../../core/contracts/task.js';
+import { addressOf } from '../../../core/contracts/task.js';
+import type { Clock } from '../../../core/lib/clock.js';
 import { installRouter, type RouterSetup } from '../../../core/router/install.js';
 import { prefsPath } from '../../../core/router/prefs.js';
 import { Runtime } from '../../../core/runtime.js';

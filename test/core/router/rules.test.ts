@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ToolRegistry } from '../../../core/engine/tool-registry.js';
 import { routeByRules, routeSlashCommand } from '../../../core/router/rules.js';
-import { ToolRegistry } from '../../../core/tool-registry.js';
 import { createTestTools } from '../../fakes/tools.js';
 import { inbound } from '../../helpers.js';
 

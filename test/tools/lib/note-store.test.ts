@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Embedder } from '../../../core/embedder.js';
+import type { Embedder } from '../../../core/contracts/embedder.js';
 import { NoteStore } from '../../../tools/lib/note-store.js';
 import { OllamaEmbedder } from '../../../tools/lib/ollama-embedder.js';
 import { TransformersEmbedder } from '../../../tools/lib/transformers-embedder.js';

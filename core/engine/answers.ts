@@ -1,5 +1,5 @@
-import type { Outbox } from '../storage/outbox.js';
-import { FINAL_STATUSES, type TaskQueue } from '../storage/queue.js';
+import type { Outbox } from '../../storage/outbox.js';
+import { FINAL_STATUSES, type TaskQueue } from '../../storage/queue.js';
 import type { EventBus } from './events.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { Outbox } from '../storage/outbox.js';
-import type { ChatAdapter } from './chat-adapter.js';
-import type { Clock } from './clock.js';
-import type { Logger } from './logger.js';
-import type { Address, Reply } from './messages.js';
+import type { Outbox } from '../../storage/outbox.js';
+import type { ChatAdapter } from '../contracts/chat-adapter.js';
+import type { Address, Reply } from '../contracts/messages.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
 
 export interface ProgressMessageOptions {
   outbox: Outbox;

@@ -1,11 +1,11 @@
-import type { Outbox, OutboxItem } from '../storage/outbox.js';
-import type { TaskQueue } from '../storage/queue.js';
-import type { AccessPolicy } from './access.js';
-import type { Intake, IntakeResult } from './chat-adapter.js';
-import type { Clock } from './clock.js';
+import type { Outbox, OutboxItem } from '../../storage/outbox.js';
+import type { TaskQueue } from '../../storage/queue.js';
+import type { AccessPolicy } from '../access.js';
+import type { Intake, IntakeResult } from '../contracts/chat-adapter.js';
+import { hasVisibleText, type InboundMessage, MAX_INBOUND_TEXT, type Reply } from '../contracts/messages.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
-import type { Logger } from './logger.js';
-import { hasVisibleText, type InboundMessage, MAX_INBOUND_TEXT, type Reply } from './messages.js';
 
 export interface IntakeDeps {
   queue: TaskQueue;

@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import type { Config, Env, Paths } from './config.js';
-import type { Logger } from './logger.js';
+import type { Config, Env, Paths } from '../config.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
 import type { PriceBook } from './spend.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { Logger } from './logger.js';
-import { loadFolderModules } from './module-loader.js';
-import type { Tool } from './tool.js';
+import type { Tool } from '../contracts/tool.js';
+import { loadFolderModules } from '../lib/module-loader.js';
+import type { Logger } from '../logger.js';
 import type { ToolRegistry } from './tool-registry.js';
 
 /** What happened to each module of the tools folder at start-up. */

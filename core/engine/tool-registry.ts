@@ -1,4 +1,4 @@
-import type { Tool } from './tool.js';
+import type { Tool } from '../contracts/tool.js';
 
 /** The tools pie-brain can run, by name, and the slash commands that lead straight to them. */
 export class ToolRegistry {

@@ -1,5 +1,5 @@
-import type { TaskContext } from './engine.js';
 import type { Reply } from './messages.js';
+import type { TaskContext } from './task.js';
 
 /** What the router hands to the cloud side when a request needs heavy work. */
 export interface HandoffRequest {

@@ -1,9 +1,9 @@
-import type { KeyValueStore } from '../storage/kv.js';
-import type { Outbox } from '../storage/outbox.js';
-import type { Clock } from './clock.js';
+import type { KeyValueStore } from '../../storage/kv.js';
+import type { Outbox } from '../../storage/outbox.js';
+import type { Address } from '../contracts/messages.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
-import type { Logger } from './logger.js';
-import type { Address } from './messages.js';
 
 /** Chat ids of this form mean "a direct message to this user"; every adapter resolves them. */
 export const DIRECT_PREFIX = 'dm:';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import type { Address, Attachment, ChatUser } from './messages.js';
 
 /** What a tool gets besides its params. */

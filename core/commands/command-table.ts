@@ -1,6 +1,6 @@
-import type { TaskRecord } from '../storage/queue.js';
-import type { TaskControls } from './engine.js';
-import type { InboundMessage, Reply } from './messages.js';
+import type { TaskRecord } from '../../storage/queue.js';
+import type { InboundMessage, Reply } from '../contracts/messages.js';
+import type { TaskControls } from '../contracts/task.js';
 
 /** A command's task; the task's controls are there when it runs inside the engine (/handoff uses them). */
 export interface CommandContext extends Partial<TaskControls> {

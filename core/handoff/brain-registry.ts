@@ -1,8 +1,8 @@
-import type { KeyValueStore } from '../storage/kv.js';
-import type { Brain, BrainDeps, BrainDetection, BrainFactory } from './brain.js';
-import type { Clock } from './clock.js';
-import { PieBrainError } from './errors.js';
-import { loadFolderModules } from './module-loader.js';
+import type { KeyValueStore } from '../../storage/kv.js';
+import type { Brain, BrainDeps, BrainDetection, BrainFactory } from '../contracts/brain.js';
+import { PieBrainError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { loadFolderModules } from '../lib/module-loader.js';
 
 const ACTIVE_KEY = 'brains.active';
 const DETECT_TTL_MS = 60_000;

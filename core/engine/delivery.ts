@@ -1,10 +1,10 @@
-import { chatKey, type Outbox, type OutboxRow } from '../storage/outbox.js';
-import type { ChatAdapter } from './chat-adapter.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { isPieBrainError } from './errors.js';
+import { chatKey, type Outbox, type OutboxRow } from '../../storage/outbox.js';
+import type { ChatAdapter } from '../contracts/chat-adapter.js';
+import { type Reply, replySchema } from '../contracts/messages.js';
+import { isPieBrainError } from '../errors.js';
+import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
-import type { Logger } from './logger.js';
-import { type Reply, replySchema } from './messages.js';
 
 export interface DeliveryOptions {
   outbox: Outbox;

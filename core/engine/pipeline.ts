@@ -1,6 +1,6 @@
-import type { CommandRegistry } from './commands.js';
-import type { TaskContext, TaskHandler } from './engine.js';
-import type { Reply } from './messages.js';
+import type { CommandRegistry } from '../commands/command-table.js';
+import type { Reply } from '../contracts/messages.js';
+import type { TaskContext, TaskHandler } from '../contracts/task.js';
 import type { ToolRegistry } from './tool-registry.js';
 
 /** Decides and runs what a request needs (the router and dispatch): everything that is not a built-in command. */

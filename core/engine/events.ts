@@ -1,6 +1,6 @@
 /**
  * The typed event bus. Event names are noun-verb. Modules add their own events by merging into
- * `EventMap` (declare module '.../core/events.js' { interface EventMap { ... } }).
+ * `EventMap` (declare module '.../core/engine/events.js' { interface EventMap { ... } }).
  * Listeners are called synchronously; a throwing listener is reported, never propagated to the emitter.
  */
 export interface EventMap {

@@ -1,12 +1,12 @@
-import type { TaskContext } from './engine.js';
-import { isPieBrainError, PieBrainError } from './errors.js';
+import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
+import type { Reply } from '../contracts/messages.js';
+import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from '../contracts/route-decision.js';
+import type { TaskContext } from '../contracts/task.js';
+import type { Tool, ToolContext, ToolResult } from '../contracts/tool.js';
+import { isPieBrainError, PieBrainError } from '../errors.js';
+import type { Semaphore } from '../lib/semaphore.js';
+import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
-import type { HandoffHandler, HandoffRequest } from './handoff-contract.js';
-import type { Logger } from './logger.js';
-import type { Reply } from './messages.js';
-import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from './router/route-decision.js';
-import type { Semaphore } from './semaphore.js';
-import type { Tool, ToolContext, ToolResult } from './tool.js';
 import type { ToolRegistry } from './tool-registry.js';
 
 /** Answers a `chat` decision (the local model, see core/router/chat.ts). */

@@ -1,10 +1,10 @@
-import type { BrainRegistry } from './brain-registry.js';
-import type { Command, CommandRegistry } from './commands.js';
-import { addressOf } from './engine.js';
-import { describeForUser, isPieBrainError } from './errors.js';
-import type { HandoffContext } from './handoff/harness.js';
-import type { HandoffRequest } from './handoff-contract.js';
-import type { Reply } from './messages.js';
+import type { HandoffRequest } from '../contracts/handoff.js';
+import type { Reply } from '../contracts/messages.js';
+import { addressOf } from '../contracts/task.js';
+import { describeForUser, isPieBrainError } from '../errors.js';
+import type { BrainRegistry } from '../handoff/brain-registry.js';
+import type { HandoffContext } from '../handoff/harness.js';
+import type { Command, CommandRegistry } from './command-table.js';
 
 /** Lists every brain with what detection says, marking the active one and the fallback order. */
 export async function describeBrains(brains: BrainRegistry): Promise<string> {

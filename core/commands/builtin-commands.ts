@@ -1,7 +1,7 @@
-import type { TaskQueue } from '../storage/queue.js';
-import type { Command, CommandRegistry } from './commands.js';
-import type { Engine } from './engine.js';
-import type { ToolRegistry } from './tool-registry.js';
+import type { TaskQueue } from '../../storage/queue.js';
+import type { Engine } from '../engine/engine.js';
+import type { ToolRegistry } from '../engine/tool-registry.js';
+import type { Command, CommandRegistry } from './command-table.js';
 
 function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
