@@ -88,18 +88,6 @@ function loadOrExit(cli: Cli): { loaded: LoadedConfig; secrets: Secrets } {
   }
 }
 
-/** Built-in commands and tools' slash commands, for the platforms' command menus. */
-function listMenuCommands(runtime: Runtime): Array<{ name: string; description: string; adminOnly?: boolean }> {
-  return [
-    ...runtime.commands.list(),
-    ...runtime.tools
-      .list()
-      .flatMap((tool) =>
-        tool.slashCommands.map((slash) => ({ name: slash.command, description: tool.description, adminOnly: tool.adminOnly })),
-      ),
-  ];
-}
-
 /** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
 function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, embedder: Embedder, logger: Logger): Scheduler {
   const { config, paths } = runtime.options;
@@ -171,7 +159,7 @@ async function createAdapters(
   // Telegram: imported only when a token is set, so the console path never loads grammY.
   if (secrets.telegramToken) {
     const { createTelegramAdapter } = await import('./bots/telegram.js');
-    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => listMenuCommands(runtime) }));
+    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => runtime.commands.menu() }));
   }
   // Slack: a bot token plus an app token (Socket Mode) or a signing secret (HTTP mode); loaded only when used.
   if (secrets.slackBotToken) {

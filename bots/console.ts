@@ -15,7 +15,7 @@ export interface ConsoleAdapterOptions {
 
 /**
  * The console chat: lets a new owner try pie-brain before configuring any platform. With piped input it
- * reads every line, prints each reply, and calls onDone when all are answered.
+ * answers every line in order, one after the other, and calls onDone when all are answered.
  */
 export class ConsoleAdapter implements ChatAdapter {
   readonly platform = CONSOLE_PLATFORM;
@@ -42,7 +42,8 @@ export class ConsoleAdapter implements ChatAdapter {
       }
       this.received += 1;
       const id = `${this.session}-${this.received}`;
-      // Submit in order, so tasks are numbered the way they were typed.
+      // Submit in order, so tasks are numbered the way they were typed. Piped input is a script: each line
+      // is answered before the next is read, so `/task 1` after `/ping` sees the ping done.
       chain = chain.then(async () => {
         const command = parseCommand(text);
         const result = await intake.submit({
@@ -53,7 +54,10 @@ export class ConsoleAdapter implements ChatAdapter {
           ...(command ? { command } : {}),
           receivedAt: Date.now(),
         });
-        if (result.status !== 'refused') waiting.push(intake.whenAnswered(result.taskId));
+        if (result.status === 'refused') return;
+        const answered = intake.whenAnswered(result.taskId);
+        if (this.options.interactive) waiting.push(answered);
+        else await answered;
       });
     });
     rl.on('close', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRIVILEGES } from './access.js';
 import { DEFAULT_ANTHROPIC_MODEL } from './costs/model-catalog.js';
 
 // Every setting with its default. config.yaml at the root documents each key; a test keeps the two in step.
@@ -35,9 +36,16 @@ const delivery = z.object({
   concurrency: z.number().int().min(1).default(4),
 });
 
+const grant = z.object({
+  user: z.string().regex(/^[a-z]+:.+$/, 'expected "platform:userId"'),
+  privileges: z.array(z.enum(PRIVILEGES)).min(1),
+  budgetShare: z.number().gt(0).max(1).default(0.2),
+});
+
 const access = z.object({
   admins: ids.default([]),
   allowedUsers: z.object({ telegram: ids.default([]), discord: ids.default([]), slack: ids.default([]) }).prefault({}),
+  grants: z.array(grant).default([]),
   refusalCooldownMinutes: z.number().min(0).default(60),
 });
 

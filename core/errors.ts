@@ -6,16 +6,12 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_NOT_FOUND'
   | 'VALIDATION'
-  | 'ACCESS_DENIED'
-  | 'ADMIN_ONLY'
-  | 'UNKNOWN_COMMAND'
-  | 'TASK_NOT_FOUND'
+  | 'FORBIDDEN'
   | 'TASK_CANCELLED'
   | 'TIMEOUT'
   | 'RATE_LIMITED'
   | 'PLATFORM_UNAVAILABLE'
   | 'PLATFORM_REJECTED'
-  | 'NO_ADAPTER'
   | 'LLM_UNAVAILABLE'
   | 'LLM_BAD_OUTPUT'
   | 'LLM_REJECTED'
@@ -80,8 +76,4 @@ export function isRetryable(error: unknown): boolean {
 export function describeForUser(error: unknown): string {
   if (isPieBrainError(error)) return error.userMessage ?? error.message;
   return 'Something went wrong inside pie-brain; the admins can find the details in the log.';
-}
-
-export function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

@@ -7,9 +7,11 @@ import { type Outbox, SqliteOutbox } from '../storage/outbox.js';
 import { SqliteTaskQueue, type TaskQueue } from '../storage/queue.js';
 import { AccessPolicy } from './access.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
-import { CommandRegistry } from './commands/command-table.js';
+import { CommandTable } from './commands/command-table.js';
 import type { Config, Paths } from './config.js';
 import type { ChatAdapter, Intake } from './contracts/chat-adapter.js';
+import type { Reply } from './contracts/messages.js';
+import type { TaskContext } from './contracts/task.js';
 import { withCostFooter } from './costs/cost-footer.js';
 import { Alerts } from './engine/alerts.js';
 import { AnswerTracker } from './engine/answers.js';
@@ -55,8 +57,9 @@ export class Runtime {
   readonly kv: KeyValueStore;
   readonly bus: EventBus;
   readonly policy: AccessPolicy;
-  readonly commands = new CommandRegistry();
-  readonly tools = new ToolRegistry();
+  /** Every command, built-in or a tool's: the one lookup and the one source of every platform's menu. */
+  readonly commands = new CommandTable();
+  readonly tools = new ToolRegistry([], this.commands);
   readonly limits: Limits;
   readonly delivery: Delivery;
   readonly engine: Engine;
@@ -98,7 +101,6 @@ export class Runtime {
     const handler = withCostFooter(
       createTaskHandler({
         commands: this.commands,
-        tools: this.tools,
         route: () => this.route,
       }),
       { ledger: this.ledger, enabled: config.costs.footer },
@@ -157,12 +159,16 @@ export class Runtime {
         `Could not deliver a ${row.kind} to ${row.address.platform} chat ${row.address.chatId} after ${attempt} tries (${code}).`,
       );
     });
-    registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine, tools: this.tools });
+    registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine });
   }
 
-  /** Everything that is not a built-in command goes here (the router and dispatch). */
-  setRouteHandler(route: RouteHandler): void {
-    this.route = route;
+  /**
+   * Plain messages, and the decisions of tools' slash commands, go here (the router and dispatch). A bare
+   * function answers plain messages only (test doubles, workers without a router).
+   */
+  setRouteHandler(route: RouteHandler | ((ctx: TaskContext) => Promise<Reply>)): void {
+    this.route =
+      typeof route === 'function' ? { route, dispatch: async () => ({ text: 'Tools cannot run here: no router is set up.' }) } : route;
   }
 
   addAdapter(adapter: ChatAdapter): void {

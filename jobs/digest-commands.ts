@@ -1,4 +1,4 @@
-import type { Command, CommandRegistry } from '../core/commands/command-table.js';
+import type { Command, CommandTable } from '../core/commands/command-table.js';
 import type { Reply } from '../core/contracts/messages.js';
 import type { OutboxRow } from '../storage/outbox.js';
 import { buildDigest, type DigestDeps } from './arxiv-digest.js';
@@ -17,11 +17,21 @@ function deliveryState(row: OutboxRow | undefined): string {
 }
 
 /** `/digest now|subscribe|unsubscribe|settings|status`, for the channel it is typed in. */
-export function registerDigestCommands(registry: CommandRegistry, deps: DigestDeps & { scheduler: () => Scheduler | undefined }): void {
+export function registerDigestCommands(table: CommandTable, deps: DigestDeps & { scheduler: () => Scheduler | undefined }): void {
   const command: Command = {
     name: 'digest',
     description: 'the daily arXiv digest: now, subscribe, unsubscribe, settings, status',
     usage: '/digest now|subscribe|unsubscribe|settings|status',
+    options: [
+      {
+        name: 'action',
+        description: 'what to do for this channel',
+        type: 'string',
+        choices: ['now', 'subscribe', 'unsubscribe', 'settings', 'status'],
+      },
+    ],
+    // `now` writes the digest note; the others read or change this channel's subscription.
+    privileges: ['read', 'writeNotes'],
     async run({ args, message, signal }): Promise<Reply> {
       const address = { platform: message.address.platform, chatId: message.address.chatId };
       const sub = args.trim().toLowerCase().split(/\s+/)[0] || 'settings';
@@ -81,5 +91,5 @@ export function registerDigestCommands(registry: CommandRegistry, deps: DigestDe
       }
     },
   };
-  registry.register(command);
+  table.register(command);
 }

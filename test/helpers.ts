@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Actor, PRIVILEGES, type Privilege } from '../core/access.js';
 import { type Config, type Paths, parseConfig } from '../core/config.js';
 import type { InboundMessage } from '../core/contracts/messages.js';
 import { silentLogger } from '../core/logger.js';
@@ -54,4 +55,16 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A user as the privilege checks see them: an admin (every privilege) or an allowed user (read, write notes, plus grants). */
+export function testActor(options: { admin?: boolean; grants?: Privilege[]; platform?: string; userId?: string } = {}): Actor {
+  const admin = options.admin ?? true;
+  return {
+    platform: options.platform ?? 'fake',
+    userId: options.userId ?? (admin ? 'owner' : 'friend'),
+    isAdmin: admin,
+    privileges: new Set(admin ? PRIVILEGES : ['read', 'writeNotes', ...(options.grants ?? [])]),
+    budgetShare: admin ? null : options.grants?.includes('spend') ? 0.2 : 0,
+  };
 }

@@ -1,9 +1,10 @@
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import type { Privilege } from '../core/access.js';
 import type { NoteIndex } from '../core/contracts/note-index.js';
 import type { DiscoverResult, Paper } from '../core/contracts/papers.js';
 import { describeForUser, isPieBrainError } from '../core/errors.js';
-import { BaseTool, type ToolContext, type ToolDeps, type ToolFactory, type ToolResult } from './base.js';
+import { BaseTool, type ToolContext, type ToolDeps, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { ArxivClient } from './lib/arxiv-client.js';
 import { findSavedNote, savePaperNote } from './lib/arxiv-notes.js';
 import { parseArxivIds } from './lib/arxiv-query.js';
@@ -58,7 +59,15 @@ export class ArxivTool extends BaseTool<typeof params> {
   readonly name = 'arxiv';
   readonly description = 'find arXiv papers by ID or title, or list the newest in my categories (discover); saves each as a note';
   readonly params = params;
-  override readonly slashCommands = [{ command: 'arxiv', usage: '/arxiv <id | title | discover>', toParams: parseArxivArgs }];
+  override readonly privileges: readonly Privilege[] = ['read', 'writeNotes'];
+  override readonly slashCommands: readonly ToolSlashCommand[] = [
+    {
+      command: 'arxiv',
+      usage: '/arxiv <id | title | discover>',
+      toParams: parseArxivArgs,
+      options: [{ name: 'query', description: 'an arXiv id, a title, or "discover"', type: 'string', required: true }],
+    },
+  ];
   private readonly inbox: string;
 
   constructor(private readonly options: ArxivToolOptions) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { Privilege } from '../core/access.js';
 import { describeForUser, isPieBrainError } from '../core/errors.js';
-import { BaseTool, type ToolContext, type ToolFactory, type ToolResult } from './base.js';
+import { BaseTool, type ToolContext, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { GitWorkflow } from './lib/git-workflow.js';
 
 export { sanitizeBranchName } from './lib/branch-name.js';
@@ -39,15 +40,24 @@ export class GitTool extends BaseTool<typeof params> {
   readonly name = 'git';
   readonly description = 'start a task branch in a configured repository (pull, new branch) or finish it (commit, push, pull request)';
   readonly params = params;
-  override readonly adminOnly = true;
-  override readonly slashCommands = [{ command: 'git', usage: USAGE, toParams: parseGitArgs }];
+  override readonly privileges: readonly Privilege[] = ['changeRepo'];
+  override readonly slashCommands: readonly ToolSlashCommand[] = [
+    {
+      command: 'git',
+      usage: USAGE,
+      toParams: parseGitArgs,
+      options: [
+        { name: 'action', description: 'repos, start or finish', type: 'string', required: true, choices: ['repos', 'start', 'finish'] },
+        { name: 'details', description: 'the repository and a branch topic or commit message', type: 'string' },
+      ],
+    },
+  ];
 
   constructor(private readonly workflow: GitWorkflow) {
     super();
   }
 
   async run(input: GitParams, ctx: ToolContext): Promise<ToolResult> {
-    if (!ctx.isAdmin) return { text: 'The git tool is for admins only.' };
     try {
       switch (input.action) {
         case 'repos':

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { type Privilege, requirePrivileges } from '../core/access.js';
 import { type Clock, systemClock } from '../core/lib/clock.js';
 import { Semaphore } from '../core/lib/semaphore.js';
 import { BaseTool, type ToolContext, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
@@ -41,8 +42,14 @@ export class MemoryTool extends BaseTool<typeof params> {
   readonly description = 'search my notes and saved papers by meaning, or save a new note';
   readonly params = params;
   override readonly slashCommands: readonly ToolSlashCommand[] = [
-    { command: 'memory', usage: '/memory <query> | /memory save <text>', toParams: parseMemoryArgs },
+    {
+      command: 'memory',
+      usage: '/memory <query> | /memory save <text>',
+      toParams: parseMemoryArgs,
+      options: [{ name: 'query', description: 'what to look for, or "save" and the note to keep', type: 'string', required: true }],
+    },
   ];
+  override readonly privileges: readonly Privilege[] = ['read', 'writeNotes'];
 
   private readonly saving = new Semaphore(1);
 
@@ -108,7 +115,7 @@ export class MemoryTool extends BaseTool<typeof params> {
   }
 
   private async reindex(ctx: ToolContext): Promise<ToolResult> {
-    if (!ctx.isAdmin) return { text: '`/memory reindex` is for admins only.' };
+    requirePrivileges(ctx.actor, ['operate'], '`/memory reindex`');
     const count = await this.store.reindex(ctx.signal);
     return { text: `Re-indexed ${count} note${count === 1 ? '' : 's'} from \`${this.inboxDir}\`.`, data: { indexed: count } };
   }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { Privilege } from '../core/access.js';
 import { type CodeRun, CodeRunStore } from '../storage/code-runs.js';
-import { BaseTool, type ToolContext, type ToolDeps, type ToolFactory, type ToolResult } from './base.js';
+import { BaseTool, type ToolContext, type ToolDeps, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { runSnippet, type SnippetLanguage, type SnippetResult } from './lib/code-runner.js';
 
 const params = z.discriminatedUnion('action', [
@@ -70,12 +71,23 @@ export class RunCodeTool extends BaseTool<typeof params> {
   readonly name = 'run_code';
   readonly description = 'run a short Python or JavaScript snippet on the Pi and show its output; list or search past runs';
   readonly params = params;
-  override readonly adminOnly = true;
-  override readonly slashCommands = [
-    { command: 'run', usage: '/run <python|js> <code>', toParams: parseRunArgs },
+  override readonly privileges: readonly Privilege[] = ['runCode'];
+  override readonly slashCommands: readonly ToolSlashCommand[] = [
+    {
+      command: 'run',
+      usage: '/run <python|js> <code>',
+      description: 'run a short Python or JavaScript snippet on the Pi and show its output',
+      toParams: parseRunArgs,
+      options: [
+        { name: 'language', description: 'python or js', type: 'string', required: true, choices: ['python', 'js'] },
+        { name: 'code', description: 'the snippet', type: 'string', required: true },
+      ],
+    },
     {
       command: 'runs',
       usage: '/runs [query]',
+      description: 'list or search past code runs',
+      options: [{ name: 'query', description: 'words to look for in past runs', type: 'string' }],
       toParams: (args: string) => ({ action: 'list', ...(args.trim() ? { query: args.trim() } : {}) }),
     },
   ];
@@ -85,7 +97,6 @@ export class RunCodeTool extends BaseTool<typeof params> {
   }
 
   async run(input: RunParams, ctx: ToolContext): Promise<ToolResult> {
-    if (!ctx.isAdmin) return { text: 'Running code is for admins only.' };
     if (input.action === 'list') return this.list(input.query);
     const result = await runSnippet({
       language: input.language,

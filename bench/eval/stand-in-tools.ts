@@ -1,7 +1,8 @@
-// Stand-ins for the tools of issue 5 (arxiv, memory, git, run_code): the names, one-line descriptions, param
-// schemas and slash commands the router sees, without the work. The routing eval and bench use them; the
-// tests wrap them in recording doubles. Once the real tools are merged, the eval can load those instead.
+// Stand-ins for the tools (arxiv, memory, git, run_code): the names, one-line descriptions, param schemas,
+// privileges and slash commands the router sees, without the work. The routing eval and bench use them; the
+// tests wrap them in recording doubles.
 import { z } from 'zod';
+import { type Privilege, requirePrivileges } from '../../core/access.js';
 import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/contracts/tool.js';
 
 const ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?\/\d{7}(?:v\d+)?)$/i;
@@ -57,24 +58,24 @@ function gitArgs(args: string): z.infer<typeof gitParams> {
   return { action: 'task', task: args.trim() };
 }
 
-/** A tool that only says what it was asked (and, when admin-only, refuses everybody else, as the real ones do). */
+/** A tool that only says what it was asked (and refuses a user without its privileges, as the real ones do). */
 export class StandInTool implements Tool {
   constructor(
     readonly name: string,
     readonly description: string,
     readonly params: z.ZodType,
     readonly slashCommands: readonly ToolSlashCommand[],
-    readonly adminOnly = false,
+    readonly privileges: readonly Privilege[] = ['read'],
   ) {}
 
-  async runLocal(params: unknown, ctx?: Pick<ToolContext, 'isAdmin'>): Promise<ToolResult> {
+  async runLocal(params: unknown, ctx?: Pick<ToolContext, 'actor'>): Promise<ToolResult> {
+    if (ctx) requirePrivileges(ctx.actor, this.privileges, `the ${this.name} tool`);
     const parsed = this.params.parse(params);
-    if (this.adminOnly && ctx?.isAdmin === false) return { text: `The ${this.name} tool is for admins only.` };
     return { text: `${this.name} ran with ${JSON.stringify(parsed)}` };
   }
 }
 
-/** The four tools of issue 5 as the router sees them. */
+/** The four tools as the router sees them. */
 export function createStandInTools(): StandInTool[] {
   return [
     new StandInTool(
@@ -82,23 +83,31 @@ export function createStandInTools(): StandInTool[] {
       'arXiv papers: look one up by id or URL, search by title or topic, or discover the last day of new papers',
       arxivParams,
       [slash('arxiv', '/arxiv <id | title | discover>', arxivArgs)],
+      ['read', 'writeNotes'],
     ),
-    new StandInTool('memory', "the user's notes: semantic search of saved notes and papers, or save a new note", memoryParams, [
-      slash('memory', '/memory <query>', (args) => ({ action: 'search', query: args.trim() })),
-      slash('note', '/note <text>', (args) => ({ action: 'save', text: args.trim() })),
-    ]),
+    new StandInTool(
+      'memory',
+      "the user's notes: semantic search of saved notes and papers, or save a new note",
+      memoryParams,
+      [
+        slash('memory', '/memory <query>', (args) => ({ action: 'search', query: args.trim() })),
+        slash('note', '/note <text>', (args) => ({ action: 'save', text: args.trim() })),
+      ],
+      ['read', 'writeNotes'],
+    ),
     new StandInTool(
       'git',
       'git workflow on configured repositories: sync (pull --rebase), status, branch, pull request; coding work is a handoff',
       gitParams,
       [slash('git', '/git <sync|status|branch|pr> [repo]', gitArgs)],
+      ['changeRepo'],
     ),
     new StandInTool(
       'run_code',
       'run a short Python or JavaScript snippet and show its output',
       runCodeParams,
       [slash('run', '/run [python|js] <code>', codeArgs)],
-      true,
+      ['runCode'],
     ),
   ];
 }

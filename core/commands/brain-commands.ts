@@ -4,7 +4,7 @@ import { addressOf } from '../contracts/task.js';
 import { describeForUser, isPieBrainError } from '../errors.js';
 import type { BrainRegistry } from '../handoff/brain-registry.js';
 import type { HandoffContext } from '../handoff/harness.js';
-import type { Command, CommandRegistry } from './command-table.js';
+import type { Command, CommandTable } from './command-table.js';
 
 /** Lists every brain with what detection says, marking the active one and the fallback order. */
 export async function describeBrains(brains: BrainRegistry): Promise<string> {
@@ -26,14 +26,18 @@ export async function describeBrains(brains: BrainRegistry): Promise<string> {
  * `/handoff <request>`: straight to the active brain, skipping the router.
  */
 export function registerBrainCommands(
-  registry: CommandRegistry,
+  table: CommandTable,
   deps: { brains: BrainRegistry; handoff: (request: HandoffRequest, ctx: HandoffContext) => Promise<Reply> },
 ): void {
   const brain: Command = {
     name: 'brain',
     description: 'list the cloud brains, or switch the active one',
     usage: '/brain [use <name>]',
-    adminOnly: true,
+    options: [
+      { name: 'action', description: 'use, to switch the active brain', type: 'string', choices: ['use'] },
+      { name: 'name', description: 'the brain to switch to', type: 'string' },
+    ],
+    privileges: ['operate'],
     run: async ({ args }) => {
       const [verb, name] = args.trim().split(/\s+/);
       if (!verb) return { text: await describeBrains(deps.brains) };
@@ -53,14 +57,17 @@ export function registerBrainCommands(
     name: 'handoff',
     description: 'send a request straight to the active cloud brain',
     usage: '/handoff <request>',
-    run: ({ task, args, signal, extendDeadline, refundAttempt, detached }) => {
+    options: [{ name: 'request', description: 'what the cloud brain should do', type: 'string', required: true }],
+    // Running code and changing a repository depend on the brain and the target: the handoff checks those itself.
+    privileges: ['spend'],
+    run: ({ task, args, actor, signal, extendDeadline, refundAttempt, detached }) => {
       if (!args.trim()) return { text: 'Usage: `/handoff <request>`, for example `/handoff add tests for the parser in my-repo`.' };
       return deps.handoff(
         { prompt: args, reason: '/handoff' },
-        { task, address: addressOf(task), signal, extendDeadline, refundAttempt, detached },
+        { task, address: addressOf(task), actor, signal, extendDeadline, refundAttempt, detached },
       );
     },
   };
-  registry.register(brain);
-  registry.register(handoff);
+  table.register(brain);
+  table.register(handoff);
 }

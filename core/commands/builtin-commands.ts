@@ -1,7 +1,7 @@
 import type { TaskQueue } from '../../storage/queue.js';
+import { isRestricted, missingPrivileges } from '../access.js';
 import type { Engine } from '../engine/engine.js';
-import type { ToolRegistry } from '../engine/tool-registry.js';
-import type { Command, CommandRegistry } from './command-table.js';
+import type { Command, CommandTable } from './command-table.js';
 
 function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -12,35 +12,50 @@ function parseTaskId(args: string): number | undefined {
   return Number.isInteger(id) && id > 0 ? id : undefined;
 }
 
-/** /help, /ping, /task and /cancel: answered without any model. */
-export function registerBuiltinCommands(
-  registry: CommandRegistry,
-  deps: { queue: TaskQueue; engine: () => Engine; tools: ToolRegistry },
-): void {
+const TASK_ID = [{ name: 'id', description: 'the task number', type: 'integer', required: true }] as const;
+
+/** /help, /ping, /ask, /task and /cancel: answered without any model (/ask routes its text like a plain message). */
+export function registerBuiltinCommands(table: CommandTable, deps: { queue: TaskQueue; engine: () => Engine }): void {
   const help: Command = {
     name: 'help',
     description: 'what I can do',
-    run: ({ isAdmin }) => {
+    usage: '/help',
+    privileges: ['read'],
+    run: ({ actor }) => {
       const lines = ['*pie-brain* answers plain messages and these commands:', ''];
-      const entries: Array<[string, string, boolean]> = [
-        ...registry.list().map((c) => [c.usage ?? `/${c.name}`, c.description, c.adminOnly ?? false] as [string, string, boolean]),
-        ...deps.tools
-          .list()
-          .flatMap((tool) => tool.slashCommands.map((s) => [s.usage, tool.description, tool.adminOnly] as [string, string, boolean])),
-      ].sort((a, b) => a[0].localeCompare(b[0]));
-      for (const [usage, description, adminOnly] of entries) {
-        if (adminOnly && !isAdmin) continue;
-        lines.push(`- \`${usage}\`: ${description}${adminOnly ? ' (admin)' : ''}`);
+      for (const command of table.list()) {
+        if (missingPrivileges(actor, command.privileges).length > 0) continue;
+        lines.push(`- \`${command.usage}\`: ${command.description}${isRestricted(command.privileges) ? ' (admin)' : ''}`);
       }
       lines.push('', 'Anything else is read by the local model and sent to the right tool.');
       return { text: lines.join('\n') };
     },
   };
-  const ping: Command = { name: 'ping', description: 'check that I am alive', run: () => ({ text: 'pong' }) };
+  const ping: Command = {
+    name: 'ping',
+    description: 'check that I am alive',
+    usage: '/ping',
+    privileges: ['read'],
+    run: () => ({ text: 'pong' }),
+  };
+  const ask: Command = {
+    name: 'ask',
+    description: 'ask me anything, as a plain message',
+    usage: '/ask <question>',
+    options: [{ name: 'question', description: 'what you want to know or have done', type: 'string', required: true }],
+    privileges: ['read'],
+    run: ({ args, route }) => {
+      if (!args.trim()) return { text: 'Usage: `/ask <question>`, for example `/ask what is new in my inbox?`' };
+      if (!route) return { text: 'I can only answer commands until a router is configured. Try /help.' };
+      return route(args);
+    },
+  };
   const task: Command = {
     name: 'task',
     description: 'status and trace of a task',
     usage: '/task <id>',
+    options: TASK_ID,
+    privileges: ['read'],
     run: ({ args, isAdmin, message }) => {
       const id = parseTaskId(args);
       if (id === undefined) return { text: 'Usage: `/task <id>`, for example `/task 12`.' };
@@ -69,6 +84,8 @@ export function registerBuiltinCommands(
     name: 'cancel',
     description: 'stop a task',
     usage: '/cancel <id>',
+    options: TASK_ID,
+    privileges: ['read'],
     run: ({ args, isAdmin, message }) => {
       const id = parseTaskId(args);
       if (id === undefined) return { text: 'Usage: `/cancel <id>`, for example `/cancel 12`.' };
@@ -86,5 +103,5 @@ export function registerBuiltinCommands(
       }
     },
   };
-  for (const command of [help, ping, task, cancel]) registry.register(command);
+  for (const command of [help, ping, ask, task, cancel]) table.register(command);
 }

@@ -1,38 +1,37 @@
-import type { TaskRecord } from '../../storage/queue.js';
-import type { InboundMessage, Reply } from '../contracts/messages.js';
-import type { TaskControls } from '../contracts/task.js';
+import { isRestricted } from '../access.js';
+import type { Command, MenuEntry } from '../contracts/command.js';
 
-/** A command's task; the task's controls are there when it runs inside the engine (/handoff uses them). */
-export interface CommandContext extends Partial<TaskControls> {
-  task: TaskRecord;
-  message: InboundMessage;
-  args: string;
-  isAdmin: boolean;
-  signal: AbortSignal;
-}
+export type { Command, CommandContext, CommandOption, MenuEntry } from '../contracts/command.js';
 
-/** A command answered without any model. */
-export interface Command {
-  name: string;
-  description: string;
-  usage?: string;
-  adminOnly?: boolean;
-  run(ctx: CommandContext): Promise<Reply> | Reply;
-}
+/** Lower-case letters, digits, `_` and `-`: what every platform accepts as a command name. */
+const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
-export class CommandRegistry {
+/** Every command pie-brain answers, built-in or a tool's, in one table: one lookup, one menu for every platform. */
+export class CommandTable {
   private readonly commands = new Map<string, Command>();
 
   register(command: Command): void {
+    if (!NAME.test(command.name)) throw new Error(`/${command.name} is not a valid command name`);
     if (this.commands.has(command.name)) throw new Error(`Two commands are named /${command.name}`);
     this.commands.set(command.name, command);
   }
 
   get(name: string): Command | undefined {
-    return this.commands.get(name);
+    return this.commands.get(name.toLowerCase());
   }
 
   list(): Command[] {
     return [...this.commands.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What the platforms publish: Telegram's menu, Discord's application commands, the Slack manifest. */
+  menu(): MenuEntry[] {
+    return this.list().map((command) => ({
+      name: command.name,
+      description: command.description,
+      usage: command.usage,
+      options: command.options ?? [],
+      adminOnly: isRestricted(command.privileges),
+    }));
   }
 }

@@ -1,4 +1,5 @@
 import type { TaskRecord } from '../../storage/queue.js';
+import type { Actor } from '../access.js';
 import type { Address, InboundMessage, Reply } from './messages.js';
 
 /**
@@ -26,6 +27,8 @@ export interface TaskContext extends TaskControls {
   task: TaskRecord;
   message: InboundMessage;
   address: Address;
+  /** Who asked, with their privileges (admins hold all). */
+  actor: Actor;
   isAdmin: boolean;
   signal: AbortSignal;
   /** Mark the task as executing a tool and merge metadata into it (routing -> executing). */

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import type { Actor, Privilege } from '../access.js';
 import type { Logger } from '../logger.js';
+import type { CommandOption } from './command.js';
 import type { Address, Attachment, ChatUser } from './messages.js';
 
 /** What a tool gets besides its params. */
@@ -7,6 +9,8 @@ export interface ToolContext {
   taskId: number | null;
   user: ChatUser;
   address: Address;
+  /** Who asked, with their privileges: a tool checks its own before it acts. */
+  actor: Actor;
   isAdmin: boolean;
   signal: AbortSignal;
   logger: Logger;
@@ -23,18 +27,14 @@ export interface ToolResult {
   data?: unknown;
 }
 
-/** A command line to hand off; always an argv array, never a shell string. */
-export interface SpawnCommand {
-  file: string;
-  args: string[];
-  cwd: string;
-  env?: Record<string, string>;
-}
-
-/** A slash command that goes straight to a tool, skipping the model. */
+/** A slash command that goes straight to a tool, skipping the model; it joins the command table when the tool loads. */
 export interface ToolSlashCommand {
   command: string;
   usage: string;
+  /** Shown in menus; the tool's description when absent. */
+  description?: string;
+  /** Typed options for platforms that have them (joined in order into the argument text). */
+  options?: readonly CommandOption[];
   /** Turn the text after the command into the tool's params. */
   toParams(args: string): unknown;
 }
@@ -48,8 +48,8 @@ export interface Tool {
   /** One line: it is shown to the router model in the catalog. */
   readonly description: string;
   readonly params: z.ZodType;
-  readonly adminOnly: boolean;
+  /** What running it does: checked against the user on every path that reaches the tool. */
+  readonly privileges: readonly Privilege[];
   readonly slashCommands: readonly ToolSlashCommand[];
   runLocal(params: unknown, ctx: ToolContext): Promise<ToolResult>;
-  getSpawnCmd?(params: unknown, ctx: ToolContext): SpawnCommand | undefined;
 }

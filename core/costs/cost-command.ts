@@ -36,7 +36,8 @@ export function createCostCommand(deps: CostCommandDeps): Command {
     name: 'cost',
     description: 'spend by provider, model and brain, budget left, cache savings and a chart',
     usage: '/cost [today|week|month]',
-    adminOnly: true,
+    options: [{ name: 'period', description: 'today, week or month', type: 'string', choices: ['today', 'week', 'month'] }],
+    privileges: ['operate'],
     run: async ({ args, task }) => {
       const period = parseReportPeriod(args);
       if (!period) return { text: 'Usage: `/cost [today|week|month]` (month by default).' };

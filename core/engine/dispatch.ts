@@ -1,3 +1,4 @@
+import { type Actor, missingPrivileges, requirePrivileges } from '../access.js';
 import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
 import type { Reply } from '../contracts/messages.js';
 import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from '../contracts/route-decision.js';
@@ -34,11 +35,11 @@ export function replyFromResult(result: ToolResult): Reply {
   return { text: text.trim() ? text : 'Done.', ...(result.images?.length ? { attachments: result.images } : {}) };
 }
 
-/** What pie-brain can do, for requests nothing fits (and the local model cannot chat about). */
-export function capabilitiesReply(tools: ToolRegistry, isAdmin: boolean, note?: string): Reply {
+/** What pie-brain can do for this user, for requests nothing fits (and the local model cannot chat about). */
+export function capabilitiesReply(tools: ToolRegistry, actor: Actor, note?: string): Reply {
   const lines = [`I could not work out what you need${note ? `: ${note}` : ''}.`, 'I can:'];
   for (const tool of tools.list()) {
-    if (tool.adminOnly && !isAdmin) continue;
+    if (missingPrivileges(actor, tool.privileges).length > 0) continue;
     const usage = tool.slashCommands.map((s) => `\`${s.usage}\``).join(', ');
     lines.push(`- ${tool.description}${usage ? ` (${usage})` : ''}`);
   }
@@ -51,8 +52,9 @@ function repoOf(params: Record<string, unknown>): string | undefined {
 }
 
 /**
- * Carries out a RouteDecision: a tool on the Pi (in the tool pool; admin-only tools refuse everyone else),
- * a handoff to the cloud brain, or chat with the local model.
+ * Carries out a RouteDecision: a tool on the Pi (in the tool pool), a handoff to the cloud brain, or chat
+ * with the local model. Every decision, from a slash command, the rules, the cache or the model, passes the
+ * same privilege check here; the tool and the handoff check again themselves before they act.
  */
 export class Dispatcher {
   private handoff: HandoffHandler | undefined;
@@ -71,16 +73,17 @@ export class Dispatcher {
     if (!decision) {
       if (outcome.source === 'slash' && outcome.problem) return { text: outcome.problem };
       const note = outcome.source === 'fallback' ? 'the local model could not help just now, and no simple rule fits' : undefined;
-      return capabilitiesReply(this.options.tools, ctx.isAdmin, note);
+      return capabilitiesReply(this.options.tools, ctx.actor, note);
     }
     const tool = decision.tool_name === CHAT_TOOL ? undefined : this.options.tools.get(decision.tool_name);
-    // Checked before a handoff too: handing an admin-only tool's work to the cloud is still that tool's work.
-    if (tool?.adminOnly && !ctx.isAdmin) {
-      return { text: `Sorry, the ${tool.name} tool is for admins only, and you are not one of them.` };
+    // Checked before a handoff too: handing a tool's work to the cloud is still that tool's work.
+    if (tool) requirePrivileges(ctx.actor, tool.privileges, `the ${tool.name} tool`);
+    if (decision.handoff) {
+      requirePrivileges(ctx.actor, ['spend'], 'handing work to a cloud brain');
+      return this.handOff(decision, ctx);
     }
-    if (decision.handoff) return this.handOff(decision, ctx);
     if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx);
-    if (!tool) return capabilitiesReply(this.options.tools, ctx.isAdmin);
+    if (!tool) return capabilitiesReply(this.options.tools, ctx.actor);
     return this.runTool(tool, decision, ctx);
   }
 
@@ -107,6 +110,7 @@ export class Dispatcher {
       taskId,
       user: ctx.message.user,
       address: ctx.address,
+      actor: ctx.actor,
       isAdmin: ctx.isAdmin,
       signal: ctx.signal,
       logger: logger.child({ tool: tool.name, taskId }),

@@ -226,11 +226,13 @@ export class Engine {
     let refunded = false;
     this.options.onTaskStarted?.(address);
 
+    const actor = this.options.policy.actor(task.platform, task.userId);
     const ctx: TaskContext = {
       task,
       message,
       address,
-      isAdmin: this.options.policy.isAdmin(task.platform, task.userId),
+      actor,
+      isAdmin: actor.isAdmin,
       signal: run.controller.signal,
       advance: (fields) => {
         queue.advance(task.id, owner, fields, clock.now());

@@ -1,43 +1,71 @@
-import type { CommandRegistry } from '../commands/command-table.js';
+import { requirePrivileges } from '../access.js';
+import type { CommandContext, CommandTable } from '../commands/command-table.js';
 import type { Reply } from '../contracts/messages.js';
+import type { RouteDecision } from '../contracts/route-decision.js';
 import type { TaskContext, TaskHandler } from '../contracts/task.js';
-import type { ToolRegistry } from './tool-registry.js';
+import { describeForUser, isPieBrainError } from '../errors.js';
 
-/** Decides and runs what a request needs (the router and dispatch): everything that is not a built-in command. */
-export type RouteHandler = (ctx: TaskContext) => Promise<Reply>;
+/** Decides and carries out what a request needs (the router and dispatch): everything that is not a command. */
+export interface RouteHandler {
+  /** A plain message: route it (rules, cache, the local model) and carry out the decision. */
+  route(ctx: TaskContext): Promise<Reply>;
+  /** A decision already made (a tool's slash command): carry it out on the same path, with the same checks. */
+  dispatch(decision: RouteDecision, ctx: TaskContext): Promise<Reply>;
+}
 
-export function unknownCommandReply(name: string, commands: CommandRegistry, tools: ToolRegistry): Reply {
-  const known = [
-    ...commands.list().map((c) => `/${c.name}`),
-    ...tools.list().flatMap((t) => t.slashCommands.map((s) => `/${s.command}`)),
-  ].sort();
+export function unknownCommandReply(name: string, commands: CommandTable): Reply {
+  const known = commands.list().map((c) => `/${c.name}`);
   return { text: `I don't know the command /${name}. I know: ${known.join(', ')}. Try /help.` };
 }
 
 /**
- * The task handler: built-in commands first (no model), then the route handler. Admin-only commands
- * refuse everyone else.
+ * The task handler: a command is looked up once in the command table and checked against the user's
+ * privileges before it runs; everything else goes to the route handler. A refusal for missing privileges,
+ * wherever it is raised (a tool, the handoff), becomes the reply.
  */
 export function createTaskHandler(deps: {
-  commands: CommandRegistry;
-  tools: ToolRegistry;
+  commands: CommandTable;
   /** The route handler as it is now (main.ts installs the router after the runtime is built). */
   route: () => RouteHandler | undefined;
 }): TaskHandler {
-  return async (ctx) => {
+  const handle = async (ctx: TaskContext): Promise<Reply> => {
     const command = ctx.message.command;
-    if (command) {
-      const builtin = deps.commands.get(command.name);
-      if (builtin) {
-        if (builtin.adminOnly && !ctx.isAdmin) return { text: `/${builtin.name} is for admins only.` };
-        ctx.advance({ toolName: `/${builtin.name}` });
-        const { task, message, isAdmin, signal, extendDeadline, refundAttempt, detached } = ctx;
-        return builtin.run({ task, message, args: command.args, isAdmin, signal, extendDeadline, refundAttempt, detached });
-      }
-      if (!deps.tools.bySlashCommand(command.name)) return unknownCommandReply(command.name, deps.commands, deps.tools);
-    }
     const route = deps.route();
-    if (!route) return { text: 'I can only answer commands until a router is configured. Try /help.' };
-    return route(ctx);
+    if (!command) {
+      if (!route) return { text: 'I can only answer commands until a router is configured. Try /help.' };
+      return route.route(ctx);
+    }
+    const entry = deps.commands.get(command.name);
+    if (!entry) return unknownCommandReply(command.name, deps.commands);
+    requirePrivileges(ctx.actor, entry.privileges, `/${entry.name}`);
+    ctx.advance({ toolName: `/${entry.name}` });
+    const { task, message, actor, isAdmin, signal, extendDeadline, refundAttempt, detached } = ctx;
+    const commandContext: CommandContext = {
+      task,
+      message,
+      args: command.args,
+      actor,
+      isAdmin,
+      signal,
+      extendDeadline,
+      refundAttempt,
+      detached,
+    };
+    if (route) {
+      commandContext.dispatch = (decision) => route.dispatch(decision, ctx);
+      commandContext.route = (text) => route.route({ ...ctx, message: { ...ctx.message, text, command: undefined } });
+    }
+    return entry.run(commandContext);
+  };
+  return async (ctx) => {
+    try {
+      return await handle(ctx);
+    } catch (error) {
+      if (isPieBrainError(error) && error.code === 'FORBIDDEN') {
+        ctx.trace('refused', { data: { reason: error.message } });
+        return { text: describeForUser(error) };
+      }
+      throw error;
+    }
   };
 }

@@ -1,15 +1,21 @@
-import type { Tool } from '../contracts/tool.js';
+import type { CommandTable } from '../commands/command-table.js';
+import { toolCommand } from '../commands/tool-commands.js';
+import type { Tool, ToolSlashCommand } from '../contracts/tool.js';
 
-/** The tools pie-brain can run, by name, and the slash commands that lead straight to them. */
+/** The tools pie-brain can run, by name. A tool's slash commands join the command table when it is added. */
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
 
-  constructor(tools: Iterable<Tool> = []) {
+  constructor(
+    tools: Iterable<Tool> = [],
+    private readonly commands?: CommandTable,
+  ) {
     for (const tool of tools) this.add(tool);
   }
 
   add(tool: Tool): void {
     if (this.tools.has(tool.name)) throw new Error(`Two tools are named ${tool.name}`);
+    for (const slash of tool.slashCommands) this.commands?.register(toolCommand(tool, slash));
     this.tools.set(tool.name, tool);
   }
 
@@ -21,11 +27,11 @@ export class ToolRegistry {
     return [...this.tools.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The tool and params a slash command leads to, if any tool claims it. */
-  bySlashCommand(command: string): { tool: Tool; toParams: (args: string) => unknown } | undefined {
+  /** The tool behind a slash-command name (the rules turn their guesses into a tool's params with it). */
+  bySlashCommand(command: string): { tool: Tool; slash: ToolSlashCommand } | undefined {
     for (const tool of this.tools.values()) {
-      const match = tool.slashCommands.find((slash) => slash.command === command);
-      if (match) return { tool, toParams: (args) => match.toParams(args) };
+      const slash = tool.slashCommands.find((candidate) => candidate.command === command);
+      if (slash) return { tool, slash };
     }
     return undefined;
   }

@@ -5,6 +5,7 @@ import type { Db } from '../../storage/db.js';
 import type { Ledger } from '../../storage/ledger.js';
 import type { Outbox } from '../../storage/outbox.js';
 import { FINAL_STATUSES, type TaskQueue } from '../../storage/queue.js';
+import { type Actor, type Privilege, requirePrivileges } from '../access.js';
 import type { Config, Env, Paths } from '../config.js';
 import type { Brain } from '../contracts/brain.js';
 import type { ChatAdapter } from '../contracts/chat-adapter.js';
@@ -60,7 +61,17 @@ export interface HandoffHarnessOptions {
 export interface HandoffContext extends Partial<TaskControls> {
   task: { id: number };
   address: Address;
+  /** Who asked: a run is started only for a user who holds what it does. */
+  actor: Actor;
   signal: AbortSignal;
+}
+
+/**
+ * What a run does, so what its user must hold: it spends money; a coding brain runs code and edits files in
+ * its working directory; a run in a configured repository changes that repository (commit, push, PR).
+ */
+export function runPrivileges(brain: Pick<Brain, 'coding'>, target: RunTarget): Privilege[] {
+  return ['spend', ...(brain.coding ? (['runCode'] as const) : []), ...(target.repo ? (['changeRepo'] as const) : [])];
 }
 
 interface Watch {
@@ -148,9 +159,20 @@ export class HandoffHarness {
       let target: RunTarget | undefined;
       while (!finished || finished.outcome === 'unavailable' || finished.outcome === 'lost') {
         target ??= resolveRunTarget(request, this.options.config, this.options.paths);
+        // Refused before taking a place in line where the target alone says so; the brain's part after.
+        requirePrivileges(
+          ctx.actor,
+          runPrivileges({ coding: false }, target),
+          target.repo ? `a cloud run in ${target.repo}` : 'a cloud run',
+        );
         slot ??= await this.waitForSlot(ctx);
         const brain = await this.nextBrain(ctx, target);
         if (!brain) throw allUnavailableError(this.store.forTask(ctx.task.id));
+        requirePrivileges(
+          ctx.actor,
+          runPrivileges(brain, target),
+          target.repo ? `a ${brain.name} run in ${target.repo}` : `a ${brain.name} run`,
+        );
         active = await this.launch(brain, request, target, ctx);
         finished = active ? await this.follow(active, ctx) : undefined;
       }

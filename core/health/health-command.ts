@@ -6,7 +6,8 @@ export function createHealthCommand(deps: { collect(): Promise<HealthReport>; ti
   return {
     name: 'health',
     description: 'Ollama, providers, queue, cloud runs, jobs, adapters and the Pi',
-    adminOnly: true,
+    usage: '/health',
+    privileges: ['operate'],
     run: async () => ({ text: formatHealth(await deps.collect(), deps.timeZone) }),
   };
 }

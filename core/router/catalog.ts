@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRestricted } from '../access.js';
 import { CHAT_TOOL, routeDecisionSchema } from '../contracts/route-decision.js';
 import type { Tool } from '../contracts/tool.js';
 import type { ToolRegistry } from '../engine/tool-registry.js';
@@ -73,7 +74,7 @@ function formatVariant(name: string, params: z.ZodType): JsonSchema {
 export function buildCatalog(tools: readonly Tool[]): Catalog {
   const entries = [...tools]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((tool) => ({ name: tool.name, description: tool.description, adminOnly: tool.adminOnly, params: tool.params }));
+    .map((tool) => ({ name: tool.name, description: tool.description, adminOnly: isRestricted(tool.privileges), params: tool.params }));
   entries.push({ name: CHAT_TOOL, description: CHAT_DESCRIPTION, adminOnly: false, params: chatParams });
   const text = entries.map((e) => catalogLine(e.name, e.description, e.adminOnly, toJsonSchema(e.params))).join('\n');
   const format = { anyOf: entries.map((e) => formatVariant(e.name, e.params)) };

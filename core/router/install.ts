@@ -1,6 +1,8 @@
 import type { Config, Paths } from '../config.js';
 import type { HandoffHandler } from '../contracts/handoff.js';
-import { CHAT_TOOL } from '../contracts/route-decision.js';
+import type { Reply } from '../contracts/messages.js';
+import { CHAT_TOOL, type RouteOutcome } from '../contracts/route-decision.js';
+import type { TaskContext } from '../contracts/task.js';
 import { Dispatcher } from '../engine/dispatch.js';
 import type { RouteHandler } from '../engine/pipeline.js';
 import { LlmAccounting } from '../llm/accounting.js';
@@ -48,10 +50,9 @@ export interface InstallRouterOptions {
   handoff?: HandoffHandler;
 }
 
-/** The route handler: route, trace the decision, then dispatch it. */
+/** The route handler: route (or take a slash command's decision), trace the decision, then dispatch it. */
 export function createRouteHandler(runtime: Runtime, router: Router, dispatcher: Dispatcher): RouteHandler {
-  return async (ctx) => {
-    const outcome = await router.route(ctx.message, { taskId: ctx.task.id, signal: ctx.signal });
+  const carryOut = (outcome: RouteOutcome, ctx: TaskContext): Promise<Reply> => {
     const decision = outcome.decision;
     const toolName = decision ? (decision.handoff ? `handoff:${decision.tool_name}` : decision.tool_name) : 'none';
     const durationMs = Math.round(outcome.durationMs * 1000) / 1000;
@@ -79,6 +80,10 @@ export function createRouteHandler(runtime: Runtime, router: Router, dispatcher:
       metadata: { route: { source: outcome.source, handoff: decision?.handoff ?? false, params: decision?.params ?? {} } },
     });
     return dispatcher.dispatch(outcome, ctx);
+  };
+  return {
+    route: async (ctx) => carryOut(await router.route(ctx.message, { taskId: ctx.task.id, signal: ctx.signal }), ctx),
+    dispatch: (decision, ctx) => carryOut({ decision, source: 'slash', llmCalls: 0, durationMs: 0 }, ctx),
   };
 }
 

@@ -10,7 +10,7 @@ import type { PrefsFile } from './prefs.js';
 import { buildRoutingPrefix, contextTokensFor, MAX_DECISION_TOKENS, repairMessages, routingMessages } from './prompt.js';
 import type { RouteCache } from './route-cache.js';
 import { routeCacheKey } from './route-cache.js';
-import { routeByRules, routeSlashCommand } from './rules.js';
+import { routeByRules } from './rules.js';
 import { checkAnswer } from './validate-answer.js';
 
 export interface RouterOptions {
@@ -45,7 +45,7 @@ interface Prefix {
 }
 
 /**
- * Decides a RouteDecision for a request: slash commands and sure rules first (no model), then the route
+ * Decides a RouteDecision for a plain message (commands never come here): sure rules first (no model), then the route
  * cache, then the local model with a JSON-schema constrained answer (one repair attempt), and the rules again
  * when the model is down, too slow, or keeps answering badly. Never throws for bad model output.
  */
@@ -87,10 +87,6 @@ export class Router {
     });
     const { tools, cache, health } = this.options;
 
-    if (message.command) {
-      const slash = routeSlashCommand(message, tools);
-      if (slash) return 'problem' in slash ? done(null, 'slash', 0, slash.problem) : done(slash.decision, 'slash', 0);
-    }
     const fast = routeByRules(message.text, tools, 'fast');
     if (fast) return done(fast, 'rules', 0);
 

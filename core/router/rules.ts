@@ -1,4 +1,4 @@
-import type { InboundMessage } from '../contracts/messages.js';
+import { parseToolArgs } from '../commands/tool-commands.js';
 import { CHAT_TOOL, type RouteDecision } from '../contracts/route-decision.js';
 import type { ToolRegistry } from '../engine/tool-registry.js';
 
@@ -169,51 +169,13 @@ function resolve(rule: Rule, targets: RuleTarget[], tools: ToolRegistry): RouteD
     if ('chat' in target) return { tool_name: CHAT_TOOL, params: {}, handoff: target.handoff ?? false, reason: `rule ${rule.name}` };
     const slash = tools.bySlashCommand(target.command);
     if (!slash) continue;
-    let params: unknown;
-    try {
-      params = slash.toParams(target.args);
-    } catch {
-      continue;
-    }
-    const checked = slash.tool.params.safeParse(params);
-    if (!checked.success || typeof params !== 'object' || params === null) continue;
-    return {
-      tool_name: slash.tool.name,
-      params: params as Record<string, unknown>,
-      handoff: target.handoff ?? false,
-      reason: `rule ${rule.name}`,
-    };
+    const parsed = parseToolArgs(slash.tool, slash.slash, target.args);
+    if ('problem' in parsed) continue;
+    return { ...parsed.decision, handoff: target.handoff ?? false, reason: `rule ${rule.name}` };
   }
   if (targets.some((target) => 'handoff' in target && target.handoff))
     return { tool_name: CHAT_TOOL, params: {}, handoff: true, reason: `rule ${rule.name}` };
   return undefined;
-}
-
-/** A slash command a tool declared: its params come from the tool itself; bad arguments get the usage line. */
-export function routeSlashCommand(
-  message: InboundMessage,
-  tools: ToolRegistry,
-): { decision: RouteDecision } | { problem: string } | undefined {
-  const command = message.command;
-  if (!command) return undefined;
-  const slash = tools.bySlashCommand(command.name);
-  if (!slash) return undefined;
-  const usage = slash.tool.slashCommands.find((s) => s.command === command.name)?.usage ?? `/${command.name}`;
-  let params: unknown;
-  try {
-    params = slash.toParams(command.args);
-  } catch (error) {
-    const detail = error instanceof Error ? `${error.message}. ` : '';
-    return { problem: `${detail}Usage: \`${usage}\`` };
-  }
-  const checked = slash.tool.params.safeParse(params);
-  if (!checked.success || typeof params !== 'object' || params === null) {
-    const detail = checked.success ? '' : `${checked.error.issues[0]?.message ?? 'bad arguments'}. `;
-    return { problem: `${detail}Usage: \`${usage}\`` };
-  }
-  return {
-    decision: { tool_name: slash.tool.name, params: params as Record<string, unknown>, handoff: false, reason: `/${command.name}` },
-  };
 }
 
 /** Apply the rules: only the sure ones on the fast path, all of them as the fallback. */

@@ -134,7 +134,8 @@ describe('Discord end to end through the runtime', () => {
     runtime.commands.register({
       name: 'secret',
       description: 'admins only',
-      adminOnly: true,
+      usage: '/secret',
+      privileges: ['operate'],
       run: () => {
         runs += 1;
         return { text: 'classified' };
@@ -142,7 +143,7 @@ describe('Discord end to end through the runtime', () => {
     });
     fake.userRunsCommand('secret', {}, { author: fake.friend });
     const [refused] = await fake.waitForPosted(1);
-    expect(refused?.content).toBe('/secret is for admins only.');
+    expect(refused?.content).toMatch(/^Sorry, \/secret needs the right to operate pie-brain/);
     expect(runs).toBe(0);
     fake.userRunsCommand('secret', {}, { author: fake.owner });
     const posted = await fake.waitForPosted(2);

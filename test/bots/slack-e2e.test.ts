@@ -47,7 +47,13 @@ async function startRig(mode: 'socket' | 'http'): Promise<Rig> {
     routed.push(ctx.message.text);
     return { text: ctx.message.text === 'long please' ? LONG_REPLY : `echo: ${ctx.message.text}` };
   });
-  runtime.commands.register({ name: 'secret', description: 'admins only', adminOnly: true, run: () => ({ text: 'the secret is 42' }) });
+  runtime.commands.register({
+    name: 'secret',
+    description: 'admins only',
+    usage: '/secret',
+    privileges: ['operate'],
+    run: () => ({ text: 'the secret is 42' }),
+  });
   const queued: Rig['queued'] = [];
   const failures: Rig['failures'] = [];
   runtime.bus.on('task-queued', (event) => queued.push(event));
@@ -160,7 +166,7 @@ describe('Slack end to end: bad paths', () => {
 
   it('refuses an admin-only command to a non-admin and runs it for an admin', async () => {
     await rig.command(rig.fake.commandPayload('/secret', '', { userId: 'UFRIEND' }));
-    await rig.fake.waitForMessage((m) => m.text === '/secret is for admins only.' && m.threadTs !== undefined);
+    await rig.fake.waitForMessage((m) => /^Sorry, \/secret needs the right to operate pie-brain/.test(m.text) && m.threadTs !== undefined);
     await rig.command(rig.fake.commandPayload('/secret', '', { userId: 'UADMIN' }));
     await rig.fake.waitForMessage((m) => m.text === 'the secret is 42');
     expect(texts(rig.fake.messages).filter((t) => t.includes('42'))).toEqual(['the secret is 42']);

@@ -21,10 +21,16 @@ describe('Telegram end to end through the runtime', () => {
     dirs.push(dir);
     const config = testConfig({ access: { admins: [`telegram:${OWNER.id}`], allowedUsers: { telegram: [String(FRIEND.id)] } } });
     runtime = new Runtime({ config, paths: testPaths(dir.path), logger: quietLogger(), ...(clock ? { clock } : {}) });
-    runtime.commands.register({ name: 'secret', description: 'admin things', adminOnly: true, run: () => ({ text: 'the secret is 42' }) });
+    runtime.commands.register({
+      name: 'secret',
+      description: 'admin things',
+      usage: '/secret',
+      privileges: ['operate'],
+      run: () => ({ text: 'the secret is 42' }),
+    });
     // An instant router: whatever is not a command comes back as an echo (or a very long answer).
     runtime.setRouteHandler(async ({ message }) => ({ text: message.text === 'long please' ? LONG : `echo: ${message.text}` }));
-    ({ fake, adapter } = await startTelegram({ commands: () => runtime.commands.list(), adminIds: () => [String(OWNER.id)] }));
+    ({ fake, adapter } = await startTelegram({ commands: () => runtime.commands.menu(), adminIds: () => [String(OWNER.id)] }));
     runtime.addAdapter(adapter);
     await runtime.start();
   }
@@ -93,7 +99,7 @@ describe('Telegram end to end through the runtime', () => {
 
   it('refuses an admin-only command to a non-admin and runs it for an admin', async () => {
     await boot();
-    expect((await ask(FRIEND, '/secret'))[0]?.visible).toBe('/secret is for admins only.');
+    expect((await ask(FRIEND, '/secret'))[0]?.visible).toMatch(/^Sorry, \/secret needs the right to operate pie-brain/);
     expect((await ask(OWNER, '/secret'))[0]?.visible).toBe('the secret is 42');
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { isRestricted, PRIVILEGES } from '../../core/access.js';
 import type { Tool, ToolContext, ToolResult } from '../../core/contracts/tool.js';
 import { isPieBrainError } from '../../core/errors.js';
 
@@ -28,22 +29,18 @@ function problemWith(tool: Tool, params: unknown): string | undefined {
   return checked.error.issues[0]?.message ?? '';
 }
 
-/** A refusal is a PieBrainError for admins only, or an answer that says so and carries nothing else. */
+/** A refusal is a FORBIDDEN PieBrainError that says what would be needed; nothing ran. */
 function expectRefusal(outcome: { result?: ToolResult; error?: unknown }): void {
-  if (outcome.error !== undefined) {
-    expect(isPieBrainError(outcome.error) && outcome.error.code).toMatch(/^(ADMIN_ONLY|ACCESS_DENIED)$/);
-    return;
-  }
-  expect(outcome.result?.text).toMatch(/admin/i);
-  expect(outcome.result?.data).toBeUndefined();
-  expect(outcome.result?.files ?? []).toEqual([]);
+  expect(outcome.result).toBeUndefined();
+  expect(isPieBrainError(outcome.error) && outcome.error.code).toBe('FORBIDDEN');
+  expect(isPieBrainError(outcome.error) && outcome.error.userMessage).toMatch(/needs the right to .*access\.grants/);
 }
 
 /**
  * The one contract every tool (each module of tools/, loaded by the real loader) runs: a snake_case name, a
  * one-line description the router can show, a zod params schema it enforces, slash commands whose arguments
  * become params that schema accepts (an empty argument is refused with a reason, or answered), and, for
- * admin-only tools, a refusal for everybody else.
+ * a tool that needs more than every allowed user holds, a refusal for everybody else.
  */
 export function describeToolContract(name: string, createHarness: () => ToolHarness): void {
   describe(`Tool contract: ${name}`, () => {
@@ -54,7 +51,8 @@ export function describeToolContract(name: string, createHarness: () => ToolHarn
       expect(tool.name).toMatch(/^[a-z_]+$/);
       expect(tool.description).toMatch(/^\S[^\n]*\S$/);
       expect(tool.description.length).toBeLessThan(120);
-      expect(typeof tool.adminOnly).toBe('boolean');
+      expect(tool.privileges.length).toBeGreaterThan(0);
+      for (const privilege of tool.privileges) expect(PRIVILEGES).toContain(privilege);
     });
 
     it('declares its params as a zod schema the router can describe, and enforces it', async () => {
@@ -97,7 +95,7 @@ export function describeToolContract(name: string, createHarness: () => ToolHarn
       }
     });
 
-    it.runIf(tool.adminOnly)('refuses a user who is not an admin', async () => {
+    it.runIf(isRestricted(tool.privileges))('refuses a user without its privileges before anything runs', async () => {
       for (const slash of tool.slashCommands) {
         const params = slash.toParams(harness.typicalArgs[slash.command] ?? '');
         const outcome = await tool.runLocal(params, harness.context({ isAdmin: false })).then(

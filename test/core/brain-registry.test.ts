@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerBrainCommands } from '../../core/commands/brain-commands.js';
-import { CommandRegistry } from '../../core/commands/command-table.js';
+import { CommandTable } from '../../core/commands/command-table.js';
 import { applyEnvOverrides, parseConfig } from '../../core/config.js';
 import { BrainRegistry } from '../../core/handoff/brain-registry.js';
 import { systemClock } from '../../core/lib/clock.js';
@@ -8,7 +8,7 @@ import { openDatabase } from '../../storage/db.js';
 import { KeyValueStore } from '../../storage/kv.js';
 import type { TaskRecord } from '../../storage/queue.js';
 import { brainDeps } from '../brains/brain-deps.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, testActor } from '../helpers.js';
 import { BRAINS_DIR } from './handoff/handoff-host.js';
 
 const dir = tempDir('pie-brain-registry-');
@@ -63,19 +63,21 @@ describe('BrainRegistry', () => {
 describe('/brain', () => {
   async function createCommands(env?: Record<string, string>) {
     const brains = await createRegistry(env ? { env } : {}).load();
-    const commands = new CommandRegistry();
+    const commands = new CommandTable();
     registerBrainCommands(commands, { brains, handoff: async () => ({ text: 'unused' }) });
     const run = async (args: string) => {
       const command = commands.get('brain');
       if (!command) throw new Error('no /brain');
-      return (await command.run({ task, message: {} as never, args, isAdmin: true, signal: new AbortController().signal })).text;
+      return (
+        await command.run({ task, message: {} as never, args, actor: testActor(), isAdmin: true, signal: new AbortController().signal })
+      ).text;
     };
     return { brains, commands, run };
   }
 
   it('is for admins only and lists each brain with its availability', async () => {
     const { commands, run } = await createCommands();
-    expect(commands.get('brain')?.adminOnly).toBe(true);
+    expect(commands.get('brain')?.privileges).toEqual(['operate']);
     expect(await run('')).toBe(
       [
         '*Cloud brains* (active: claude-code)',
@@ -100,9 +102,14 @@ describe('/brain', () => {
 
   it('gives /handoff usage when the request is empty', async () => {
     const { commands } = await createCommands();
-    const reply = await commands
-      .get('handoff')
-      ?.run({ task, message: {} as never, args: ' ', isAdmin: false, signal: new AbortController().signal });
+    const reply = await commands.get('handoff')?.run({
+      task,
+      message: {} as never,
+      args: ' ',
+      actor: testActor({ admin: false }),
+      isAdmin: false,
+      signal: new AbortController().signal,
+    });
     expect(reply?.text).toMatch(/^Usage: `\/handoff <request>`/);
   });
 });

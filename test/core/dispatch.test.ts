@@ -3,6 +3,7 @@ import type { HandoffRequest } from '../../core/contracts/handoff.js';
 import { capabilitiesReply, replyFromResult } from '../../core/engine/dispatch.js';
 import type { EventMap } from '../../core/engine/events.js';
 import { PieBrainError } from '../../core/errors.js';
+import { testActor } from '../helpers.js';
 import { createRouterHarness, decisionJson, type RouterHarness } from './router/harness.js';
 
 let h: RouterHarness;
@@ -31,8 +32,8 @@ describe('replyFromResult', () => {
 
   it('lists what pie-brain can do, hiding admin-only tools from others', () => {
     const tools = h.runtime.tools;
-    expect(capabilitiesReply(tools, true).text).toContain('`/run [python|js] <code>`');
-    const forGuest = capabilitiesReply(tools, false, 'the model is down').text;
+    expect(capabilitiesReply(tools, testActor()).text).toContain('`/run [python|js] <code>`');
+    const forGuest = capabilitiesReply(tools, testActor({ admin: false }), 'the model is down').text;
     expect(forGuest).toContain('I could not work out what you need: the model is down.');
     expect(forGuest).toContain('`/arxiv <id | title | discover>`');
     expect(forGuest).not.toContain('/run');
@@ -44,26 +45,32 @@ describe('route handler and dispatch', () => {
     const ctx = h.task('2401.12345');
     const events: string[] = [];
     const off = h.runtime.bus.onAny((name) => events.push(name));
-    const reply = await h.setup.handler(ctx);
+    const reply = await h.handle(ctx);
     off();
     expect(reply.text).toBe('arxiv ran with {"mode":"id","id":"2401.12345"}');
     const [call] = h.tools.arxiv.calls;
     expect(call?.params).toEqual({ mode: 'id', id: '2401.12345' });
-    expect(call?.ctx).toMatchObject({ taskId: ctx.task.id, isAdmin: true, address: { platform: 'fake', chatId: 'chat-1' } });
+    expect(call?.ctx).toMatchObject({ taskId: ctx.task.id, actor: { isAdmin: true }, address: { platform: 'fake', chatId: 'chat-1' } });
     expect(events).toEqual(['task-routed', 'tool-started', 'tool-ended']);
     const trace = h.runtime.queue.events(ctx.task.id).map((e) => e.type);
     expect(trace).toEqual(expect.arrayContaining(['routed', 'tool:arxiv']));
     expect(h.runtime.queue.get(ctx.task.id)).toMatchObject({ status: 'executing', toolName: 'arxiv' });
   });
 
-  it('refuses admin-only tools to everyone else, clearly', async () => {
-    const reply = await h.setup.handler(h.task('/run print(1)', { isAdmin: false }));
-    expect(reply.text).toBe('Sorry, the run_code tool is for admins only, and you are not one of them.');
+  it('refuses a tool to a user without its privileges, on every path, saying what would be needed', async () => {
+    const reply = await h.handle(h.task('/run print(1)', { isAdmin: false }));
+    expect(reply.text).toMatch(
+      /^Sorry, \/run needs the right to run code .*, and you do not have it\. .*`access\.grants` \(user `fake:friend`\)/,
+    );
     expect(h.tools.run_code.calls).toHaveLength(0);
     h.fake.answerChat(decisionJson('run_code', { language: 'python', code: 'print(1)' }, true, 'heavy'));
-    const handedOff = await h.setup.handler(h.task('crunch this dataset with some python for me', { isAdmin: false }));
-    expect(handedOff.text).toContain('for admins only');
-    const admin = await h.setup.handler(h.task('/run print(1)'));
+    const handedOff = await h.handle(h.task('crunch this dataset with some python for me', { isAdmin: false }));
+    expect(handedOff.text).toContain('the run_code tool needs the right to run code');
+    h.fake.answerChat(decisionJson('run_code', { language: 'python', code: 'print(1)' }, false, 'quick'));
+    const routed = await h.handle(h.task('please evaluate 6*7 in python', { isAdmin: false }));
+    expect(routed.text).toContain('the run_code tool needs the right to run code');
+    expect(h.tools.run_code.calls).toHaveLength(0);
+    const admin = await h.handle(h.task('/run print(1)'));
     expect(admin.text).toContain('run_code ran with');
   });
 
@@ -75,7 +82,7 @@ describe('route handler and dispatch', () => {
     const ctx = h.task('/memory budget');
     const ended: Array<EventMap['tool-ended']> = [];
     h.runtime.bus.on('tool-ended', (e) => ended.push(e));
-    const error = await h.setup.handler(ctx).catch((e: unknown) => e);
+    const error = await h.handle(ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PieBrainError);
     expect((error as PieBrainError).code).toBe('TOOL_FAILED');
     expect((error as PieBrainError).userMessage).not.toContain('/secret/path');
@@ -85,7 +92,7 @@ describe('route handler and dispatch', () => {
 
   it('answers a handoff clearly when no cloud brain is set up, and hands it to the handler once one is', async () => {
     h.fake.onChat(() => decisionJson('git', { action: 'task', repo: 'notes', task: 'fix the failing test' }, true, 'coding'));
-    const none = await h.setup.handler(h.task('the tests in my notes repo fail, please fix them'));
+    const none = await h.handle(h.task('the tests in my notes repo fail, please fix them'));
     expect(none.text).toContain('no cloud brain is set up');
 
     const received: HandoffRequest[] = [];
@@ -94,7 +101,7 @@ describe('route handler and dispatch', () => {
       return { text: 'PR opened', footer: 'claude-code · $0.12' };
     });
     const ctx = h.task('the tests in my notes repo fail, please fix them now');
-    expect(await h.setup.handler(ctx)).toEqual({ text: 'PR opened', footer: 'claude-code · $0.12' });
+    expect(await h.handle(ctx)).toEqual({ text: 'PR opened', footer: 'claude-code · $0.12' });
     expect(received).toEqual([
       {
         prompt: 'the tests in my notes repo fail, please fix them now',
@@ -108,7 +115,7 @@ describe('route handler and dispatch', () => {
 
   it('tells the user what pie-brain can do when nothing fits', async () => {
     h.fake.down = true;
-    const reply = await h.setup.handler(h.task('zzz qqq'));
+    const reply = await h.handle(h.task('zzz qqq'));
     expect(reply.text).toContain('I could not work out what you need: the local model could not help just now');
     expect(reply.text).toContain('/arxiv');
   });

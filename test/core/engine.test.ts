@@ -48,7 +48,13 @@ describe('engine', () => {
     harness = await startRuntime({
       config: { access: { admins: ['fake:owner'], allowedUsers: { telegram: [], discord: [], slack: [] } } },
     });
-    harness.runtime.commands.register({ name: 'secret', description: 'x', adminOnly: true, run: () => ({ text: 'the secret' }) });
+    harness.runtime.commands.register({
+      name: 'secret',
+      description: 'x',
+      usage: '/secret',
+      privileges: ['operate'],
+      run: () => ({ text: 'the secret' }),
+    });
     const unknown = await harness.adapter.receive('/frobnicate now');
     if (unknown.status !== 'queued') throw new Error(unknown.status);
     await answered(harness, unknown.taskId);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../../core/config.js';
-import type { RouteHandler } from '../../core/engine/pipeline.js';
 import type { Clock } from '../../core/lib/clock.js';
+import type { Runtime as RuntimeType } from '../../core/runtime.js';
 import { Runtime } from '../../core/runtime.js';
 import { openDatabase } from '../../storage/db.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
@@ -11,7 +11,7 @@ type Overrides = Parameters<typeof testConfig>[0];
 
 /** A Runtime on a temp data dir with a fake chat platform, for engine-level tests. */
 export async function startRuntime(
-  options: { config?: Overrides; clock?: Clock; dir?: string; owner?: string; route?: RouteHandler } = {},
+  options: { config?: Overrides; clock?: Clock; dir?: string; owner?: string; route?: Parameters<RuntimeType['setRouteHandler']>[0] } = {},
 ) {
   const temp = options.dir ? undefined : tempDir();
   const root = options.dir ?? (temp?.path as string);

@@ -6,6 +6,7 @@ import { ToolRegistry } from '../../core/engine/tool-registry.js';
 import { openDatabase } from '../../storage/db.js';
 import { FakeClock } from '../fakes/clock.js';
 import { quietLogger, tempDir, testConfig, testPaths } from '../helpers.js';
+import { toolContext } from '../tools/context.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -36,7 +37,7 @@ describe('loadToolFolder', () => {
     ]);
     const slash = registry.bySlashCommand('echo');
     expect(slash?.tool.name).toBe('echo');
-    const result = await slash?.tool.runLocal(slash.toParams('hi'), {} as never);
+    const result = await slash?.tool.runLocal(slash.slash.toParams('hi'), toolContext());
     expect(result?.text).toBe(`hi (data dir ${deps.paths.home})`);
     db.close();
   });

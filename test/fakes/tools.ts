@@ -1,4 +1,5 @@
 import { createStandInTools, type StandInTool } from '../../bench/eval/stand-in-tools.js';
+import { type Privilege, requirePrivileges } from '../../core/access.js';
 import type { Tool, ToolContext, ToolResult, ToolSlashCommand } from '../../core/contracts/tool.js';
 import { ToolRegistry } from '../../core/engine/tool-registry.js';
 
@@ -9,7 +10,7 @@ export interface ToolCall {
 }
 
 /**
- * A test double of one of issue 5's tools: the same name, description, params and slash commands the
+ * A test double of one of the tools: the same name, description, params and slash commands the
  * router sees, recording each call; `answer` scripts the result (or throws).
  */
 export class RecordingTool implements Tool {
@@ -29,14 +30,15 @@ export class RecordingTool implements Tool {
   get params() {
     return this.inner.params;
   }
-  get adminOnly(): boolean {
-    return this.inner.adminOnly;
+  get privileges(): readonly Privilege[] {
+    return this.inner.privileges;
   }
   get slashCommands(): readonly ToolSlashCommand[] {
     return this.inner.slashCommands;
   }
 
   async runLocal(params: unknown, ctx: ToolContext): Promise<ToolResult> {
+    requirePrivileges(ctx.actor, this.privileges, `the ${this.name} tool`);
     this.params.parse(params);
     this.calls.push({ params, ctx });
     return this.answer(params, ctx);

@@ -207,9 +207,11 @@ describe('git tool', () => {
     expect(parseGitArgs('finish notes Fix the typo')).toEqual({ action: 'finish', repo: 'notes', message: 'Fix the typo' });
     expect(parseGitArgs('')).toEqual({ action: 'repos' });
     const tool = new GitTool(workflow());
-    expect(tool.adminOnly).toBe(true);
-    const refused = await tool.runLocal({ action: 'start', repo: 'notes', branch: 'x' }, toolContext({ isAdmin: false }));
-    expect(refused.text).toBe('The git tool is for admins only.');
+    expect(tool.privileges).toEqual(['changeRepo']);
+    const refused = await tool
+      .runLocal({ action: 'start', repo: 'notes', branch: 'x' }, toolContext({ isAdmin: false }))
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN' });
     expect(git(work, 'branch', '--format=%(refname:short)')).toBe('main');
   });
 

@@ -25,10 +25,10 @@ describe('the tools folder', () => {
     expect(registry.bySlashCommand('arxiv')?.tool.name).toBe('arxiv');
     expect(registry.bySlashCommand('git')?.tool.name).toBe('git');
     expect(registry.bySlashCommand('run')?.tool.name).toBe('run_code');
-    expect(registry.bySlashCommand('runs')?.toParams('needle')).toEqual({ action: 'list', query: 'needle' });
-    expect(registry.get('run_code')?.adminOnly).toBe(true);
-    expect(registry.get('git')?.adminOnly).toBe(true);
-    expect(registry.get('arxiv')?.adminOnly).toBe(false);
+    expect(registry.bySlashCommand('runs')?.slash.toParams('needle')).toEqual({ action: 'list', query: 'needle' });
+    expect(registry.get('run_code')?.privileges).toEqual(['runCode']);
+    expect(registry.get('git')?.privileges).toEqual(['changeRepo']);
+    expect(registry.get('arxiv')?.privileges).toEqual(['read', 'writeNotes']);
     for (const tool of registry.list()) expect(() => z.toJSONSchema(tool.params, { io: 'input' })).not.toThrow();
     db.close();
   });

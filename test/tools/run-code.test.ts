@@ -65,9 +65,11 @@ describe('run_code', () => {
 
   it('a non-admin is refused and nothing runs', async () => {
     const before = new CodeRunStore(db).list(undefined, 100).length;
-    const result = await tool.runLocal({ action: 'run', language: 'python', code: 'print(1)' }, toolContext({ isAdmin: false }));
-    expect(result.text).toBe('Running code is for admins only.');
-    expect(tool.adminOnly).toBe(true);
+    const refused = await tool
+      .runLocal({ action: 'run', language: 'python', code: 'print(1)' }, toolContext({ isAdmin: false }))
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN' });
+    expect(tool.privileges).toEqual(['runCode']);
     expect(new CodeRunStore(db).list(undefined, 100)).toHaveLength(before);
   });
 

@@ -104,7 +104,7 @@ describe('/cost end to end', () => {
     const app = await startCostHealth();
     running.push(app);
     const { replies } = await app.ask('/cost', 'friend');
-    expect(replies.map((r) => r.reply.text)).toEqual(['/cost is for admins only.']);
+    expect(replies.map((r) => r.reply.text)).toEqual([expect.stringMatching(/^Sorry, \/cost needs the right to operate pie-brain/)]);
     expect(replies[0]?.reply.attachments).toBeUndefined();
   });
 

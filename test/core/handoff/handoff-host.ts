@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../../core/config.js';
 import type { RepoWorkflow } from '../../../core/contracts/repo-workflow.js';
 import { setupHandoff } from '../../../core/handoff/setup.js';
+import { installRouter } from '../../../core/router/install.js';
 import { Runtime } from '../../../core/runtime.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
@@ -59,6 +60,10 @@ export interface HandoffHostOptions {
   anthropicApiKey?: string;
   /** Reuse a data dir (a restart of the same pie-brain). */
   dir?: { path: string; remove(): void };
+  /** Install the router too, with the local model at this host (a closed port: Ollama is down). */
+  ollamaHost?: string;
+  /** The fake platform's name (config access.allowedUsers knows telegram, discord and slack). */
+  platform?: string;
 }
 
 /** A runtime with the fake chat adapter and the cloud brains wired, on a temp data dir, with the fake CLIs on PATH. */
@@ -68,12 +73,12 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
   const gate = join(dir.path, 'gate');
   const config: Config = testConfig({
     ...options.config,
-    access: { admins: ['fake:owner'] },
+    access: { admins: [`${options.platform ?? 'fake'}:owner`], ...options.config?.access },
     brains: { progressIntervalSeconds: 0.05, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);
   const runtime = new Runtime({ config, paths, logger: quietLogger() });
-  const adapter = new FakeChatAdapter();
+  const adapter = new FakeChatAdapter(options.platform ?? 'fake');
   runtime.addAdapter(adapter);
   const spend = new FakeSpendGate(options.limitUsd ?? 100);
   const env: Record<string, string | undefined> = {
@@ -96,6 +101,14 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     ...(options.git ? { git: options.git } : {}),
     timing: { tickMs: 25, finalGraceMs: 500, killGraceMs: 1000 },
   });
+  if (options.ollamaHost) {
+    installRouter(runtime, {
+      config: { ...config, ollama: { host: options.ollamaHost } },
+      paths,
+      logger: quietLogger(),
+      handoff: harness.handler,
+    });
+  }
   await runtime.start();
   return {
     dir,

@@ -41,7 +41,7 @@ describe('catalog', () => {
       {
         name: 'fancy',
         description: 'uses patterns and formats',
-        adminOnly: false,
+        privileges: ['read'],
         slashCommands: [],
         params: z.object({ url: z.string().url(), code: z.string().regex(/^[A-Z]+$/), n: z.number().int() }),
         runLocal: async () => ({ text: '' }),

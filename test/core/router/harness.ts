@@ -4,13 +4,14 @@ import type { HandoffHandler } from '../../../core/contracts/handoff.js';
 import type { InboundMessage, Reply } from '../../../core/contracts/messages.js';
 import type { TaskContext } from '../../../core/contracts/task.js';
 import { addressOf } from '../../../core/contracts/task.js';
+import { createTaskHandler } from '../../../core/engine/pipeline.js';
 import type { Clock } from '../../../core/lib/clock.js';
 import { installRouter, type RouterSetup } from '../../../core/router/install.js';
 import { prefsPath } from '../../../core/router/prefs.js';
 import { Runtime } from '../../../core/runtime.js';
 import { FakeOllama, type RecordedChat } from '../../fakes/ollama.js';
 import { createTestTools } from '../../fakes/tools.js';
-import { inbound, quietLogger, tempDir, testConfig, testPaths } from '../../helpers.js';
+import { inbound, quietLogger, tempDir, testActor, testConfig, testPaths } from '../../helpers.js';
 
 export const ADMIN = 'fake:owner';
 
@@ -32,6 +33,8 @@ export interface RouterHarness {
   tools: ReturnType<typeof createTestTools>;
   config: Config;
   writePrefs(text: string): void;
+  /** What the engine does with a claimed task: a command from the table, or the route handler. */
+  handle(ctx: TaskContext): Promise<Reply>;
   /** A queued task and a TaskContext for it, as the engine would build them. */
   task(text: string, overrides?: Partial<InboundMessage> & { isAdmin?: boolean }): TaskContext & { progressed: Reply[] };
   alerts(): string[];
@@ -62,13 +65,18 @@ export async function createRouterHarness(
     setup,
     tools,
     config,
+    handle: createTaskHandler({ commands: runtime.commands, route: () => setup.handler }),
     writePrefs(text) {
       mkdirSync(`${paths.brainDir}/profile`, { recursive: true });
       writeFileSync(prefsPath(paths.brainDir), text);
     },
     task(text, overrides = {}) {
       const { isAdmin = true, ...rest } = overrides;
-      const message = inbound(text, { address: { platform: 'fake', chatId: 'chat-1' }, ...rest });
+      const message = inbound(text, {
+        address: { platform: 'fake', chatId: 'chat-1' },
+        ...(isAdmin ? {} : { user: { id: 'friend', name: 'Friend' } }),
+        ...rest,
+      });
       counter += 1;
       const { taskId } = runtime.queue.enqueue(
         {
@@ -90,6 +98,7 @@ export async function createRouterHarness(
         task: record,
         message,
         address: addressOf(record),
+        actor: testActor({ admin: isAdmin, userId: message.user.id }),
         isAdmin,
         signal: new AbortController().signal,
         advance: (fields) => runtime.queue.advance(taskId, 'test', fields, runtime.clock.now()),

@@ -19,20 +19,20 @@ afterEach(async () => {
 const route = (text: string) => h.setup.router.route(inbound(text));
 
 describe('fast path (no model call)', () => {
-  it('routes a slash command a tool declares with the params the tool builds', async () => {
-    const outcome = await route('/arxiv attention is all you need');
-    expect(outcome).toMatchObject({
-      source: 'slash',
-      llmCalls: 0,
-      decision: { tool_name: 'arxiv', params: { mode: 'search', query: 'attention is all you need' }, handoff: false },
-    });
+  it('runs a slash command a tool declares with the params the tool builds, and no model call', async () => {
+    const ctx = h.task('/arxiv attention is all you need');
+    expect((await h.handle(ctx)).text).toBe('arxiv ran with {"mode":"search","query":"attention is all you need"}');
     expect(h.fake.chats()).toHaveLength(0);
+    expect(h.runtime.queue.events(ctx.task.id).find((event) => event.type === 'routed')?.data).toMatchObject({
+      source: 'slash',
+      tool: 'arxiv',
+      llmCalls: 0,
+    });
   });
 
   it('answers a slash command with bad arguments with its usage line', async () => {
-    const outcome = await route('/run');
-    expect(outcome.decision).toBeNull();
-    expect(outcome.problem).toContain('Usage: `/run [python|js] <code>`');
+    expect((await h.handle(h.task('/run'))).text).toContain('Usage: `/run [python|js] <code>`');
+    expect(h.tools.run_code.calls).toHaveLength(0);
   });
 
   it('sends arXiv ids and URLs to arxiv', async () => {

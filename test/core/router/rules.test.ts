@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseToolArgs } from '../../../core/commands/tool-commands.js';
 import { ToolRegistry } from '../../../core/engine/tool-registry.js';
-import { routeByRules, routeSlashCommand } from '../../../core/router/rules.js';
+import { routeByRules } from '../../../core/router/rules.js';
 import { createTestTools } from '../../fakes/tools.js';
 import { inbound } from '../../helpers.js';
 
@@ -65,11 +66,13 @@ describe('fallback rules', () => {
 
 describe('slash commands', () => {
   it('use the tool parser, and answer bad arguments with the usage', () => {
-    expect(routeSlashCommand(inbound('/note buy SD cards'), tools)).toEqual({
+    const note = tools.bySlashCommand('note');
+    const memory = tools.bySlashCommand('memory');
+    if (!note || !memory) throw new Error('the memory double lost its commands');
+    expect(parseToolArgs(note.tool, note.slash, 'buy SD cards')).toEqual({
       decision: { tool_name: 'memory', params: { action: 'save', text: 'buy SD cards' }, handoff: false, reason: '/note' },
     });
-    expect(routeSlashCommand(inbound('/memory'), tools)).toEqual({ problem: expect.stringContaining('Usage: `/memory <query>`') });
-    expect(routeSlashCommand(inbound('/nothing here'), tools)).toBeUndefined();
-    expect(routeSlashCommand(inbound('no command'), tools)).toBeUndefined();
+    expect(parseToolArgs(memory.tool, memory.slash, '')).toEqual({ problem: expect.stringContaining('Usage: `/memory <query>`') });
+    expect(tools.bySlashCommand('nothing')).toBeUndefined();
   });
 });

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingGitWorkflow } from '../../fakes/git-workflow.js';
+import { tempDir } from '../../helpers.js';
+import { FAKE_BIN, type HandoffHost, startHandoffHost } from './handoff-host.js';
+
+// Who may make pie-brain spend money, run code or change a repository through a cloud brain: the attacks of
+// an allowed friend, on every path (the /handoff command, a free-text request the rules send to the cloud
+// while the local model is down), against the real harness, brains and fake CLIs.
+
+let host: HandoffHost | undefined;
+let repoDir: ReturnType<typeof tempDir> | undefined;
+
+afterEach(async () => {
+  host?.openGate();
+  await host?.close();
+  host = undefined;
+  repoDir?.remove();
+  repoDir = undefined;
+});
+
+const FRIEND = { user: { id: 'friend', name: 'Friend' } };
+
+/** A port nothing listens on: Ollama is down. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+function createRepo() {
+  repoDir = tempDir('pie-brain-priv-repo-');
+  const work = join(repoDir.path, 'my-repo');
+  const origin = join(repoDir.path, 'origin.git');
+  const env = { ...process.env, HOME: repoDir.path, PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}` };
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git(repoDir.path, 'init', '--bare', '--initial-branch=main', origin);
+  git(repoDir.path, 'clone', origin, work);
+  git(work, 'checkout', '-B', 'main');
+  git(work, 'config', 'user.name', 'pie-brain');
+  git(work, 'config', 'user.email', 'pie@example.invalid');
+  git(work, 'commit', '--allow-empty', '-m', 'start');
+  git(work, 'push', '-u', 'origin', 'main');
+  const repos = [{ name: 'my-repo', path: work, base: 'main', remote: 'origin' }];
+  return { work, repos, workflow: new RecordingGitWorkflow(repos, env) };
+}
+
+async function answer(h: HandoffHost, text: string, from = FRIEND): Promise<{ taskId: number; text: string }> {
+  const taskId = await h.ask(text, from);
+  await h.answered(taskId);
+  const reply = h.runtime.outbox.forTask(taskId).find((row) => row.kind === 'reply')?.body as { text: string } | undefined;
+  return { taskId, text: reply?.text ?? '' };
+}
+
+describe('privileges on every path into a cloud brain', () => {
+  it('an allowed friend without grants cannot hand off: aider-style commands in the text reach no brain', async () => {
+    host = await startHandoffHost({
+      platform: 'telegram',
+      config: { access: { allowedUsers: { telegram: ['friend'] } }, brains: { default: 'aider' } },
+    });
+    for (const text of ['/handoff /run id > /tmp/x', '/handoff !id', '/handoff summarise my notes']) {
+      const { text: reply } = await answer(host, text);
+      expect(reply).toMatch(/^Sorry, \/handoff needs the right to spend money .*access\.grants` \(user `telegram:friend`\)/);
+    }
+    expect(host.cli()).toEqual([]);
+    expect(host.spend.reservations).toEqual([]);
+  });
+
+  it('with Ollama down, free text the rules send to the cloud is refused to a friend, and still runs for the owner', async () => {
+    const repo = createRepo();
+    host = await startHandoffHost({
+      platform: 'telegram',
+      ollamaHost: await closedPort(),
+      git: repo.workflow,
+      config: { access: { allowedUsers: { telegram: ['friend'] } }, git: { repos: repo.repos } },
+    });
+    const { text: refused } = await answer(host, 'give me a thorough review of my-repo');
+    expect(refused).toMatch(/^Sorry, handing work to a cloud brain needs the right to spend money/);
+    expect(host.cli()).toEqual([]);
+    expect(repo.workflow.calls).toEqual([]);
+    const owner = await answer(host, 'give me a thorough review of the design', { user: { id: 'owner', name: 'Owner' } });
+    expect(owner.text).toContain('Done:');
+  });
+
+  it('a grant to spend is not a grant to run code: a coding brain needs runCode, the API brain does not', async () => {
+    host = await startHandoffHost({
+      platform: 'telegram',
+      anthropicApiKey: 'sk-ant-test',
+      config: {
+        access: { grants: [{ user: 'telegram:friend', privileges: ['spend'], budgetShare: 0.5 }] },
+        brains: { default: 'claude-code' },
+      },
+    });
+    const { text } = await answer(host, '/handoff write a poem about the Pi');
+    expect(text).toMatch(/^Sorry, a claude-code run needs the right to run code/);
+    expect(host.cli().filter((e) => e.event === 'start')).toEqual([]);
+  });
+
+  it('a friend granted spend and runCode hands off in scratch, but never into a repository without changeRepo', async () => {
+    const repo = createRepo();
+    host = await startHandoffHost({
+      platform: 'telegram',
+      git: repo.workflow,
+      config: {
+        access: { grants: [{ user: 'telegram:friend', privileges: ['spend', 'runCode'], budgetShare: 0.5 }] },
+        git: { repos: repo.repos },
+      },
+    });
+    const scratch = await answer(host, '/handoff [edit] draft a README');
+    expect(scratch.text).toBe('Done: [edit] draft a README');
+    expect(host.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.cwd).toBe(join(host.paths.home, 'scratch'));
+    const intoRepo = await answer(host, '/handoff [edit] add a changelog to my-repo');
+    expect(intoRepo.text).toMatch(/^Sorry, a cloud run in my-repo needs the right to change a repository/);
+    expect(repo.workflow.calls).toEqual([]);
+    expect(host.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+  });
+});
