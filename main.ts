@@ -171,7 +171,7 @@ async function createAdapters(
   if (secrets.discordToken) {
     const { DiscordAdapter } = await import('./bots/discord.js');
     const { apiUrl, guildId } = loaded.config.discord;
-    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger }));
+    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger, commands: () => runtime.commands.menu() }));
   }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);

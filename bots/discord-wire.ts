@@ -12,39 +12,12 @@ import {
   type RawFile,
   type RESTOptions,
 } from 'discord.js';
+import type { MenuEntry } from '../core/contracts/command.js';
 import { joinFooter, type Reply } from '../core/contracts/messages.js';
 import { isPieBrainError, PieBrainError } from '../core/errors.js';
 import { splitText } from '../core/lib/split-text.js';
 
 // Discord's wire details for bots/discord.ts: commands, interaction addresses, errors, message bodies.
-
-/** The slash commands pie-brain publishes; `/ask` is plain chat, the others become commands. */
-export const DISCORD_COMMANDS: ReadonlyArray<{
-  name: string;
-  description: string;
-  option?: { name: string; description: string; required: boolean };
-}> = [
-  {
-    name: 'ask',
-    description: 'Ask pie-brain anything',
-    option: { name: 'question', description: 'What you want to know or done', required: true },
-  },
-  {
-    name: 'arxiv',
-    description: 'Search arXiv papers',
-    option: { name: 'query', description: 'Search terms or an arXiv id', required: true },
-  },
-  { name: 'digest', description: "Today's arXiv digest", option: { name: 'topic', description: 'Only this topic', required: false } },
-  {
-    name: 'cost',
-    description: 'Spending so far (admins)',
-    option: { name: 'period', description: 'today, week or month', required: false },
-  },
-  { name: 'health', description: 'How pie-brain and the Pi are doing (admins)' },
-  { name: 'task', description: 'Status and trace of a task', option: { name: 'id', description: 'The task number', required: true } },
-  { name: 'cancel', description: 'Stop a task', option: { name: 'id', description: 'The task number', required: true } },
-  { name: 'help', description: 'What pie-brain can do' },
-];
 
 export const MAX_LENGTH = 2000;
 const MAX_FILES = 10;
@@ -76,9 +49,17 @@ export function snowflakeTime(id: string): number {
   return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
 
-/** Slash-command options as one argument string, in the order Discord sent them. */
-export function joinOptions(options: readonly CommandInteractionOption[]): string {
-  return options
+/**
+ * Slash-command options as one argument string: the values in the order the command declares its options
+ * (Discord sends them in the order the user filled them in), then any it does not declare.
+ */
+export function joinOptions(options: readonly CommandInteractionOption[], declared: readonly string[] = []): string {
+  const rank = (name: string) => {
+    const at = declared.indexOf(name);
+    return at < 0 ? declared.length : at;
+  };
+  return [...options]
+    .sort((a, b) => rank(a.name) - rank(b.name))
     .flatMap((option) =>
       option.options ? [option.name, joinOptions(option.options)] : [option.value === undefined ? '' : String(option.value)],
     )
@@ -144,13 +125,32 @@ export function clientOptions(rest: Partial<RESTOptions>): ClientOptions {
 }
 
 /** The command list as Discord's bulk-overwrite endpoint wants it. */
-export function commandDefinitions(): Array<Record<string, unknown>> {
-  return DISCORD_COMMANDS.map((command) => ({
-    name: command.name,
-    description: command.description,
-    type: 1,
-    options: command.option ? [{ type: 3, ...command.option }] : [],
-  }));
+const DISCORD_NAME = /^[-_a-z0-9]{1,32}$/;
+const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : text.padEnd(1, '.'));
+
+/**
+ * Discord application commands from the command table: typed options (string or integer, with their
+ * choices), required ones first as Discord demands. Every command pie-brain answers is published.
+ */
+export function commandDefinitions(menu: readonly MenuEntry[]): Array<Record<string, unknown>> {
+  return menu
+    .filter((entry) => DISCORD_NAME.test(entry.name))
+    .slice(0, 100)
+    .map((entry) => ({
+      name: entry.name,
+      description: clip(entry.description),
+      type: 1,
+      options: [...entry.options]
+        .sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false))
+        .slice(0, 25)
+        .map((option) => ({
+          type: option.type === 'integer' ? 4 : 3,
+          name: option.name,
+          description: clip(option.description),
+          required: option.required ?? false,
+          ...(option.choices ? { choices: option.choices.slice(0, 25).map((choice) => ({ name: choice, value: choice })) } : {}),
+        })),
+    }));
 }
 
 /** One Discord message of a reply: its JSON body and the files attached to it. */

@@ -9,6 +9,7 @@ import {
   Routes,
 } from 'discord.js';
 import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
+import type { MenuEntry } from '../core/contracts/command.js';
 import { type Address, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX } from '../core/engine/alerts.js';
 import { PieBrainError } from '../core/errors.js';
@@ -50,6 +51,8 @@ export interface DiscordAdapterOptions {
   readyTimeoutMs?: number;
   /** Show "typing…" only when an answer takes longer than this (default 1 s). */
   typingDelayMs?: number;
+  /** The command table's menu: published as application commands, and how their options become arguments. */
+  commands?: () => readonly MenuEntry[];
 }
 
 interface InteractionState {
@@ -238,7 +241,7 @@ export class DiscordAdapter implements ChatAdapter {
   private async registerCommands(client: Client): Promise<void> {
     const applicationId = client.application?.id;
     if (!applicationId) return;
-    const body = commandDefinitions();
+    const body = commandDefinitions(this.options.commands?.() ?? []);
     const { guildId } = this.options;
     const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
     try {
@@ -291,8 +294,13 @@ export class DiscordAdapter implements ChatAdapter {
       },
     );
     this.remember(interaction.token, { createdAt: this.clock.now(), deferral, originalUsed: false });
-    const args = joinOptions(interaction.options.data);
     const name = interaction.commandName;
+    const declared =
+      this.options
+        .commands?.()
+        .find((entry) => entry.name === name)
+        ?.options.map((option) => option.name) ?? [];
+    const args = joinOptions(interaction.options.data, declared);
     const channel = interaction.channel;
     const thread = channel?.isThread() ? channel : undefined;
     await this.submit({
@@ -304,7 +312,8 @@ export class DiscordAdapter implements ChatAdapter {
         replyTo: encodeInteraction(target),
       },
       user: { id: interaction.user.id, name: interaction.user.globalName ?? interaction.user.username },
-      ...(name === 'ask' ? { text: args } : { text: `/${name}${args ? ` ${args}` : ''}`, command: { name, args } }),
+      text: `/${name}${args ? ` ${args}` : ''}`,
+      command: { name, args },
       receivedAt: this.clock.now(),
     });
   }

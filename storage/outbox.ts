@@ -43,8 +43,9 @@ export interface OutboxRow {
 export interface Outbox {
   add(item: OutboxItem, now: number): { id: number; created: boolean };
   /**
-   * Take up to `limit` due rows (oldest first) and mark them sending. Rows of chats in `busyChats`, and
-   * rows `accept` turns down (no adapter for their platform yet), stay pending.
+   * Take up to `limit` due rows, at most one per chat (each chat's oldest, the chats in the order of those
+   * rows: round robin, so one chat's backlog never holds up another), and mark them sending. Rows of chats
+   * in `busyChats`, and rows `accept` turns down (no adapter for their platform yet), stay pending.
    */
   claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, accept?: (row: OutboxRow) => boolean): OutboxRow[];
   markSent(id: number, receipt: string, now: number): void;
@@ -149,9 +150,13 @@ export class SqliteOutbox implements Outbox {
 
   constructor(private readonly db: Db) {
     this.statements = {
-      // The partial index holds only pending rows; without the hint SQLite walks every row by id.
+      // Round robin over chats: the oldest due row of each chat, so a chat with a long backlog (a stranger's
+      // flood, a big digest) never holds up the others. The partial index holds only pending rows.
       due: db.prepare(
-        `SELECT * FROM outbox INDEXED BY outbox_pending WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+        `SELECT * FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY platform, chat_id ORDER BY id) AS place
+           FROM outbox INDEXED BY outbox_pending WHERE status = 'pending' AND next_attempt_at <= ?
+         ) WHERE place = 1 ORDER BY id LIMIT ?`,
       ),
       markSending: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`),
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
@@ -184,8 +189,8 @@ export class SqliteOutbox implements Outbox {
         .transaction(() => {
           const taken: OutboxRow[] = [];
           const chats = new Set(busyChats);
-          // Over-fetch so that rows of busy chats do not starve the others.
-          const rows = this.statements.due.all(now, limit * 4 + chats.size + 16) as Row[];
+          // One row per chat; busy chats' rows are skipped, so fetch enough to fill the room around them.
+          const rows = this.statements.due.all(now, limit + chats.size + 64) as Row[];
           for (const row of rows) {
             if (taken.length >= limit) break;
             const item = fromRow(row);

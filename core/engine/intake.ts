@@ -27,15 +27,41 @@ function replyAddress(message: InboundMessage): OutboxItem['address'] {
   return { ...message.address, replyTo: message.address.replyTo ?? message.id };
 }
 
+/** Most users a refusal is remembered for; a flood of new ids only ever evicts the oldest. */
+const MAX_REMEMBERED = 5000;
+
 /**
  * The front door: checks access, drops duplicates, stores the task. Once `submit` resolves the message
  * is on disk and the adapter may acknowledge the platform.
  */
 export function createIntake(deps: IntakeDeps): Intake {
+  // When each user was last refused (and logged): at most once per cooldown, whatever the kind.
   const lastRefusal = new Map<string, number>();
+  const cooldownMs = deps.refusalCooldownMinutes * 60_000;
 
-  function refuse(message: InboundMessage, reply: Reply, dedupeKey: string): void {
-    deps.outbox.add({ address: replyAddress(message), body: reply, kind: 'refusal', dedupeKey }, deps.clock.now());
+  /** Whether this user may be told (and logged) again now; remembers that they were. */
+  function mayRefuse(key: string, now: number): boolean {
+    const last = lastRefusal.get(key);
+    if (last !== undefined && now - last < cooldownMs) return false;
+    lastRefusal.delete(key);
+    lastRefusal.set(key, now);
+    if (lastRefusal.size > MAX_REMEMBERED) lastRefusal.delete(lastRefusal.keys().next().value as string);
+    return true;
+  }
+
+  /**
+   * A stranger is refused once per cooldown, whatever they send (slash commands too): nobody outside the
+   * allowlist can make pie-brain fill a chat, the outbox or the log, nor keep its owner waiting behind the
+   * refusals. An allowed user's empty message is answered each time (it is help, not a refusal of them).
+   */
+  function refuse(message: InboundMessage, reply: Reply, kind: string, now: number): void {
+    const { platform } = message.address;
+    if (kind === 'refusal' && !mayRefuse(`${platform}:${message.user.id}`, now)) {
+      deps.logger.debug({ platform, userId: message.user.id, kind }, 'refused again within the cooldown; not answered');
+      return;
+    }
+    if (kind === 'refusal') deps.logger.warn({ platform, userId: message.user.id }, 'refused a user who is not allowed');
+    deps.outbox.add({ address: replyAddress(message), body: reply, kind: 'refusal', dedupeKey: `${kind}:${platform}:${message.id}` }, now);
     deps.wakeDelivery();
   }
 
@@ -45,37 +71,29 @@ export function createIntake(deps: IntakeDeps): Intake {
       const now = deps.clock.now();
       if (!deps.policy.isAllowed(platform, message.user.id)) {
         deps.bus.emit('intake-refused', { platform, userId: message.user.id, reason: 'not-allowed' });
-        deps.logger.warn({ platform, userId: message.user.id }, 'message from a user who is not allowed');
-        const key = `${platform}:${message.user.id}`;
-        const last = lastRefusal.get(key);
-        // A slash command is an interaction the platform expects an answer to (Discord shows "thinking…"
-        // until it gets one): it is always answered. Free text from the same stranger is answered at most
-        // once per cooldown, so nobody can make pie-brain spam a chat.
-        if (message.command || last === undefined || now - last >= deps.refusalCooldownMinutes * 60_000) {
-          lastRefusal.set(key, now);
-          refuse(
-            message,
-            {
-              text: `Sorry, I only work for the people my owner has listed. Your ${platform} user id is \`${message.user.id}\`: ask the owner to add it.`,
-            },
-            `refusal:${platform}:${message.id}`,
-          );
-        }
+        refuse(
+          message,
+          {
+            text: `Sorry, I only work for the people my owner has listed. Your ${platform} user id is \`${message.user.id}\`: ask the owner to add it.`,
+          },
+          'refusal',
+          now,
+        );
         return { status: 'refused', reason: 'not-allowed' };
       }
       if (!hasVisibleText(message.text) && !message.command) {
-        refuse(
-          message,
-          { text: 'That message looks empty to me. Send some text, or /help to see what I can do.' },
-          `empty:${platform}:${message.id}`,
-        );
+        refuse(message, { text: 'That message looks empty to me. Send some text, or /help to see what I can do.' }, 'empty', now);
         return { status: 'refused', reason: 'empty' };
       }
       const text =
         message.text.length > MAX_INBOUND_TEXT
           ? `${message.text.slice(0, MAX_INBOUND_TEXT)}\n[message cut at ${MAX_INBOUND_TEXT} characters]`
           : message.text;
-      const stored = { ...message, text, raw: undefined };
+      const command =
+        message.command && message.command.args.length > MAX_INBOUND_TEXT
+          ? { ...message.command, args: message.command.args.slice(0, MAX_INBOUND_TEXT) }
+          : message.command;
+      const stored = { ...message, text, ...(command ? { command } : {}), raw: undefined };
       const { taskId, created } = deps.queue.enqueue(
         {
           platform,

@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordAdapter } from '../../bots/discord.js';
-import { DISCORD_COMMANDS, encodeInteraction, joinOptions } from '../../bots/discord-wire.js';
+import { encodeInteraction, joinOptions } from '../../bots/discord-wire.js';
 import type { Address } from '../../core/contracts/messages.js';
 import { FakeClock } from '../fakes/clock.js';
+import { standardMenu } from '../fakes/command-menu.js';
 import { type FakeDiscord, snowflake } from '../fakes/discord.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';
 import { quietLogger, tempDir } from '../helpers.js';
@@ -41,14 +42,17 @@ describe('Discord adapter: connecting', () => {
     const put = await fake.waitForRequest((r) => r.method === 'PUT');
     expect(put.path).toBe(`/applications/${fake.applicationId}/commands`);
     const names = (put.body as Array<{ name: string }>).map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(['ask', 'arxiv', 'digest', 'cost', 'health', 'task', 'cancel']));
+    expect(names).toEqual(standardMenu().map((entry) => entry.name));
+    expect(names).toEqual(expect.arrayContaining(['ask', 'arxiv', 'memory', 'run', 'git', 'task', 'cancel', 'help', 'ping']));
+    const task = (put.body as Array<{ name: string; options: unknown[] }>).find((c) => c.name === 'task');
+    expect(task?.options).toEqual([{ type: 4, name: 'id', description: 'the task number', required: true }]);
   });
 
   it('registers the slash commands in one guild when a guild id is configured', async () => {
     const { fake } = await setup({ guildId: '123456789012345678' });
     const put = await fake.waitForRequest((r) => r.method === 'PUT');
     expect(put.path).toBe(`/applications/${fake.applicationId}/guilds/123456789012345678/commands`);
-    expect(put.body).toHaveLength(DISCORD_COMMANDS.length);
+    expect(put.body).toHaveLength(standardMenu().length);
   });
 
   it('fails start-up clearly when Discord refuses the token', async () => {
@@ -109,6 +113,12 @@ describe('Discord adapter: connecting', () => {
     ];
     expect(joinOptions(options as never)).toBe('sub x 12');
     expect(joinOptions([])).toBe('');
+    // In the order the command declares, whatever order the user filled them in.
+    const filled = [
+      { name: 'code', type: 3, value: 'print(1)' },
+      { name: 'language', type: 3, value: 'python' },
+    ];
+    expect(joinOptions(filled as never, ['language', 'code'])).toBe('python print(1)');
   });
 });
 

@@ -1,6 +1,6 @@
 import { DiscordAdapter, type DiscordAdapterOptions } from '../../bots/discord.js';
-import { DISCORD_COMMANDS } from '../../bots/discord-wire.js';
 import type { AdapterHarness, Delivered } from '../contracts/chat-adapter.js';
+import { standardMenu } from '../fakes/command-menu.js';
 import { FakeDiscord, type PostedMessage } from '../fakes/discord.js';
 import { quietLogger } from '../helpers.js';
 
@@ -10,11 +10,19 @@ export const TOKEN = 'fake-discord-bot-token.abc.def';
 export async function createDiscord(options: Partial<DiscordAdapterOptions> = {}): Promise<{ fake: FakeDiscord; adapter: DiscordAdapter }> {
   const fake = new FakeDiscord();
   await fake.start();
-  const adapter = new DiscordAdapter({ token: TOKEN, apiUrl: fake.url, logger: quietLogger(), requestTimeoutMs: 2000, ...options });
+  const menu = standardMenu();
+  const adapter = new DiscordAdapter({
+    token: TOKEN,
+    apiUrl: fake.url,
+    logger: quietLogger(),
+    requestTimeoutMs: 2000,
+    commands: () => menu,
+    ...options,
+  });
   return { fake, adapter };
 }
 
-/** "/task 12" as Discord sends it: the command with its one option; anything else as a mention of the bot. */
+/** "/task 12" as Discord sends it: the command with one option holding the text; anything else as a mention of the bot. */
 export function userSays(fake: FakeDiscord, text: string, where: Parameters<FakeDiscord['userRunsCommand']>[2] = {}): void {
   const command = /^\/(\w+)\s*(.*)$/s.exec(text);
   if (!command) {
@@ -22,8 +30,7 @@ export function userSays(fake: FakeDiscord, text: string, where: Parameters<Fake
     return;
   }
   const [, name = '', args = ''] = command;
-  const option = DISCORD_COMMANDS.find((c) => c.name === name)?.option?.name ?? 'args';
-  fake.userRunsCommand(name, args ? { [option]: args } : {}, where);
+  fake.userRunsCommand(name, args ? { args } : {}, where);
 }
 
 /** Where the fake saw a message land, in the adapter's address terms (a thread is a channel with a parent). */

@@ -220,11 +220,11 @@ describe('Discord end to end through the runtime', () => {
     expect(routed).toHaveLength(1);
   });
 
-  it('answers empty slash commands with help instead of running anything', async () => {
+  it('answers empty slash commands with their usage instead of running anything', async () => {
     const ask = fake.userRunsCommand('ask');
     const [empty] = await fake.waitForPosted(1);
     expect(empty).toMatchObject({ via: 'original', interactionToken: ask.token });
-    expect(empty?.content).toMatch(/looks empty/);
+    expect(empty?.content).toMatch(/^Usage: `\/ask <question>`/);
     userSays(fake, '/task');
     const posted = await fake.waitForPosted(2);
     expect(posted[1]?.content).toMatch(/^Usage: `\/task <id>`/);

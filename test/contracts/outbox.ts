@@ -68,6 +68,15 @@ export function describeOutboxContract(name: string, createHarness: () => Outbox
       expect(outbox.nextDueAt()).toBeUndefined();
     });
 
+    it('is fair across chats: one chat with a long backlog does not hold up another chat', () => {
+      for (let i = 0; i < 300; i += 1) outbox.add({ address: { platform: 'x', chatId: 'flood' }, body: { text: `refusal ${i}` } }, i);
+      const owner = outbox.add({ address: { platform: 'x', chatId: 'owner' }, body: { text: 'pong' } }, 500);
+      const first = outbox.claimDue(1000, 4);
+      expect(first.map((row) => row.address.chatId)).toEqual(['flood', 'owner']);
+      expect(first[1]?.id).toBe(owner.id);
+      expect(outbox.claimDue(1000, 4, new Set([chatKey({ platform: 'x', chatId: 'flood' })]))).toEqual([]);
+    });
+
     it('a dedupe key makes adding idempotent', () => {
       const first = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' }, dedupeKey: 'digest:2026-11-23:x:1' }, 0);
       const again = outbox.add({ address: { platform: 'x', chatId: '1' }, body: { text: 'a' }, dedupeKey: 'digest:2026-11-23:x:1' }, 1);

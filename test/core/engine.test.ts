@@ -78,14 +78,31 @@ describe('engine', () => {
     expect(harness.runtime.queue.stats()).toEqual({ pending: 0, running: 0, oldestPendingAt: null });
   });
 
-  it('answers every slash command of a stranger (the platform waits for an answer), and runs none', async () => {
+  it('refuses a stranger once per cooldown, slash commands included, runs nothing, and lets the owner through at once', async () => {
     harness = await startRuntime();
     const stranger = { user: { id: 'mallory', name: 'M' } };
-    expect(await harness.adapter.receive('/ping', stranger)).toEqual({ status: 'refused', reason: 'not-allowed' });
-    expect(await harness.adapter.receive('/task 1', stranger)).toEqual({ status: 'refused', reason: 'not-allowed' });
-    await waitFor(() => harness?.adapter.sent.length === 2, 2000, 'two refusals');
-    expect(harness.adapter.texts().every((text) => text.includes('`mallory`'))).toBe(true);
+    for (let i = 0; i < 300; i += 1) {
+      const text = i % 2 ? `/task ${i}` : `let me in ${i}`;
+      expect(await harness.adapter.receive(text, stranger)).toEqual({ status: 'refused', reason: 'not-allowed' });
+    }
+    const ping = await harness.adapter.receive('/ping');
+    if (ping.status !== 'queued') throw new Error(ping.status);
+    await answered(harness, ping.taskId);
+    await waitFor(() => harness?.adapter.sent.length === 2, 2000, 'one refusal and the pong');
+    expect(harness.adapter.texts().filter((text) => text.includes('`mallory`'))).toHaveLength(1);
+    expect(harness.adapter.texts()).toContain('pong');
+    expect(harness.runtime.outbox.counts().pending).toBe(0);
     expect(harness.runtime.queue.stats()).toEqual({ pending: 0, running: 0, oldestPendingAt: null });
+  });
+
+  it('caps the arguments of a command like any text, so a huge /ask stores and routes at most 16,000 characters', async () => {
+    harness = await startRuntime({ route: async ({ message }) => ({ text: `routed ${message.text.length}` }) });
+    const result = await harness.adapter.receive(`/ask ${'x'.repeat(1_000_000)}`);
+    if (result.status !== 'queued') throw new Error(result.status);
+    await answered(harness, result.taskId);
+    const stored = harness.runtime.queue.get(result.taskId)?.message as { command: { args: string } };
+    expect(stored.command.args.length).toBe(16_000);
+    expect(harness.adapter.texts()).toEqual(['routed 16000']);
   });
 
   it('refuses a message of only invisible characters without creating a task', async () => {
