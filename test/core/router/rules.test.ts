@@ -3,7 +3,6 @@ import { parseToolArgs } from '../../../core/commands/tool-commands.js';
 import { ToolRegistry } from '../../../core/engine/tool-registry.js';
 import { routeByRules } from '../../../core/router/rules.js';
 import { createTestTools } from '../../fakes/tools.js';
-import { inbound } from '../../helpers.js';
 
 const all = createTestTools();
 const tools = new ToolRegistry(Object.values(all));
