@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The composition root and command line: the one file that wires every folder together.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConsoleAdapter } from './bots/console.js';
@@ -42,6 +43,7 @@ Commands:
   init      create the data dir, ~/brain/profile/user_prefs.md and ~/brain/inbox/
   doctor    check Node, the data dir and every configured service, and say what to fix
   models pull  fetch the embedding model now, while there is internet (HF_ENDPOINT: a Hub mirror)
+  commands  the command table: commands [--format text|json|slack-manifest]
   version   print the version
   costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
   help      print this help
@@ -181,6 +183,69 @@ async function createAdapters(
   return adapters;
 }
 
+/** Everything pie-brain is, wired together and not yet started: the one place that composes every folder. */
+async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, options: { http?: boolean } = {}) {
+  const { config, paths } = loaded;
+  const runtime = new Runtime({ config, paths, logger });
+  // Costs and health: /cost, /health, /healthz, /metrics; its priceBook and spendGate are for the brains.
+  const costs = await installCostHealth(runtime, { paths, version: version(), ...(options.http === false ? { http: false } : {}) });
+  // The local model: the router's, and ToolDeps.llm for tools.
+  const llm = createOllamaProvider(runtime, config);
+  // Memory: one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
+  const notes = openNoteStore({ config, paths, logger: logger.child({ part: 'memory' }), clock: runtime.clock });
+  // Tools: every module of tools/ fills the registry and the command table (adding a tool is adding one file).
+  const toolDeps: ToolDeps = {
+    config,
+    paths,
+    logger: logger.child({ part: 'tools' }),
+    clock: runtime.clock,
+    db: runtime.db,
+    bus: runtime.bus,
+    llm,
+    notes,
+  };
+  const tools = await loadTools(toolDeps, runtime.tools);
+  // Cloud brains: /brain, /handoff, detached runs that outlive a restart; set up before runtime.start() so a
+  // run a previous process left keeps its place in line. Paid runs pass the costs' spend gate first.
+  const handoff = await setupHandoff({
+    runtime,
+    brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
+    env: process.env,
+    anthropicApiKey: secrets.anthropicApiKey,
+    spend: costs.spendGate,
+    prices: costs.priceBook,
+    git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
+  });
+  const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
+  const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
+  logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
+  return { runtime, notes, scheduler, routing };
+}
+
+/** `pie-brain commands`: the command table as a list, JSON, or the Slack app manifest (composed on a scratch data dir). */
+async function printCommands(cli: Cli): Promise<void> {
+  const format = cli.rest[cli.rest.indexOf('--format') + 1] ?? 'text';
+  if (!['text', 'json', 'slack-manifest'].includes(format)) {
+    process.stderr.write('Usage: pie-brain commands [--format text|json|slack-manifest]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const { loaded } = loadOrExit(cli);
+  const scratch = mkdtempSync(join(tmpdir(), 'pie-brain-commands-'));
+  const paths = { home: join(scratch, 'home'), brainDir: join(scratch, 'brain') };
+  const logger = await createLogger({ level: 'silent' });
+  try {
+    const { runtime } = await compose({ ...loaded, paths }, {}, logger, { http: false });
+    const menu = runtime.commands.menu();
+    await runtime.stop(100);
+    if (format === 'json') process.stdout.write(`${JSON.stringify(menu, null, 2)}\n`);
+    else if (format === 'slack-manifest') process.stdout.write((await import('./bots/slack-manifest.js')).slackManifest(menu));
+    else for (const entry of menu) process.stdout.write(`${entry.usage}\t${entry.description}${entry.adminOnly ? ' (admin)' : ''}\n`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 async function start(cli: Cli): Promise<void> {
   const { loaded, secrets } = loadOrExit(cli);
   const { config, paths } = loaded;
@@ -197,41 +262,7 @@ async function start(cli: Cli): Promise<void> {
     secrets: secretValues(secrets),
   });
   for (const warning of loaded.warnings) logger.warn(warning);
-  const runtime = new Runtime({ config, paths, logger });
-  // Costs and health: /cost, /health, /healthz, /metrics; its priceBook, spendGate and cached() are for the brains.
-  const costs = await installCostHealth(runtime, { paths, version: version() });
-  // --- router (issue 3): the local model (also ToolDeps.llm for tools), then routing, dispatch and chat over
-  // runtime.tools. The brains wiring adds the cloud side as `handoff: handler` (or dispatcher.setHandoffHandler).
-  const llm = createOllamaProvider(runtime, config);
-  // --- end router
-  // Memory (issue 5): one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
-  const notes = openNoteStore({ config, paths, logger: logger.child({ part: 'memory' }), clock: runtime.clock });
-  // Tools: every module of tools/ fills the registry (adding a tool is adding one file).
-  const toolDeps: ToolDeps = {
-    config,
-    paths,
-    logger: logger.child({ part: 'tools' }),
-    clock: runtime.clock,
-    db: runtime.db,
-    bus: runtime.bus,
-    llm,
-    notes,
-  };
-  const tools = await loadTools(toolDeps, runtime.tools);
-  // Cloud brains (issue 6): /brain, /handoff, detached runs that outlive a restart; set up before runtime.start()
-  // so a run a previous process left keeps its place in line. Paid runs pass the costs' spend gate first.
-  const handoff = await setupHandoff({
-    runtime,
-    brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
-    env: process.env,
-    anthropicApiKey: secrets.anthropicApiKey,
-    spend: costs.spendGate,
-    prices: costs.priceBook,
-    git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
-  });
-  const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
-  const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
-  logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
+  const { runtime, notes, scheduler, routing } = await compose(loaded, secrets, logger);
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
@@ -253,7 +284,7 @@ async function start(cli: Cli): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await runtime.start();
   scheduler.start();
-  void routing.router.warmUp(); // router (issue 3): evaluate the prompt prefix before the first request needs it
+  void routing.router.warmUp(); // evaluate the prompt prefix before the first request needs it
   logger.info({ home: paths.home, config: loaded.source ?? 'embedded defaults', version: version() }, 'pie-brain is ready');
   if (process.env.PIE_BRAIN_READY_FILE) {
     writeFileSync(process.env.PIE_BRAIN_READY_FILE, String(Date.now()));
@@ -282,7 +313,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'models': {
-      // Memory (issue 5): the embedding model is fetched ahead of time, so the Pi needs no internet later.
+      // The embedding model is fetched ahead of time, so the Pi needs no internet later.
       if (cli.rest[0] !== 'pull') {
         process.stderr.write('Usage: pie-brain models pull\n');
         process.exitCode = 2;
@@ -305,6 +336,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = runCostsCli(cli.rest, loaded, { out: write(process.stdout), err: write(process.stderr) });
       return;
     }
+    case 'commands':
+      await printCommands(cli);
+      return;
     case 'version':
       process.stdout.write(`pie-brain ${version()} (Node ${process.versions.node})\n`);
       return;

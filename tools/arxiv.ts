@@ -64,6 +64,7 @@ export class ArxivTool extends BaseTool<typeof params> {
     {
       command: 'arxiv',
       usage: '/arxiv <id | title | discover>',
+      description: 'find arXiv papers by ID or title, or the newest in my categories; each becomes a note',
       toParams: parseArxivArgs,
       options: [{ name: 'query', description: 'an arXiv id, a title, or "discover"', type: 'string', required: true }],
     },

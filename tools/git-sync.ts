@@ -45,6 +45,7 @@ export class GitTool extends BaseTool<typeof params> {
     {
       command: 'git',
       usage: USAGE,
+      description: 'pull and branch a configured repository, or commit, push and open a pull request',
       toParams: parseGitArgs,
       options: [
         { name: 'action', description: 'repos, start or finish', type: 'string', required: true, choices: ['repos', 'start', 'finish'] },

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -11,7 +13,8 @@ interface Manifest {
   settings: { socket_mode_enabled: boolean; event_subscriptions: { bot_events: string[] } };
 }
 
-const manifest = parse(readFileSync(new URL('../../deploy/slack-manifest.yaml', import.meta.url), 'utf8')) as Manifest;
+const committed = readFileSync(new URL('../../deploy/slack-manifest.yaml', import.meta.url), 'utf8');
+const manifest = parse(committed) as Manifest;
 const adapterSource = readFileSync(new URL('../../bots/slack.ts', import.meta.url), 'utf8');
 
 /** The bot scope each Web API call of the adapter needs (Slack's method reference). */
@@ -23,9 +26,24 @@ const SCOPE_OF: Record<string, string> = {
 };
 
 describe('deploy/slack-manifest.yaml', () => {
-  it('declares the slash commands pie-brain answers', () => {
-    const commands = manifest.features.slash_commands.map((c) => c.command).sort();
-    expect(commands).toEqual(['/arxiv', '/ask', '/brain', '/cancel', '/cost', '/digest', '/health', '/help', '/memory', '/run', '/task']);
+  it('is what `npm run manifest` generates from the command table of the built program: every command, no drift', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const generated = execFileSync(process.execPath, ['dist/main.js', 'commands', '--format', 'slack-manifest'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PIE_BRAIN_CONFIG: '',
+        PIE_BRAIN_HOME: fileURLToPath(new URL('../../node_modules/.cache/no-home', import.meta.url)),
+      },
+    });
+    expect(committed).toBe(generated);
+    const listed = JSON.parse(
+      execFileSync(process.execPath, ['dist/main.js', 'commands', '--format', 'json'], { cwd: root, encoding: 'utf8' }),
+    ) as Array<{ name: string }>;
+    const commands = manifest.features.slash_commands.map((c) => c.command);
+    expect(commands).toEqual(listed.map((entry) => `/${entry.name}`));
+    expect(commands).toEqual(expect.arrayContaining(['/handoff', '/git', '/runs', '/memory', '/run', '/digest', '/ask', '/brain']));
     for (const command of manifest.features.slash_commands) expect(command.description.length).toBeGreaterThan(0);
   });
 
