@@ -122,7 +122,6 @@ function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServi
     logger: logger.child({ job: 'arxiv-digest' }),
     config,
     paths,
-    wakeDelivery: () => runtime.delivery.wake(),
   };
   if (config.jobs.digest.enabled) scheduler.add(createDigestJob(digest));
   registerDigestCommands(runtime.commands, { ...digest, scheduler: () => scheduler });

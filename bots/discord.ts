@@ -8,7 +8,7 @@ import {
   type RESTOptions,
   Routes,
 } from 'discord.js';
-import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
+import type { AdapterCapabilities, ChatAdapter, Intake, ReplyPart, SendResult } from '../core/contracts/chat-adapter.js';
 import type { MenuEntry } from '../core/contracts/command.js';
 import { type Address, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX } from '../core/engine/alerts.js';
@@ -82,7 +82,6 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly dmChannels = new Map<string, string>();
   private readonly typingTimers = new Map<string, TimerHandle>();
   /** Parts of a split reply already delivered, so a retry after a partial failure does not repeat them. */
-  private readonly partsSent = new Map<string, number>();
   private intake: Intake | undefined;
   private reconnectTimer: TimerHandle | undefined;
   private reconnectDelayMs = RECONNECT_FIRST_MS;
@@ -114,20 +113,20 @@ export class DiscordAdapter implements ChatAdapter {
     return this.client?.isReady() ?? false;
   }
 
-  async send(address: Address, reply: Reply): Promise<SendResult> {
-    const key = `${address.chatId}|${address.threadId ?? ''}|${address.replyTo ?? ''}|${joinFooter(reply)}`;
+  async send(address: Address, reply: Reply, part: ReplyPart = { index: 0, total: 1 }): Promise<SendResult> {
     const target = decodeInteraction(address.replyTo);
     if (target && this.isFresh(target)) {
       try {
-        return await this.answerInteraction(target, reply, key);
+        return await this.answerInteraction(target, reply);
       } catch (error) {
         if (!isInteractionGone(error)) throw toPieBrainError(error, 'answer a slash command');
         this.logger.info({ interactionId: target.interactionId }, 'slash command can no longer be answered; posting in its channel');
       }
     }
     const channelId = await this.resolveChannel(address);
-    const replyTo = target ? undefined : address.replyTo;
-    return this.postInChannel(channelId, replyTo, reply, key);
+    // Only the first part of a reply answers the user's message.
+    const replyTo = target || part.index > 0 ? undefined : address.replyTo;
+    return this.postInChannel(channelId, replyTo, reply);
   }
 
   async edit(address: Address, messageId: string, reply: Reply): Promise<void> {
@@ -338,13 +337,13 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   /** The first part replaces the "thinking…" placeholder (@original); the rest are follow-ups. */
-  private async answerInteraction(target: InteractionTarget, reply: Reply, key: string): Promise<SendResult> {
+  private async answerInteraction(target: InteractionTarget, reply: Reply): Promise<SendResult> {
     const { applicationId, token } = target;
     const state = this.interactions.get(token);
     if (state && !(await state.deferral)) throw new NotDeferredError('the slash command was not deferred');
     // After a restart nobody remembers whether the placeholder was used: Discord does (its loading flag).
     let useOriginal = state ? !state.originalUsed : await this.isPlaceholder(target);
-    return this.sendParts(reply, key, async ({ body, files }) => {
+    return this.sendParts(reply, async ({ body, files }) => {
       const options = { body, files, auth: false };
       const message = useOriginal
         ? await this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), options)
@@ -362,10 +361,10 @@ export class DiscordAdapter implements ChatAdapter {
     return ((original.flags ?? 0) & LOADING_FLAG) !== 0;
   }
 
-  private postInChannel(channelId: string, replyTo: string | undefined, reply: Reply, key: string): Promise<SendResult> {
+  private postInChannel(channelId: string, replyTo: string | undefined, reply: Reply): Promise<SendResult> {
     this.cancelTyping(channelId);
     let first = true;
-    return this.sendParts(reply, key, async ({ body, files }) => {
+    return this.sendParts(reply, async ({ body, files }) => {
       const reference = first && replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
       first = false;
       return (await this.rest.post(Routes.channelMessages(channelId), { body: { ...body, ...reference }, files })) as APIMessage;
@@ -374,16 +373,10 @@ export class DiscordAdapter implements ChatAdapter {
     });
   }
 
-  /** Sends each part in order; after a partial failure the retry resumes where it stopped. */
-  private async sendParts(reply: Reply, key: string, post: (message: OutgoingMessage) => Promise<APIMessage>): Promise<SendResult> {
-    const messages = await renderReply(reply);
+  /** Sends the messages of one part in order (one, unless rendering pushed it past Discord's limit). */
+  private async sendParts(reply: Reply, post: (message: OutgoingMessage) => Promise<APIMessage>): Promise<SendResult> {
     let messageId = '';
-    for (let index = this.partsSent.get(key) ?? 0; index < messages.length; index += 1) {
-      messageId = (await post(messages[index] as OutgoingMessage)).id;
-      if (this.partsSent.size > 1000) this.partsSent.clear();
-      this.partsSent.set(key, index + 1);
-    }
-    this.partsSent.delete(key);
+    for (const message of await renderReply(reply)) messageId = (await post(message)).id;
     return { messageId };
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,10 +47,6 @@ export interface SlackAdapterOptions {
   startTimeoutMs?: number;
 }
 
-const PARTIAL_SENDS_KEPT = 100;
-// Longer than the outbox keeps retrying one reply; an identical reply after that starts afresh.
-const PARTIAL_SEND_TTL_MS = 60 * 60_000;
-
 type Respond = (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -80,7 +75,6 @@ export class SlackAdapter implements ChatAdapter {
   private started = false;
   private readonly directChannels = new Map<string, string>();
   // Parts of split replies already posted, so a retry after a failure mid-way does not repeat them.
-  private readonly partialSends = new Map<string, { sent: string[]; at: number }>();
 
   constructor(private readonly options: SlackAdapterOptions) {
     this.clock = options.clock ?? systemClock;
@@ -178,23 +172,16 @@ export class SlackAdapter implements ChatAdapter {
   async send(address: Address, reply: Reply): Promise<SendResult> {
     const channel = await this.resolveChannel(address.chatId);
     const thread = address.threadId;
+    // Delivery hands over parts that fit; a part that grew past the limit as mrkdwn is split once more.
     const texts = splitForSlack(joinFooter(reply), this.capabilities.maxLength);
     const images = reply.attachments ?? [];
     if (texts.length === 0 && images.length === 0) texts.push('_(empty reply)_');
-    const key = createHash('sha256')
-      .update(JSON.stringify([channel, thread, texts, images.map((image) => image.path)]))
-      .digest('hex');
-    const partial = this.partialSends.get(key);
-    const sent = partial && this.clock.now() - partial.at < PARTIAL_SEND_TTL_MS ? partial.sent : [];
-    for (let step = sent.length; step < texts.length + images.length; step += 1) {
-      const text = texts[step];
-      const image = images[step - texts.length];
-      const id = text !== undefined ? await this.post(channel, text, thread) : image ? await this.upload(channel, thread, image) : '';
-      sent.push(id);
-      this.rememberPartial(key, sent);
-    }
-    this.partialSends.delete(key);
-    return { messageId: sent[texts.length - 1] ?? sent.at(-1) ?? '' };
+    // The receipt is the last text message (the one a progress edit changes), else the last upload.
+    let textId = '';
+    let lastId = '';
+    for (const text of texts) textId = await this.post(channel, text, thread);
+    for (const image of images) lastId = await this.upload(channel, thread, image);
+    return { messageId: textId || lastId };
   }
 
   async edit(address: Address, messageId: string, reply: Reply): Promise<void> {
@@ -315,13 +302,6 @@ export class SlackAdapter implements ChatAdapter {
     } catch (error) {
       throw toPieBrainError(error, what);
     }
-  }
-
-  private rememberPartial(key: string, sent: string[]): void {
-    this.partialSends.delete(key);
-    this.partialSends.set(key, { sent, at: this.clock.now() });
-    const oldest = this.partialSends.keys().next().value;
-    if (this.partialSends.size > PARTIAL_SENDS_KEPT && oldest !== undefined) this.partialSends.delete(oldest);
   }
 }
 

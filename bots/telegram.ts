@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Bot, InputFile } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Config } from '../core/config.js';
-import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
+import type { AdapterCapabilities, ChatAdapter, Intake, ReplyPart, SendResult } from '../core/contracts/chat-adapter.js';
 import { type Address, type Attachment, joinFooter, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX } from '../core/engine/alerts.js';
 import { PieBrainError } from '../core/errors.js';
@@ -93,7 +92,6 @@ export class TelegramAdapter implements ChatAdapter {
   private lifecycle = new AbortController();
   private ready = false;
   /** Parts of a split reply already sent, so a retry after a failure in the middle does not repeat them. */
-  private readonly partlySent = new Map<string, { parts: number; lastId: string }>();
 
   constructor(private readonly options: TelegramAdapterOptions) {
     const { token, logger } = options;
@@ -183,32 +181,28 @@ export class TelegramAdapter implements ChatAdapter {
     return this.options.mode === 'webhook' ? this.ready && (this.webhook?.listening ?? false) : this.ready && this.poller.connected;
   }
 
-  async send(address: Address, reply: Reply): Promise<SendResult> {
+  async send(address: Address, reply: Reply, part: ReplyPart = { index: 0, total: 1 }): Promise<SendResult> {
     this.typingKeeper.end(chatKeyOf(address));
     const chatId = toChatId(address.chatId);
     const attachments = reply.attachments ?? [];
     await this.checkFiles(attachments);
-    const parts = splitText(joinFooter(reply), TELEGRAM_MAX_LENGTH).filter((part) => part.trim().length > 0);
+    // Delivery hands over parts that fit; a part that grew past the limit when rendered is split once more.
+    const parts = splitText(joinFooter(reply), TELEGRAM_MAX_LENGTH).filter((text) => text.trim().length > 0);
     if (parts.length === 0 && attachments.length === 0) parts.push('(empty reply)');
-    const key = this.progressKey(address, reply);
-    const progress = this.partlySent.get(key) ?? { parts: 0, lastId: '' };
     const quote =
-      address.replyTo && /^\d+$/.test(address.replyTo)
+      part.index === 0 && address.replyTo && /^\d+$/.test(address.replyTo)
         ? { reply_parameters: { message_id: Number(address.replyTo), allow_sending_without_reply: true } }
         : {};
     const steps: Array<(other: object) => Promise<Message>> = [
-      ...parts.map((part) => (other: object) => this.sendText(chatId, part, other)),
+      ...parts.map((text) => (other: object) => this.sendText(chatId, text, other)),
       ...attachments.map((image) => (other: object) => this.sendImage(chatId, image, other)),
     ];
+    let lastId = '';
     for (const [index, step] of steps.entries()) {
-      if (index < progress.parts) continue;
       const message = await step({ ...threadOf(address), ...(index === 0 ? quote : {}) });
-      progress.parts = index + 1;
-      progress.lastId = String(message.message_id);
-      this.rememberProgress(key, progress);
+      lastId = String(message.message_id);
     }
-    this.partlySent.delete(key);
-    return { messageId: progress.lastId };
+    return { messageId: lastId };
   }
 
   async edit(address: Address, messageId: string, reply: Reply): Promise<void> {
@@ -350,18 +344,6 @@ export class TelegramAdapter implements ChatAdapter {
         throw new PieBrainError('PLATFORM_REJECTED', `the image ${basename(attachment.path)} does not exist any more`);
       }
     }
-  }
-
-  private progressKey(address: Address, reply: Reply): string {
-    const hash = createHash('sha1').update(JSON.stringify(reply)).digest('hex');
-    return `${chatKeyOf(address)}:${address.replyTo ?? ''}:${hash}`;
-  }
-
-  private rememberProgress(key: string, progress: { parts: number; lastId: string }): void {
-    this.partlySent.delete(key);
-    this.partlySent.set(key, progress);
-    // Bounded: only replies that failed half-way stay here, and only until they are retried.
-    if (this.partlySent.size > 200) this.partlySent.delete(this.partlySent.keys().next().value as string);
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Db, openDatabase } from '../storage/db.js';
 import { KeyValueStore } from '../storage/kv.js';
 import { type Ledger, SqliteLedger } from '../storage/ledger.js';
-import { type Outbox, SqliteOutbox } from '../storage/outbox.js';
+import { type Outbox, onOutboxAdded, SqliteOutbox } from '../storage/outbox.js';
 import { SqliteTaskQueue, type TaskQueue } from '../storage/queue.js';
 import { AccessPolicy } from './access.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
@@ -97,6 +97,8 @@ export class Runtime {
       logger: logger.child({ part: 'delivery' }),
       ...config.delivery,
     });
+    // Whatever adds to the outbox (a reply, an alert, a digest post, a progress message), delivery wakes.
+    onOutboxAdded(this.db, () => this.delivery.wake());
     // The cost footer wraps the whole handler: every reply whose task used a model gets one.
     const handler = withCostFooter(
       createTaskHandler({
@@ -118,11 +120,7 @@ export class Runtime {
       leaseMs: config.queue.leaseSeconds * 1000,
       retryBaseMs: config.queue.retryBaseSeconds * 1000,
       taskTimeoutMs: config.engine.taskTimeoutSeconds * 1000,
-      wakeDelivery: () => this.delivery.wake(),
-      onTaskStarted: (address) => {
-        const adapter = this.adapters.find((a) => a.platform === address.platform);
-        if (adapter?.capabilities.typing && adapter.typing) adapter.typing(address).catch(() => {});
-      },
+      onTaskStarted: (address) => this.delivery.typing(address),
       queueProgress: (item) => {
         this.outbox.add(item, this.clock.now());
       },
@@ -137,7 +135,6 @@ export class Runtime {
       logger: logger.child({ part: 'intake' }),
       refusalCooldownMinutes: config.access.refusalCooldownMinutes,
       wakeEngine: () => this.engine.wake(),
-      wakeDelivery: () => this.delivery.wake(),
       whenAnswered: (taskId) => this.answers.whenAnswered(taskId),
     });
     this.alerts = new Alerts({
@@ -147,7 +144,6 @@ export class Runtime {
       clock: this.clock,
       logger: logger.child({ part: 'alerts' }),
       admins: () => config.access.admins,
-      wakeDelivery: () => this.delivery.wake(),
     });
     // A reply, post or refusal whose retries ran out is never silently dropped: the admins hear of it.
     this.bus.on('reply-failed', ({ outboxId, willRetry, code, attempt }) => {

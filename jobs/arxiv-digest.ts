@@ -30,7 +30,6 @@ export interface DigestDeps {
   logger: Logger;
   config: Config;
   paths: Paths;
-  wakeDelivery(): void;
 }
 
 export interface Digest {
@@ -148,7 +147,6 @@ export function postDigest(deps: DigestDeps, digest: Digest, addresses: readonly
     ids.push(id);
   }
   deps.kv.set('digest:last', { date: digest.date, outboxIds: ids }, now);
-  if (ids.length) deps.wakeDelivery();
   return ids;
 }
 

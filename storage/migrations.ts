@@ -294,4 +294,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX brain_runs_thread ON brain_runs (thread_key, brain, id);
     `,
   },
+  {
+    version: 7,
+    name: 'outbox parts',
+    sql: `
+      -- Delivery splits a long reply into parts and records each one sent, so a crash in the middle of a
+      -- reply resumes with the next part; receipt holds the platform id of the last part sent.
+      ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

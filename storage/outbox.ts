@@ -35,6 +35,8 @@ export interface OutboxRow {
   dedupeKey: string | null;
   lastError: string | null;
   resentAfterCrash: boolean;
+  /** Parts of a long reply already on the platform: a retry or a restart sends the rest. */
+  partsSent: number;
   createdAt: number;
   sentAt: number | null;
 }
@@ -48,6 +50,8 @@ export interface Outbox {
    * in `busyChats`, and rows `accept` turns down (no adapter for their platform yet), stay pending.
    */
   claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, accept?: (row: OutboxRow) => boolean): OutboxRow[];
+  /** One more part of a long reply reached the platform (its id is the receipt so far). */
+  markPartSent(id: number, partsSent: number, receipt: string): void;
   markSent(id: number, receipt: string, now: number): void;
   /** Schedule another try at `retryAt`, or give up for good when it is null. */
   markFailed(id: number, error: string, retryAt: number | null, now: number): void;
@@ -84,6 +88,7 @@ interface Row {
   dedupe_key: string | null;
   last_error: string | null;
   resent_after_crash: number;
+  parts_sent: number;
   created_at: number;
   sent_at: number | null;
 }
@@ -107,12 +112,28 @@ function fromRow(row: Row): OutboxRow {
     dedupeKey: row.dedupe_key,
     lastError: row.last_error,
     resentAfterCrash: row.resent_after_crash === 1,
+    partsSent: row.parts_sent,
     createdAt: row.created_at,
     sentAt: row.sent_at,
   };
 }
 
 const insertStatements = new WeakMap<Db, { insert: Statement; byKey: Statement }>();
+const addedListeners = new WeakMap<Db, Set<() => void>>();
+
+/**
+ * Call `listener` after every row added to this database's outbox, however it was added (an alert, a
+ * digest post, a reply written with its task's completion): delivery wakes by itself. Returns the undo.
+ */
+export function onOutboxAdded(db: Db, listener: () => void): () => void {
+  let listeners = addedListeners.get(db);
+  if (!listeners) {
+    listeners = new Set();
+    addedListeners.set(db, listeners);
+  }
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
 
 /** Insert one outbox row; shared with the task queue, which adds a reply in the same transaction. */
 export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: number; created: boolean } {
@@ -139,7 +160,10 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
     now,
     now,
   );
-  if (info.changes === 1) return { id: Number(info.lastInsertRowid), created: true };
+  if (info.changes === 1) {
+    for (const listener of addedListeners.get(db) ?? []) listener();
+    return { id: Number(info.lastInsertRowid), created: true };
+  }
   const existing = statements.byKey.get(item.dedupeKey ?? null) as { id: number } | undefined;
   if (!existing) throw new Error('outbox insert was ignored without a dedupe key');
   return { id: existing.id, created: false };
@@ -159,6 +183,7 @@ export class SqliteOutbox implements Outbox {
          ) WHERE place = 1 ORDER BY id LIMIT ?`,
       ),
       markSending: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`),
+      markPartSent: db.prepare(`UPDATE outbox SET parts_sent = ?, receipt = ? WHERE id = ?`),
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
       interrupted: db.prepare(`SELECT * FROM outbox WHERE status = 'sending' ORDER BY id`),
@@ -204,6 +229,10 @@ export class SqliteOutbox implements Outbox {
         })
         .immediate(),
     );
+  }
+
+  markPartSent(id: number, partsSent: number, receipt: string): void {
+    this.statements.markPartSent.run(partsSent, receipt, id);
   }
 
   markSent(id: number, receipt: string, now: number): void {

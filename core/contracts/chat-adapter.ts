@@ -10,8 +10,15 @@ export interface AdapterCapabilities {
   images: boolean;
   /** A typing indicator can be shown. */
   typing: boolean;
-  /** The longest single message, in characters; longer replies are split by the adapter. */
+  /** The longest single message, in characters; delivery splits longer replies into parts of this size. */
   maxLength: number;
+}
+
+/** Which part of a reply a send carries: delivery splits replies and sends (and records) one part at a time. */
+export interface ReplyPart {
+  /** 0 for the first part (the one that quotes the user's message or answers a slash command). */
+  index: number;
+  total: number;
 }
 
 export type IntakeResult =
@@ -47,7 +54,11 @@ export interface ChatAdapter {
   readonly capabilities: AdapterCapabilities;
   start(intake: Intake): Promise<void>;
   stop(): Promise<void>;
-  send(address: Address, reply: Reply): Promise<SendResult>;
+  /**
+   * Send one part of a reply (at most `capabilities.maxLength` characters of text, or one attachment) in the
+   * thread of `address`. Without `part`, the whole reply is one part.
+   */
+  send(address: Address, reply: Reply, part?: ReplyPart): Promise<SendResult>;
   edit?(address: Address, messageId: string, reply: Reply): Promise<void>;
   typing?(address: Address): Promise<void>;
   /** Whether the adapter is connected to its platform right now (for /health). */

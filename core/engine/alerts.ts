@@ -27,8 +27,6 @@ export interface AlertsOptions {
   logger: Logger;
   /** `platform:userId` of every admin. */
   admins: () => readonly string[];
-  /** Wake delivery once an alert is queued. */
-  wakeDelivery(): void;
 }
 
 /**
@@ -76,6 +74,5 @@ export class Alerts {
     }
     this.options.bus.emit('alert-raised', { key, text, severity });
     this.options.logger[severity === 'info' ? 'info' : 'warn']({ alert: key, admins: queued }, text);
-    if (queued) this.options.wakeDelivery();
   }
 }

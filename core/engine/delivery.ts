@@ -1,10 +1,11 @@
 import { chatKey, type Outbox, type OutboxRow } from '../../storage/outbox.js';
 import type { ChatAdapter } from '../contracts/chat-adapter.js';
-import { type Reply, replySchema } from '../contracts/messages.js';
+import { type Address, type Reply, replySchema } from '../contracts/messages.js';
 import { isPieBrainError } from '../errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
+import { splitReply } from './reply-parts.js';
 
 export interface DeliveryOptions {
   outbox: Outbox;
@@ -26,8 +27,11 @@ export function retryDelay(attempt: number, error: unknown, base: number, max: n
 }
 
 /**
- * Sends outbox rows through their platform's adapter, records each receipt, and retries failures with
- * backoff. At most one chat message is in flight per chat, so replies keep their order.
+ * The one way out to the platforms. Sends outbox rows through their platform's adapter, part by part (a
+ * long reply split to the platform's limit, each part recorded as sent, so a crash in the middle resumes
+ * with the next part), records each receipt, and retries failures with backoff. At most one chat message is
+ * in flight per chat, so replies keep their order. Typing indicators and edits of progress messages go out
+ * here too, best-effort.
  */
 export class Delivery {
   private readonly adapters = new Map<string, ChatAdapter>();
@@ -112,6 +116,27 @@ export class Delivery {
     this.timer.unref?.();
   }
 
+  /** Whether messages on this platform can be edited (progress messages). */
+  canEdit(platform: string): boolean {
+    const adapter = this.adapters.get(platform);
+    return Boolean(adapter?.capabilities.edit && adapter.edit);
+  }
+
+  /** Edit a sent message; throws when the platform refused (the caller's next edit supersedes this one). */
+  async edit(address: Address, messageId: string, reply: Reply): Promise<void> {
+    const adapter = this.adapters.get(address.platform);
+    if (!adapter?.capabilities.edit || !adapter.edit) return;
+    const [first] = splitReply(reply, adapter.capabilities.maxLength);
+    await adapter.edit(address, messageId, first ?? reply);
+  }
+
+  /** Show that pie-brain is working on an answer, where the platform can; failures only cost the indicator. */
+  typing(address: Address): void {
+    const adapter = this.adapters.get(address.platform);
+    if (!adapter?.capabilities.typing || !adapter.typing) return;
+    adapter.typing(address).catch((error: unknown) => this.options.logger.debug({ err: error }, 'a typing indicator failed'));
+  }
+
   private send(row: OutboxRow): void {
     const adapter = this.adapters.get(row.address.platform);
     if (!adapter) return;
@@ -119,16 +144,15 @@ export class Delivery {
     const started = this.options.clock.now();
     const reply = replySchema.safeParse(row.body);
     const body: Reply = reply.success ? reply.data : { text: String((row.body as { text?: unknown })?.text ?? '') };
-    adapter
-      .send(row.address, body)
+    this.sendParts(adapter, row, body)
       .then(
-        (result) => {
-          this.options.outbox.markSent(row.id, result.messageId, this.options.clock.now());
+        (messageId) => {
+          this.options.outbox.markSent(row.id, messageId, this.options.clock.now());
           this.options.bus.emit('reply-sent', {
             outboxId: row.id,
             taskId: row.taskId,
             platform: row.address.platform,
-            messageId: result.messageId,
+            messageId,
             attempt: row.attempts,
             latencyMs: this.options.clock.now() - started,
           });
@@ -141,6 +165,17 @@ export class Delivery {
         if (this.inflight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         this.wake();
       });
+  }
+
+  /** The parts not yet sent, in order, each recorded once the platform has it; resolves with the last part's id. */
+  private async sendParts(adapter: ChatAdapter, row: OutboxRow, body: Reply): Promise<string> {
+    const parts = splitReply(body, adapter.capabilities.maxLength);
+    let messageId = row.receipt ?? '';
+    for (let index = row.partsSent; index < parts.length; index += 1) {
+      messageId = (await adapter.send(row.address, parts[index] as Reply, { index, total: parts.length })).messageId;
+      if (index < parts.length - 1) this.options.outbox.markPartSent(row.id, index + 1, messageId);
+    }
+    return messageId;
   }
 
   private failed(row: OutboxRow, error: unknown): void {

@@ -22,8 +22,6 @@ export interface EngineOptions {
   leaseMs: number;
   retryBaseMs: number;
   taskTimeoutMs: number;
-  /** Called whenever a reply was queued. */
-  wakeDelivery(): void;
   /** Called when a task starts (adapters show a typing indicator). */
   onTaskStarted?(address: Address): void;
   /** Queue a progress message (kept outside so the engine never writes the outbox itself). */
@@ -95,7 +93,6 @@ export class Engine {
       address: addressOf(task),
       body: { text: `Task ${taskId} was cancelled before it started.` } satisfies Reply,
     });
-    if (result === 'cancelled') this.options.wakeDelivery();
     const run = this.running.get(taskId);
     if (result === 'running' && run) {
       run.reason = 'cancel';
@@ -169,7 +166,6 @@ export class Engine {
       } satisfies Reply,
     }));
     for (const taskId of dead) this.options.bus.emit('task-finished', { taskId, status: 'dead', durationMs: 0 });
-    if (dead.length) this.options.wakeDelivery();
   }
 
   private arm(at: number | undefined): void {
@@ -240,7 +236,6 @@ export class Engine {
       trace: (type, detail = {}) => queue.record({ taskId: task.id, at: clock.now(), type, ...detail }),
       progress: (reply) => {
         this.options.queueProgress({ taskId: task.id, address, body: reply, kind: 'progress' });
-        this.options.wakeDelivery();
       },
       extendDeadline: (ms) => {
         if (!run.controller.signal.aborted) setDeadline(ms);
@@ -330,6 +325,5 @@ export class Engine {
     );
     if (!ok) return;
     bus.emit('task-finished', { taskId: task.id, status, durationMs: clock.now() - started });
-    this.options.wakeDelivery();
   }
 }

@@ -16,9 +16,8 @@ export interface IntakeDeps {
   logger: Logger;
   /** Minutes between two refusals to the same stranger (so a stranger cannot make pie-brain spam). */
   refusalCooldownMinutes: number;
-  /** Wake the engine (a task was queued) and the delivery loop (a reply was queued). */
+  /** Wake the engine (a task was queued). */
   wakeEngine(): void;
-  wakeDelivery(): void;
   /** Resolves when the task's final reply was delivered or given up on. */
   whenAnswered(taskId: number): Promise<void>;
 }
@@ -62,7 +61,6 @@ export function createIntake(deps: IntakeDeps): Intake {
     }
     if (kind === 'refusal') deps.logger.warn({ platform, userId: message.user.id }, 'refused a user who is not allowed');
     deps.outbox.add({ address: replyAddress(message), body: reply, kind: 'refusal', dedupeKey: `${kind}:${platform}:${message.id}` }, now);
-    deps.wakeDelivery();
   }
 
   return {

@@ -1,5 +1,4 @@
 import type { Outbox } from '../../storage/outbox.js';
-import type { ChatAdapter } from '../contracts/chat-adapter.js';
 import type { Address, Reply } from '../contracts/messages.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
@@ -14,8 +13,14 @@ export interface ProgressMessageOptions {
   logger: Logger;
   /** Edits at most this often (config brains.progressIntervalSeconds). */
   intervalMs: number;
-  adapterFor(platform: string): ChatAdapter | undefined;
-  wakeDelivery(): void;
+  /** The way out: edits go through delivery, like everything that reaches a platform. */
+  delivery: MessageEditor;
+}
+
+/** What a progress message needs of delivery. */
+export interface MessageEditor {
+  canEdit(platform: string): boolean;
+  edit(address: Address, messageId: string, reply: Reply): Promise<void>;
 }
 
 /**
@@ -23,7 +28,7 @@ export interface ProgressMessageOptions {
  *
  * The first text goes through the outbox like any reply (durable, retried, ordered with the rest of the
  * chat); delivery records the platform's message id as the row's receipt. Updates are edits of that
- * message through `adapter.edit`, straight and best-effort: an edit that fails is simply superseded by the
+ * message through delivery, straight and best-effort: an edit that fails is simply superseded by the
  * next one, so edits need no queue of their own. Platforms that cannot edit get the first message only.
  */
 export class ProgressMessage {
@@ -40,8 +45,7 @@ export class ProgressMessage {
 
   /** Whether updates will show (the platform can edit messages). */
   get editable(): boolean {
-    const adapter = this.options.adapterFor(this.options.address.platform);
-    return Boolean(adapter?.capabilities.edit && adapter.edit);
+    return this.options.delivery.canEdit(this.options.address.platform);
   }
 
   /** Send the first text; a second call (or a restart) finds the same message. */
@@ -49,10 +53,7 @@ export class ProgressMessage {
     const { outbox, taskId, address, dedupeKey, clock } = this.options;
     const { id, created } = outbox.add({ taskId, address, kind: 'progress', dedupeKey, body: { text } satisfies Reply }, clock.now());
     this.outboxId = id;
-    if (created) {
-      this.lastText = text;
-      this.options.wakeDelivery();
-    }
+    if (created) this.lastText = text;
   }
 
   /** Edit the message to `text`, unless it was edited less than an interval ago; `force` skips that wait (the last word). */
@@ -78,13 +79,12 @@ export class ProgressMessage {
   }
 
   private async edit(text: string): Promise<void> {
-    const { outbox, clock, address } = this.options;
-    const adapter = this.options.adapterFor(address.platform);
-    if (!adapter?.capabilities.edit || !adapter.edit || this.outboxId === undefined) return;
+    const { outbox, clock, address, delivery } = this.options;
+    if (!delivery.canEdit(address.platform) || this.outboxId === undefined) return;
     const receipt = outbox.get(this.outboxId)?.receipt;
     if (!receipt) return;
     this.lastEditAt = clock.now();
-    await adapter.edit(address, receipt, { text });
+    await delivery.edit(address, receipt, { text });
     this.lastText = text;
   }
 }

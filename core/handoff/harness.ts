@@ -8,14 +8,13 @@ import { FINAL_STATUSES, type TaskQueue } from '../../storage/queue.js';
 import { type Actor, type Privilege, requirePrivileges } from '../access.js';
 import type { Config, Env, Paths } from '../config.js';
 import type { Brain } from '../contracts/brain.js';
-import type { ChatAdapter } from '../contracts/chat-adapter.js';
 import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
 import type { Address, Reply } from '../contracts/messages.js';
 import type { RepoWorkflow } from '../contracts/repo-workflow.js';
 import type { SpendGate } from '../contracts/spend.js';
 import { addressOf, type TaskControls } from '../contracts/task.js';
 import type { EventBus } from '../engine/events.js';
-import { ProgressMessage } from '../engine/progress.js';
+import { type MessageEditor, ProgressMessage } from '../engine/progress.js';
 import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Semaphore } from '../lib/semaphore.js';
@@ -47,8 +46,8 @@ export interface HandoffHarnessOptions {
   git?: RepoWorkflow;
   /** The environment children start from. */
   env: Env;
-  adapterFor(platform: string): ChatAdapter | undefined;
-  wakeDelivery(): void;
+  /** Progress edits go out through delivery. */
+  delivery: MessageEditor;
   tickMs?: number;
   finalGraceMs?: number;
   killGraceMs?: number;
@@ -219,11 +218,10 @@ export class HandoffHarness {
     if (cloud.inUse >= cloud.size) {
       const place = cloud.waiting + 1;
       const text = `One cloud run at a time: task ${ctx.task.id} is number ${place} in line and starts by itself when the run${place > 1 ? 's' : ''} ahead of it finish${place > 1 ? '' : 'es'}. \`/cancel ${ctx.task.id}\` takes it out.`;
-      const { created } = outbox.add(
+      outbox.add(
         { taskId: ctx.task.id, address: ctx.address, kind: 'progress', dedupeKey: `brain-queue:${ctx.task.id}`, body: { text } },
         clock.now(),
       );
-      if (created) this.options.wakeDelivery();
     }
     // Each run ahead may take its own limit and a little more: waiting for them is no reason to give up.
     ctx.extendDeadline?.((cloud.inUse + cloud.waiting) * (this.runLimitMs + this.taskLimitMs) + this.taskLimitMs);
@@ -280,8 +278,7 @@ export class HandoffHarness {
       clock,
       logger,
       intervalMs: config.brains.progressIntervalSeconds * 1000,
-      adapterFor: this.options.adapterFor,
-      wakeDelivery: this.options.wakeDelivery,
+      delivery: this.options.delivery,
     });
     const where = run.repo ?? basename(run.cwd);
     const how = message.editable ? 'This message shows its progress.' : 'I will answer here when it is done.';
@@ -360,7 +357,6 @@ export class HandoffHarness {
       { taskId: run.taskId, address: ctx.address, kind: 'progress', dedupeKey: `brain-stopped:${run.id}`, body: { text } },
       this.options.clock.now(),
     );
-    this.options.wakeDelivery();
   }
 
   /** The reply of a finished run: the PR for coding runs in a configured repository, failover notes, cost. */
@@ -396,7 +392,6 @@ export class HandoffHarness {
       { taskId: run.taskId, address: this.addressOfTask(run), dedupeKey: `brain-late:${run.id}`, body: { text, footer: runFooter(run) } },
       clock.now(),
     );
-    this.options.wakeDelivery();
   }
 
   private addressOfTask(run: BrainRunRecord): Address {

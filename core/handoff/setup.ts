@@ -59,8 +59,7 @@ export async function setupHandoff(
     spend: options.spend,
     ...(options.git ? { git: options.git } : {}),
     env,
-    adapterFor: (platform) => runtime.adapters.find((adapter) => adapter.platform === platform),
-    wakeDelivery: () => runtime.delivery.wake(),
+    delivery: runtime.delivery,
     ...options.timing,
   });
   registerBrainCommands(runtime.commands, { brains, handoff: (request, ctx) => harness.handle(request, ctx) });

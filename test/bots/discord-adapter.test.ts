@@ -190,15 +190,6 @@ describe('Discord adapter: answering', () => {
     ]);
   });
 
-  it('resumes a split reply where it failed instead of repeating the parts already sent', async () => {
-    const { fake, adapter } = await setup({}, false);
-    const text = Array.from({ length: 5 }, (_, i) => `${i} ${'z'.repeat(1500)}`).join('\n\n');
-    fake.script({ method: 'POST', path: /\/messages$/, status: 500, skip: 2 });
-    await expect(adapter.send(channelAddress(fake), { text })).rejects.toMatchObject({ code: 'PLATFORM_UNAVAILABLE' });
-    await adapter.send(channelAddress(fake), { text });
-    expect(fake.posted.map((p) => p.content.slice(0, 2))).toEqual(['0 ', '1 ', '2 ', '3 ', '4 ']);
-  });
-
   it('sends images as attachments with their captions, and says so when a file is missing', async () => {
     const { fake, adapter } = await setup({}, false);
     const dir = tempDir();

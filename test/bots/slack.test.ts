@@ -187,33 +187,6 @@ describe('SlackAdapter (Socket Mode)', () => {
     expect(fake.messages.map((m) => m.ts)).toEqual([result.messageId]);
   });
 
-  it('resumes a split reply after a failure mid-way without repeating parts', async () => {
-    const text = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')} ${'y'.repeat(95)}`).join('\n\n');
-    const address = { platform: 'slack', chatId: 'CGENERAL', threadId: '1700000000.000200' };
-    fake.fail('chat.postMessage', { delayMs: 0 }, { status: 429, retryAfterSeconds: 1 });
-    expect((await failureOf(adapter.send(address, { text }))).code).toBe('RATE_LIMITED');
-    expect(fake.messages).toHaveLength(1);
-    await adapter.send(address, { text });
-    const parts = fake.messages.map((m) => m.text);
-    expect(parts.length).toBeGreaterThanOrEqual(3);
-    expect(new Set(parts).size).toBe(parts.length);
-    expect(parts.join('\n\n')).toBe(text);
-    for (const message of fake.messages) expect(message.threadTs).toBe(address.threadId);
-  });
-
-  it('starts a failed split reply afresh once the outbox would have given up on it', async () => {
-    const clock = new FakeClock();
-    const timed = slackAdapter(fake, { clock });
-    const text = Array.from({ length: 60 }, (_, i) => `${i} ${'w'.repeat(95)}`).join('\n\n');
-    const address = { platform: 'slack', chatId: 'CGENERAL' };
-    fake.fail('chat.postMessage', { delayMs: 0 }, { status: 500 });
-    expect((await failureOf(timed.send(address, { text }))).code).toBe('PLATFORM_UNAVAILABLE');
-    await clock.advance(2 * 60 * 60_000);
-    await timed.send(address, { text });
-    const first = fake.messages[0]?.text;
-    expect(fake.messages.filter((m) => m.text === first)).toHaveLength(2);
-  });
-
   it('uploads images as files in the thread, with the caption as comment', async () => {
     const dir = tempDir();
     try {

@@ -242,14 +242,14 @@ describe('Telegram adapter', () => {
       for (const error of errors) expect((error as Error).message).not.toContain(fake.token);
     });
 
-    it('does not repeat parts of a long reply already sent when a retry follows a failure half-way', async () => {
+    it('quotes the user message in the first part of a reply only (delivery sends the parts one by one)', async () => {
       await open();
-      const text = Array.from({ length: 3 }, (_, i) => `${i}${'y'.repeat(3000)}`).join('\n\n');
-      fake.failNext('sendMessage', { error_code: 429, retry_after: 1, when: (params) => String(params.text).startsWith('1') });
-      const first = await adapter.send(ADDRESS, { text }).catch((error: unknown) => error);
-      expect(isPieBrainError(first) && first.code).toBe('RATE_LIMITED');
-      await adapter.send(ADDRESS, { text });
-      expect(fake.sent().map((m) => m.visible[0])).toEqual(['0', '1', '2']);
+      await adapter.send({ ...ADDRESS, replyTo: '5' }, { text: 'one' }, { index: 0, total: 2 });
+      await adapter.send({ ...ADDRESS, replyTo: '5' }, { text: 'two' }, { index: 1, total: 2 });
+      const calls = fake.calls('sendMessage');
+      expect(calls[0]?.params.reply_parameters).toMatchObject({ message_id: 5 });
+      expect(calls[1]?.params.reply_parameters).toBeUndefined();
+      expect(fake.sent().map((m) => m.visible)).toEqual(['one', 'two']);
     });
 
     it('sends images with sendPhoto as a multipart upload', async () => {

@@ -38,6 +38,31 @@ describe('delivery', () => {
     expect(row).toMatchObject({ status: 'sent', attempts: 3, receipt: harness.adapter.sent[0]?.messageId });
   });
 
+  it('sends a long reply part by part, records each part, and after a failure half-way sends only the rest', async () => {
+    const clock = new FakeClock();
+    const text = ['a', 'b', 'c'].map((letter) => letter.repeat(3000)).join('\n\n');
+    harness = await startRuntime({
+      clock,
+      config: { delivery: { baseDelayMs: 1000, maxDelayMs: 1000 } },
+      route: async () => ({ text, footer: 'local · 9 tok' }),
+    });
+    harness.adapter.failNext(undefined, new PieBrainError('PLATFORM_UNAVAILABLE', 'HTTP 502'));
+    const result = await harness.adapter.receive('write me three long paragraphs');
+    if (result.status !== 'queued') throw new Error(result.status);
+    await flushMicrotasks();
+    const [row] = harness.runtime.outbox.forTask(result.taskId);
+    expect(row).toMatchObject({ status: 'pending', partsSent: 1, receipt: harness.adapter.sent[0]?.messageId });
+    await clock.advance(1500);
+    await harness.runtime.intake.whenAnswered(result.taskId);
+    expect(harness.adapter.sent.map((m) => m.reply.text[0])).toEqual(['a', 'b', 'c']);
+    expect(harness.adapter.sent.map((m) => m.reply.footer)).toEqual([undefined, undefined, 'local · 9 tok']);
+    expect(harness.runtime.outbox.forTask(result.taskId)[0]).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      receipt: harness.adapter.sent[2]?.messageId,
+    });
+  });
+
   it('gives up after maxAttempts, keeps the row, and tells whoever waits', async () => {
     const clock = new FakeClock();
     harness = await startRuntime({ clock, config: { delivery: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } } });

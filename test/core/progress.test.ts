@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatAdapter } from '../../core/contracts/chat-adapter.js';
+import { Delivery } from '../../core/engine/delivery.js';
+import { EventBus } from '../../core/engine/events.js';
 import { ProgressMessage } from '../../core/engine/progress.js';
 import { openDatabase } from '../../storage/db.js';
-import { SqliteOutbox } from '../../storage/outbox.js';
+import { onOutboxAdded, SqliteOutbox } from '../../storage/outbox.js';
 import { SqliteTaskQueue } from '../../storage/queue.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
 import { FakeClock } from '../fakes/clock.js';
@@ -24,19 +26,22 @@ function createProgress(adapter: ChatAdapter | undefined, dedupeKey = 'brain-pro
     clock.now(),
   );
   let wakes = 0;
-  const options = {
+  onOutboxAdded(db, () => {
+    wakes += 1;
+  });
+  // The real way out (not started: the test delivers the first message by hand, below).
+  const delivery = new Delivery({
     outbox,
-    taskId: 1,
-    address,
-    dedupeKey,
+    bus: new EventBus(),
     clock,
     logger: quietLogger(),
-    intervalMs: 30_000,
-    adapterFor: () => adapter,
-    wakeDelivery: () => {
-      wakes += 1;
-    },
-  };
+    maxAttempts: 3,
+    baseDelayMs: 10,
+    maxDelayMs: 100,
+    concurrency: 1,
+  });
+  if (adapter) delivery.addAdapter(adapter);
+  const options = { outbox, taskId: 1, address, dedupeKey, clock, logger: quietLogger(), intervalMs: 30_000, delivery };
   return { outbox, clock, message: new ProgressMessage(options), again: () => new ProgressMessage(options), wakes: () => wakes };
 }
 

@@ -96,7 +96,6 @@ async function setup(
     logger: silentLogger(),
     config: runtime.options.config,
     paths: runtime.options.paths,
-    wakeDelivery: () => runtime.delivery.wake(),
   };
   return { clock, arxiv, harness, runtime, deps, notes };
 }

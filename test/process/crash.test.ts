@@ -21,8 +21,8 @@ const messages = [
   },
 ];
 
-function runWorker(home: string, url: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [worker, home, url, JSON.stringify(messages)], { stdio: ['ignore', 'ignore', 'pipe'] });
+function runWorker(home: string, url: string, sent = messages): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [worker, home, url, JSON.stringify(sent)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -42,6 +42,8 @@ describe('crashes (SIGKILL, real child processes, same data dir)', () => {
   let sent = 0;
   let holdWait: boolean;
   let holdSend: boolean;
+  /** Hold the send of this part of a reply (and only it). */
+  let holdPart: number | undefined;
   const held: ServerResponse[] = [];
 
   beforeEach(async () => {
@@ -50,10 +52,12 @@ describe('crashes (SIGKILL, real child processes, same data dir)', () => {
     sent = 0;
     holdWait = false;
     holdSend = false;
+    holdPart = undefined;
     fake.on('/started', (_req, res) => json(res, 200, {}));
     fake.on('/wait', (_req, res) => (holdWait ? held.push(res) : json(res, 200, {})));
-    fake.on('/send', (_req, res) => {
-      if (holdSend) held.push(res);
+    fake.on('/send', (req, res) => {
+      const part = (req.body as { part?: { index: number } } | undefined)?.part;
+      if (holdSend || (holdPart !== undefined && part?.index === holdPart)) held.push(res);
       else json(res, 200, { id: `platform-${++sent}` });
     });
     await fake.start();
@@ -119,5 +123,24 @@ describe('crashes (SIGKILL, real child processes, same data dir)', () => {
     expect(task?.status).toBe('done');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'sent', attempts: 2, resentAfterCrash: true, receipt: 'platform-1' });
+  });
+
+  it('killed in the middle of a long reply: after a restart the parts already sent are not sent again', async () => {
+    const long = messages.map((message) => ({ ...message, id: 'msg-long', text: 'long answer please' }));
+    holdPart = 1;
+    const first = runWorker(dir.path, fake.url, long);
+    await waitFor(() => fake.at('/send').length === 2, 15_000, 'the first part sent and the second in flight');
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    holdPart = undefined;
+    const second = runWorker(dir.path, fake.url, long);
+    expect(await second.exited).toBe(0);
+    const sends = fake.at('/send').map((r) => r.body as { part: { index: number }; reply: { text: string } });
+    // Part 0 once; part 1 was in flight at the kill (the one window for a repeat); part 2 once.
+    expect(sends.map((s) => s.part.index)).toEqual([0, 1, 1, 2]);
+    expect(sends.map((s) => s.reply.text[0])).toEqual(['a', 'b', 'b', 'c']);
+    const { rows } = stored();
+    expect(rows[0]).toMatchObject({ status: 'sent', resentAfterCrash: true });
   });
 });

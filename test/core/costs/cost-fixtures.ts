@@ -21,7 +21,7 @@ export function openCostsFixture(start?: number | string, admins: string[] = ['f
   const outbox = new SqliteOutbox(db);
   const raised: Array<EventMap['alert-raised']> = [];
   bus.on('alert-raised', (alert) => raised.push(alert));
-  const alerts = new Alerts({ outbox, kv, bus, clock, logger: silentLogger(), admins: () => admins, wakeDelivery: () => {} });
+  const alerts = new Alerts({ outbox, kv, bus, clock, logger: silentLogger(), admins: () => admins });
   return {
     dir,
     file,
