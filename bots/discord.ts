@@ -10,7 +10,7 @@ import {
 } from 'discord.js';
 import type { AdapterCapabilities, ChatAdapter, Intake, ReplyPart, SendResult } from '../core/contracts/chat-adapter.js';
 import type { MenuEntry } from '../core/contracts/command.js';
-import { type Address, type InboundMessage, joinFooter, parseCommand, type Reply } from '../core/contracts/messages.js';
+import { type Address, type InboundMessage, parseCommand, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX } from '../core/engine/alerts.js';
 import { PieBrainError } from '../core/errors.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/lib/clock.js';

@@ -5,7 +5,6 @@ import { createSlackAdapter, SlackAdapter, type SlackAdapterOptions } from '../.
 import { ConfigError } from '../../core/config.js';
 import { isPieBrainError, type PieBrainError } from '../../core/errors.js';
 import { describeChatAdapterContract } from '../contracts/chat-adapter.js';
-import { FakeClock } from '../fakes/clock.js';
 import { RecordingIntake } from '../fakes/recording-intake.js';
 import { FakeSlack } from '../fakes/slack.js';
 import { postSignedCommand, postSignedEvent } from '../fakes/slack-signed.js';
