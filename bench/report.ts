@@ -1,4 +1,4 @@
-/** One benchmark measurement, printed as a JSON line (ARCHITECTURE.md "Benchmarks"). */
+/** One benchmark measurement, printed as a JSON line (docs/architecture.md, "Benchmarks"). */
 export function report(bench: string, metric: string, value: number, unit: string, settings: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ bench, metric, value: Number(value.toFixed(3)), unit, ...settings })}\n`);
 }

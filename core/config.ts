@@ -60,7 +60,7 @@ const list = (value: string) =>
     .map((part) => part.trim())
     .filter(Boolean);
 
-/** Environment variables that override config keys (ARCHITECTURE.md's table). */
+/** Environment variables that override config keys (the README's table). */
 const ENV_OVERRIDES: Array<[string, string[], (value: string) => unknown]> = [
   ['TELEGRAM_API_ROOT', ['telegram', 'apiRoot'], String],
   ['DISCORD_API_URL', ['discord', 'apiUrl'], String],
@@ -170,7 +170,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Recor
   return merged;
 }
 
-/** Load the configuration the way ARCHITECTURE.md describes. Throws ConfigError. */
+/** Load the configuration: --config PATH, else $PIE_BRAIN_CONFIG, else $PIE_BRAIN_HOME/config.yaml, else the defaults. Throws ConfigError. */
 export function loadConfig(options: { cliPath?: string | undefined; env?: Env } = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const paths = resolvePaths(env);

@@ -37,7 +37,7 @@ export interface RuntimeOptions {
   owner?: string;
 }
 
-/** The semaphores of ARCHITECTURE.md: one local inference, one cloud run, a pool of tools. */
+/** The limits of the Pi: one local inference, one cloud run, a pool of tools. */
 export interface Limits {
   llm: Semaphore;
   cloud: Semaphore;

@@ -33,7 +33,7 @@ function violations(folder: string, forbidden: RegExp): string[] {
   );
 }
 
-describe('dependency direction (ARCHITECTURE.md)', () => {
+describe('dependency direction (docs/architecture.md)', () => {
   it('core/ never imports a platform SDK', () => {
     expect(violations('core', /^(grammy|discord\.js|@slack\/bolt|@slack\/)/)).toEqual([]);
   });

@@ -36,7 +36,7 @@ const PREFIX = '/api/v10';
 
 /**
  * A loopback Discord: REST (`{url}/v10/...`) plus the JSON gateway websocket, speaking what discord.js 14.28
- * expects (see TESTING.md). Records every request, can be scripted to answer slowly, fail or rate-limit,
+ * expects. Records every request, can be scripted to answer slowly, fail or rate-limit,
  * and lets tests (and benches) inject messages and slash commands.
  */
 export class FakeDiscord extends EventEmitter {

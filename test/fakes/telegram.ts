@@ -37,7 +37,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
 };
 
 /**
- * The Telegram Bot API on 127.0.0.1 (TESTING.md): `POST /bot<token>/<method>`, JSON or multipart, answers
+ * The Telegram Bot API on 127.0.0.1: `POST /bot<token>/<method>`, JSON or multipart, answers
  * `{ok,result}` or `{ok:false,error_code,description,parameters}`. getUpdates long-polls and confirms by
  * offset; a webhook, once set, gets updates POSTed with the secret header. Every request is recorded;
  * failures (429 with retry_after, 500, "can't parse entities") can be scripted per method.

@@ -1,4 +1,4 @@
-// What we ask arXiv's export API, as URLs (see ../shared/FACTS.md for the query language).
+// What we ask arXiv's export API, as URLs: field prefixes (ti, au, abs, cat, id, all), AND/OR/ANDNOT, id_list.
 
 const NEW_STYLE = /^\d{4}\.\d{4,5}(v\d+)?$/;
 const OLD_STYLE = /^[a-z-]+(\.[A-Z]{2})?\/\d{7}(v\d+)?$/;
