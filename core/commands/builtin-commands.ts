@@ -1,7 +1,8 @@
-import type { TaskQueue } from '../../storage/queue.js';
+import type { TaskQueue, TaskRecord } from '../../storage/queue.js';
 import { isRestricted, missingPrivileges } from '../access.js';
+import type { Reply } from '../contracts/messages.js';
 import type { Engine } from '../engine/engine.js';
-import type { Command, CommandTable } from './command-table.js';
+import type { Command, CommandContext, CommandTable } from './command-table.js';
 
 function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -16,6 +17,14 @@ const TASK_ID = [{ name: 'id', description: 'the task number', type: 'integer', 
 
 /** /help, /ping, /ask, /task and /cancel: answered without any model (/ask routes its text like a plain message). */
 export function registerBuiltinCommands(table: CommandTable, deps: { queue: TaskQueue; engine: () => Engine }): void {
+  /** The task an id names, if the user may see it (their own; admins see every task). */
+  const findTask = ({ args, isAdmin, message }: CommandContext, command: string): { id: number; record: TaskRecord } | { reply: Reply } => {
+    const id = parseTaskId(args);
+    if (id === undefined) return { reply: { text: `Usage: \`/${command} <id>\`, for example \`/${command} 12\`.` } };
+    const record = deps.queue.get(id);
+    if (!record || (!isAdmin && record.userId !== message.user.id)) return { reply: { text: `There is no task ${id}.` } };
+    return { id, record };
+  };
   const help: Command = {
     name: 'help',
     description: 'what I can do',
@@ -56,11 +65,10 @@ export function registerBuiltinCommands(table: CommandTable, deps: { queue: Task
     usage: '/task <id>',
     options: TASK_ID,
     privileges: ['read'],
-    run: ({ args, isAdmin, message }) => {
-      const id = parseTaskId(args);
-      if (id === undefined) return { text: 'Usage: `/task <id>`, for example `/task 12`.' };
-      const record = deps.queue.get(id);
-      if (!record || (!isAdmin && record.userId !== message.user.id)) return { text: `There is no task ${id}.` };
+    run: (ctx) => {
+      const found = findTask(ctx, 'task');
+      if ('reply' in found) return found.reply;
+      const { id, record } = found;
       const lines = [
         `*Task ${id}*: ${record.status}${record.toolName ? ` (${record.toolName})` : ''}, attempt ${record.attempts}`,
         `Asked ${formatTime(record.createdAt)}: ${record.requestText.slice(0, 200)}`,
@@ -86,11 +94,10 @@ export function registerBuiltinCommands(table: CommandTable, deps: { queue: Task
     usage: '/cancel <id>',
     options: TASK_ID,
     privileges: ['read'],
-    run: ({ args, isAdmin, message }) => {
-      const id = parseTaskId(args);
-      if (id === undefined) return { text: 'Usage: `/cancel <id>`, for example `/cancel 12`.' };
-      const record = deps.queue.get(id);
-      if (!record || (!isAdmin && record.userId !== message.user.id)) return { text: `There is no task ${id}.` };
+    run: (ctx) => {
+      const found = findTask(ctx, 'cancel');
+      if ('reply' in found) return found.reply;
+      const { id, record } = found;
       switch (deps.engine().cancel(id)) {
         case 'cancelled':
           return { text: `Cancelled task ${id}; it had not started.` };

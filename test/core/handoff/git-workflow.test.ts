@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingGitWorkflow } from '../../fakes/git-workflow.js';
-import { tempDir } from '../../helpers.js';
-import { FAKE_BIN, type HandoffHost, startHandoffHost } from './handoff-host.js';
+import type { tempDir } from '../../helpers.js';
+import { createOriginRepo, GIT_IDENTITY, type HandoffHost, startHandoffHost } from './handoff-host.js';
 
 let host: HandoffHost | undefined;
 let repoDir: ReturnType<typeof tempDir> | undefined;
@@ -14,31 +12,12 @@ afterEach(async () => {
   repoDir?.remove();
 });
 
-const identity = {
-  GIT_AUTHOR_NAME: 'pie-brain',
-  GIT_AUTHOR_EMAIL: 'pie@example.invalid',
-  GIT_COMMITTER_NAME: 'pie-brain',
-  GIT_COMMITTER_EMAIL: 'pie@example.invalid',
-};
+const identity = GIT_IDENTITY;
 
-/** A working copy cloned from a bare "origin", with one commit on main. */
 function createRepo() {
-  repoDir = tempDir('pie-brain-repo-');
-  const origin = join(repoDir.path, 'origin.git');
-  const work = join(repoDir.path, 'my-repo');
-  const env = { ...process.env, ...identity, HOME: repoDir.path, PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}` };
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  git(repoDir.path, 'init', '--bare', '--initial-branch=main', origin);
-  git(repoDir.path, 'clone', origin, work);
-  git(work, 'checkout', '-B', 'main');
-  // The real workflow passes no GIT_* variables to git (they can run programs): the identity lives in the repo.
-  git(work, 'config', 'user.name', 'pie-brain');
-  git(work, 'config', 'user.email', 'pie@example.invalid');
-  git(work, 'commit', '--allow-empty', '-m', 'start');
-  git(work, 'push', '-u', 'origin', 'main');
-  const workflow = new RecordingGitWorkflow([{ name: 'my-repo', path: work, base: 'main', remote: 'origin' }], env);
-  return { origin, work, env, git, workflow };
+  const repo = createOriginRepo();
+  repoDir = repo.dir;
+  return repo;
 }
 
 describe('git around coding runs', () => {

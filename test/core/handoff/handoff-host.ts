@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { setupHandoff } from '../../../core/handoff/setup.js';
 import { installRouter } from '../../../core/router/install.js';
 import { Runtime } from '../../../core/runtime.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
+import { RecordingGitWorkflow } from '../../fakes/git-workflow.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
 import { quietLogger, tempDir, testConfig, testPaths, waitFor } from '../../helpers.js';
 
@@ -151,3 +153,31 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
 }
 
 export type HandoffHost = Awaited<ReturnType<typeof startHandoffHost>>;
+
+/** The git identity the tests' repositories commit with (the real workflow passes no GIT_* variables to git). */
+export const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'pie-brain',
+  GIT_AUTHOR_EMAIL: 'pie@example.invalid',
+  GIT_COMMITTER_NAME: 'pie-brain',
+  GIT_COMMITTER_EMAIL: 'pie@example.invalid',
+};
+
+/** A working copy `my-repo` cloned from a bare "origin", with one commit on main, and a recording workflow over it. */
+export function createOriginRepo() {
+  const dir = tempDir('pie-brain-repo-');
+  const origin = join(dir.path, 'origin.git');
+  const work = join(dir.path, 'my-repo');
+  const env = { ...process.env, ...GIT_IDENTITY, HOME: dir.path, PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}` };
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git(dir.path, 'init', '--bare', '--initial-branch=main', origin);
+  git(dir.path, 'clone', origin, work);
+  git(work, 'checkout', '-B', 'main');
+  // The identity lives in the repository, not in the environment of the workflow's git.
+  git(work, 'config', 'user.name', 'pie-brain');
+  git(work, 'config', 'user.email', 'pie@example.invalid');
+  git(work, 'commit', '--allow-empty', '-m', 'start');
+  git(work, 'push', '-u', 'origin', 'main');
+  const repos = [{ name: 'my-repo', path: work, base: 'main', remote: 'origin' }];
+  return { dir, origin, work, env, git, repos, workflow: new RecordingGitWorkflow(repos, env) };
+}

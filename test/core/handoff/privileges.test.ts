@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingGitWorkflow } from '../../fakes/git-workflow.js';
-import { tempDir } from '../../helpers.js';
-import { FAKE_BIN, type HandoffHost, startHandoffHost } from './handoff-host.js';
+import type { tempDir } from '../../helpers.js';
+import { createOriginRepo, type HandoffHost, startHandoffHost } from './handoff-host.js';
 
 // Who may make pie-brain spend money, run code or change a repository through a cloud brain: the attacks of
 // an allowed friend, on every path (the /handoff command, a free-text request the rules send to the cloud
@@ -33,21 +31,9 @@ async function closedPort(): Promise<string> {
 }
 
 function createRepo() {
-  repoDir = tempDir('pie-brain-priv-repo-');
-  const work = join(repoDir.path, 'my-repo');
-  const origin = join(repoDir.path, 'origin.git');
-  const env = { ...process.env, HOME: repoDir.path, PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}` };
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  git(repoDir.path, 'init', '--bare', '--initial-branch=main', origin);
-  git(repoDir.path, 'clone', origin, work);
-  git(work, 'checkout', '-B', 'main');
-  git(work, 'config', 'user.name', 'pie-brain');
-  git(work, 'config', 'user.email', 'pie@example.invalid');
-  git(work, 'commit', '--allow-empty', '-m', 'start');
-  git(work, 'push', '-u', 'origin', 'main');
-  const repos = [{ name: 'my-repo', path: work, base: 'main', remote: 'origin' }];
-  return { work, repos, workflow: new RecordingGitWorkflow(repos, env) };
+  const repo = createOriginRepo();
+  repoDir = repo.dir;
+  return repo;
 }
 
 async function answer(h: HandoffHost, text: string, from = FRIEND): Promise<{ taskId: number; text: string }> {
