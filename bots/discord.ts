@@ -13,6 +13,7 @@ import type { MenuEntry } from '../core/contracts/command.js';
 import { type Address, type InboundMessage, parseCommand, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX } from '../core/engine/alerts.js';
 import { PieBrainError } from '../core/errors.js';
+import { BoundedMap } from '../core/lib/bounded-map.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import {
@@ -79,7 +80,7 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly interactions = new Map<string, InteractionState>();
-  private readonly dmChannels = new Map<string, string>();
+  private readonly dmChannels = new BoundedMap<string, string>(1000);
   private readonly typingTimers = new Map<string, TimerHandle>();
   /** Parts of a split reply already delivered, so a retry after a partial failure does not repeat them. */
   private intake: Intake | undefined;

@@ -8,6 +8,7 @@ import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../co
 import { type Address, type Attachment, type InboundMessage, joinFooter, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX, isDirectChat } from '../core/engine/alerts.js';
 import { PieBrainError } from '../core/errors.js';
+import { BoundedMap } from '../core/lib/bounded-map.js';
 import { type Clock, systemClock } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Secrets } from '../core/secrets.js';
@@ -73,7 +74,7 @@ export class SlackAdapter implements ChatAdapter {
   private server: Server | undefined;
   private socketUp = false;
   private started = false;
-  private readonly directChannels = new Map<string, string>();
+  private readonly directChannels = new BoundedMap<string, string>(1000);
   // Parts of split replies already posted, so a retry after a failure mid-way does not repeat them.
 
   constructor(private readonly options: SlackAdapterOptions) {

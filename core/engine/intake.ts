@@ -3,6 +3,7 @@ import type { TaskQueue } from '../../storage/queue.js';
 import type { AccessPolicy } from '../access.js';
 import type { Intake, IntakeResult } from '../contracts/chat-adapter.js';
 import { hasVisibleText, type InboundMessage, MAX_INBOUND_TEXT, type Reply } from '../contracts/messages.js';
+import { BoundedMap } from '../lib/bounded-map.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
@@ -34,17 +35,15 @@ const MAX_REMEMBERED = 5000;
  * is on disk and the adapter may acknowledge the platform.
  */
 export function createIntake(deps: IntakeDeps): Intake {
-  // When each user was last refused (and logged): at most once per cooldown, whatever the kind.
-  const lastRefusal = new Map<string, number>();
+  // When each stranger was last refused (and logged): at most once per cooldown, whatever they send.
+  const lastRefusal = new BoundedMap<string, number>(MAX_REMEMBERED);
   const cooldownMs = deps.refusalCooldownMinutes * 60_000;
 
   /** Whether this user may be told (and logged) again now; remembers that they were. */
   function mayRefuse(key: string, now: number): boolean {
     const last = lastRefusal.get(key);
     if (last !== undefined && now - last < cooldownMs) return false;
-    lastRefusal.delete(key);
     lastRefusal.set(key, now);
-    if (lastRefusal.size > MAX_REMEMBERED) lastRefusal.delete(lastRefusal.keys().next().value as string);
     return true;
   }
 
