@@ -121,6 +121,7 @@ const runCode = z.object({
   maxOutputBytes: z.number().int().min(256).default(65_536),
   memoryMb: z.number().int().min(16).default(256),
   python: z.string().default('python3'),
+  allowUnsandboxed: z.boolean().default(false),
 });
 
 const brains = z.object({

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPieBrainError } from '../../core/errors.js';
 import { allowedEnv } from '../../core/lib/allowed-env.js';
-import { findOnPath } from '../../tools/lib/code-runner.js';
+import { findOnPath } from '../../core/lib/find-on-path.js';
 import { GIT_ENV, unsafeRepoSettings } from '../../tools/lib/git-guard.js';
 import { GitWorkflow } from '../../tools/lib/git-workflow.js';
 import { quietLogger, tempDir } from '../helpers.js';
