@@ -85,7 +85,7 @@ function memoryLimit(options: RunSnippetOptions, prlimit: string | undefined): {
   return { args: [prlimit, `${option}=${mb * 1024 * 1024}`, '--'], limit: `prlimit ${option}` };
 }
 
-function notRun(options: RunSnippetOptions, extra: Pick<SnippetResult, 'missing'> | Pick<SnippetResult, 'refused'>): SnippetResult {
+function notRun(extra: Pick<SnippetResult, 'missing'> | Pick<SnippetResult, 'refused'>): SnippetResult {
   return {
     stdout: '',
     stderr: '',
@@ -143,9 +143,9 @@ function killGroup(pid: number | undefined): void {
  */
 export async function runSnippet(options: RunSnippetOptions): Promise<SnippetResult> {
   const interpreter: Interpreter | undefined = options.language === 'python' ? await resolvePython(options.python) : currentNode();
-  if (!interpreter) return notRun(options, { missing: options.python });
+  if (!interpreter) return notRun({ missing: options.python });
   const probe = await sandboxProbe(options.bwrap);
-  if (!probe.ok && !options.allowUnsandboxed) return notRun(options, { refused: probe.detail });
+  if (!probe.ok && !options.allowUnsandboxed) return notRun({ refused: probe.detail });
   const sandboxed = probe.ok && probe.path !== undefined;
   await mkdir(options.scratchRoot, { recursive: true });
   const scratch = await mkdtemp(join(options.scratchRoot, 'run-'));
