@@ -179,6 +179,7 @@ const retention = z.object({
   taskDays: z.number().min(1).default(30),
   runDays: z.number().min(1).default(14),
   logDays: z.number().min(1).default(14),
+  scratchDays: z.number().min(1).default(7),
 });
 
 const jobs = z.object({
