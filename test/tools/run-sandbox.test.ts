@@ -194,6 +194,23 @@ describe('/run without bubblewrap', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('without a sandbox the timeout still ends the run when a process left its group and holds the output open', async () => {
+    const marker = `pie-brain-escaped-${process.pid}`;
+    const code = [
+      'import subprocess, sys, time',
+      `subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)", "${marker}"], start_new_session=True)`,
+      'print("spawned", flush=True)',
+      'time.sleep(60)',
+    ].join('\n');
+    try {
+      const result = await run('python', code, { timeoutMs: 1000, bwrap: null, allowUnsandboxed: true });
+      expect(result).toMatchObject({ sandbox: 'none', timedOut: true, stdout: 'spawned\n' });
+      expect(result.durationMs).toBeLessThan(10_000);
+    } finally {
+      killMarked(marker);
+    }
+  });
+
   it('runs when config allows it, and the reply says there was no sandbox', async () => {
     const result = await tool(true).runLocal({ action: 'run', language: 'python', code: 'print(6 * 7)' }, toolContext());
     expect(result.text).toMatch(/^Run #\d+ \(python, exit 0, \d+ ms, no sandbox\)\n```\n42\n```$/);

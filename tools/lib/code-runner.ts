@@ -74,6 +74,8 @@ function interpreterArgs(options: RunSnippetOptions, file: string): string[] {
   return [`--max-old-space-size=${options.memoryMb}`, file, ...options.args];
 }
 
+const KILL_GRACE_MS = 500;
+
 // Node itself needs about 40 MB of data before the snippet allocates anything (with less it hangs at start).
 const NODE_OWN_MB = 64;
 
@@ -184,15 +186,25 @@ export async function runSnippet(options: RunSnippetOptions): Promise<SnippetRes
     child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
     let timedOut = false;
     // Killing bwrap ends the sandbox's PID namespace, and with it every process inside, detached or not.
+    // Without the sandbox a process that left the group (setsid) can keep the output pipes open: once the group is
+    // killed, stop reading after a short grace instead of waiting for it.
+    let release: ReturnType<typeof setTimeout> | undefined;
+    const stop = () => {
+      killGroup(child.pid);
+      release ??= setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, KILL_GRACE_MS);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      stop();
     }, options.timeoutMs);
-    const onAbort = () => killGroup(child.pid);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.signal?.addEventListener('abort', stop, { once: true });
     const result = await child;
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(release);
+    options.signal?.removeEventListener('abort', stop);
     killGroup(child.pid);
     const missing = (result as { code?: string }).code === 'ENOENT' ? executable : undefined;
     return {
