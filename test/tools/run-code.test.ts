@@ -4,27 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeRunStore } from '../../storage/code-runs.js';
 import { type Db, openDatabase } from '../../storage/db.js';
 import { runSnippet } from '../../tools/lib/code-runner.js';
-import { parseRunArgs, RunCodeTool } from '../../tools/run-code.js';
+import { parseRunArgs, type RunCodeTool, type RunCodeToolOptions } from '../../tools/run-code.js';
 import { tempDir, waitFor } from '../helpers.js';
 import { toolContext } from './context.js';
 import { killMarked, processesWith } from './processes.js';
+import { makeRunCodeTool } from './run-code-tool.js';
 
 const dir = tempDir();
 let db: Db;
 let tool: RunCodeTool;
 const scratchRoot = join(dir.path, 'scratch');
 
-function make(overrides: Partial<ConstructorParameters<typeof RunCodeTool>[0]> = {}): RunCodeTool {
-  return new RunCodeTool({
-    store: new CodeRunStore(db),
-    scratchRoot,
-    timeoutSeconds: 5,
-    maxOutputBytes: 1024,
-    memoryMb: 128,
-    python: 'python3',
-    now: () => Date.UTC(2026, 10, 24, 12, 0),
-    ...overrides,
-  });
+function make(overrides: Partial<RunCodeToolOptions> = {}): RunCodeTool {
+  return makeRunCodeTool(db, scratchRoot, overrides);
 }
 
 beforeAll(() => {

@@ -6,10 +6,11 @@ import { probeBubblewrap } from '../../core/lib/bubblewrap.js';
 import { CodeRunStore } from '../../storage/code-runs.js';
 import { type Db, openDatabase } from '../../storage/db.js';
 import { type RunSnippetOptions, runSnippet } from '../../tools/lib/code-runner.js';
-import { RunCodeTool } from '../../tools/run-code.js';
+import type { RunCodeTool } from '../../tools/run-code.js';
 import { tempDir, waitFor } from '../helpers.js';
 import { toolContext } from './context.js';
 import { killMarked, processesWith } from './processes.js';
+import { makeRunCodeTool } from './run-code-tool.js';
 
 const dir = tempDir();
 const scratchRoot = join(dir.path, 'scratch');
@@ -168,17 +169,7 @@ describe('/run without bubblewrap', () => {
   afterAll(() => db.close());
 
   function tool(allowUnsandboxed: boolean): RunCodeTool {
-    return new RunCodeTool({
-      store: new CodeRunStore(db),
-      scratchRoot,
-      timeoutSeconds: 5,
-      maxOutputBytes: 1024,
-      memoryMb: 128,
-      python: 'python3',
-      now: () => Date.UTC(2026, 10, 24, 12, 0),
-      bwrap: null,
-      allowUnsandboxed,
-    });
+    return makeRunCodeTool(db, scratchRoot, { bwrap: null, allowUnsandboxed });
   }
 
   it('is refused, nothing runs and nothing is stored', async () => {
