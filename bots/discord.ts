@@ -16,6 +16,7 @@ import { PieBrainError } from '../core/errors.js';
 import { BoundedMap } from '../core/lib/bounded-map.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
+import { UnstoredNotices } from './discord-unstored.js';
 import {
   clientOptions,
   commandDefinitions,
@@ -83,6 +84,7 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly dmChannels = new BoundedMap<string, string>(1000);
   private readonly typingTimers = new Map<string, TimerHandle>();
   /** Parts of a split reply already delivered, so a retry after a partial failure does not repeat them. */
+  private readonly unstored: UnstoredNotices;
   private intake: Intake | undefined;
   private reconnectTimer: TimerHandle | undefined;
   private reconnectDelayMs = RECONNECT_FIRST_MS;
@@ -91,6 +93,7 @@ export class DiscordAdapter implements ChatAdapter {
   constructor(private readonly options: DiscordAdapterOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger.child({ platform: 'discord' });
+    this.unstored = new UnstoredNotices({ send: (address, reply) => this.send(address, reply), clock: this.clock, logger: this.logger });
     this.restOptions = restOptions(options.apiUrl, options.requestTimeoutMs ?? 10_000);
     this.rest = new REST(this.restOptions).setToken(options.token);
   }
@@ -324,6 +327,7 @@ export class DiscordAdapter implements ChatAdapter {
       await this.intake.submit(message);
     } catch (error) {
       this.logger.error({ err: error, messageId: message.id }, 'could not accept a Discord message');
+      await this.unstored.tell(message, error, this.intake);
     }
   }
 

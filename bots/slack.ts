@@ -7,11 +7,12 @@ import { type Config, ConfigError } from '../core/config.js';
 import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
 import { type Address, type Attachment, type InboundMessage, joinFooter, type Reply } from '../core/contracts/messages.js';
 import { DIRECT_PREFIX, isDirectChat } from '../core/engine/alerts.js';
-import { PieBrainError } from '../core/errors.js';
+import { describeForUser, PieBrainError } from '../core/errors.js';
 import { BoundedMap } from '../core/lib/bounded-map.js';
 import { type Clock, systemClock } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Secrets } from '../core/secrets.js';
+import { SlackAckGate } from './slack-ack-gate.js';
 import { createSlackLogger, toPieBrainError } from './slack-errors.js';
 import { escapeMrkdwn, renderMrkdwn, splitForSlack, truncateForSlack } from './slack-format.js';
 import { commandMessage, eventMessage, parseSlashCommand, SLACK_PLATFORM, type SlackCommand } from './slack-inbound.js';
@@ -49,6 +50,11 @@ export interface SlackAdapterOptions {
 }
 
 type Respond = (message: { response_type: 'ephemeral'; text: string }) => Promise<unknown>;
+/** What became of an inbound event: stored, not stored (with what the user may be told), or not a message at all. */
+type Outcome = { stored: true } | { stored: false; reason: string } | undefined;
+
+/** Leaves room within Slack's 3 s for the acknowledgement to travel. */
+const COMMAND_ACK_MS = 2500;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -113,13 +119,33 @@ export class SlackAdapter implements ChatAdapter {
     this.app.error(async (error) => {
       this.logger.error({ err: error }, 'a Slack listener failed');
     });
-    this.app.command(/^\/.+/, async ({ command, ack, respond }) => {
-      // Slack shows the user an error unless the command is acknowledged within 3 s: acknowledge first.
-      await ack();
-      await this.onCommand(command, respond);
+    this.app.command(/^\/.+/, async ({ command, ack, respond }) => this.onCommandAcked(command, ack, respond));
+    const gate = new SlackAckGate(this.app);
+    this.receiver.init(gate as unknown as App);
+    this.app.event('app_mention', async ({ event, body, context }) => {
+      if ((await this.onMessage(event, context.botUserId, 'mention'))?.stored === false) gate.markUnstored(body);
     });
-    this.app.event('app_mention', async ({ event, context }) => this.onMessage(event, context.botUserId, 'mention'));
-    this.app.event('message', async ({ event, context }) => this.onMessage(event, context.botUserId, 'direct'));
+    this.app.event('message', async ({ event, body, context }) => {
+      if ((await this.onMessage(event, context.botUserId, 'direct'))?.stored === false) gate.markUnstored(body);
+    });
+  }
+
+  /**
+   * Slack shows the user an error unless a command is acknowledged within 3 s, and never sends it again: the
+   * command is stored first and acknowledged after, or after COMMAND_ACK_MS at the latest. A command that
+   * could not be stored is acknowledged with the reason (or, past the deadline, followed by it).
+   */
+  private async onCommandAcked(command: unknown, ack: (text?: string) => Promise<void>, respond: Respond): Promise<void> {
+    let acknowledged = false;
+    const deadline = this.clock.setTimeout(() => {
+      acknowledged = true;
+      ack().catch((error: unknown) => this.logger.warn({ err: error }, 'could not acknowledge a Slack command'));
+    }, COMMAND_ACK_MS);
+    const outcome = await this.onCommand(command, respond);
+    this.clock.clearTimeout(deadline);
+    const refusal = outcome?.stored === false ? outcome.reason : undefined;
+    if (!acknowledged) await ack(refusal);
+    else if (refusal) await respond({ response_type: 'ephemeral', text: refusal }).catch(() => {});
   }
 
   async start(intake: Intake): Promise<void> {
@@ -191,16 +217,16 @@ export class SlackAdapter implements ChatAdapter {
     await this.call('editing a message', () => this.app.client.chat.update({ channel, ts: messageId, text }));
   }
 
-  private async onCommand(raw: unknown, respond: Respond): Promise<void> {
+  private async onCommand(raw: unknown, respond: Respond): Promise<Outcome> {
     const command = parseSlashCommand(raw);
     if (!command) {
       this.logger.warn('ignored a Slack slash command of unexpected shape');
-      return;
+      return undefined;
     }
     // A stranger's command opens no thread in the channel: its refusal goes to the stranger alone, by DM.
     const stranger = this.intake?.mayUse?.('slack', command.userId) === false;
     const where = stranger ? { channel: `${DIRECT_PREFIX}${command.userId}` } : await this.openCommandThread(command, respond);
-    await this.submit(commandMessage(command, where, this.clock.now()));
+    return this.submit(commandMessage(command, where, this.clock.now()));
   }
 
   /**
@@ -233,19 +259,22 @@ export class SlackAdapter implements ChatAdapter {
     }
   }
 
-  private async onMessage(raw: unknown, botUserId: string | undefined, kind: 'mention' | 'direct'): Promise<void> {
+  private async onMessage(raw: unknown, botUserId: string | undefined, kind: 'mention' | 'direct'): Promise<Outcome> {
     const message = eventMessage(raw, kind, botUserId, this.clock.now());
-    if (message) await this.submit(message);
+    return message ? this.submit(message) : undefined;
   }
 
-  private async submit(message: InboundMessage): Promise<void> {
+  /** Not stored: intake failed, so the platform must not be told the message arrived. */
+  private async submit(message: InboundMessage): Promise<Outcome> {
     const intake = this.intake;
-    if (!intake) return;
+    if (!intake) return { stored: false, reason: 'pie-brain is starting or stopping; please try again in a moment.' };
     try {
       const result = await intake.submit(message);
       this.logger.debug({ id: message.id, status: result.status }, 'Slack message taken in');
+      return { stored: true };
     } catch (error) {
-      this.logger.error({ err: error, id: message.id }, 'could not take in a Slack message');
+      this.logger.error({ err: error, id: message.id }, 'could not take in a Slack message; not acknowledged');
+      return { stored: false, reason: describeForUser(error) };
     }
   }
 

@@ -129,6 +129,7 @@ const runCode = z.object({
   maxOutputBytes: z.number().int().min(256).default(65_536),
   memoryMb: z.number().int().min(16).default(256),
   python: z.string().default('python3'),
+  allowUnsandboxed: z.boolean().default(false),
 });
 
 const brains = z.object({
@@ -186,6 +187,7 @@ const retention = z.object({
   taskDays: z.number().min(1).default(30),
   runDays: z.number().min(1).default(14),
   logDays: z.number().min(1).default(14),
+  scratchDays: z.number().min(1).default(7),
 });
 
 const jobs = z.object({

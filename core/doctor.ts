@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Config, Paths } from './config.js';
 import { configuredModelNotices } from './costs/model-lifecycle.js';
+import { probeBubblewrap } from './lib/bubblewrap.js';
 import type { Secrets } from './secrets.js';
 
 export interface Check {
@@ -37,7 +38,7 @@ export async function runDoctor(
   config: Config,
   paths: Paths,
   secrets: Secrets,
-  options: { fetch?: typeof fetch; timeoutMs?: number; nodeVersion?: string; now?: number } = {},
+  options: { fetch?: typeof fetch; timeoutMs?: number; nodeVersion?: string; now?: number; bwrap?: string | null } = {},
 ): Promise<Check[]> {
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 3000;
@@ -57,6 +58,17 @@ export async function runDoctor(
   } catch {
     checks.push({ name: 'data dir', ok: false, detail: `${paths.home} is not writable`, fix: 'set PIE_BRAIN_HOME to a writable folder' });
   }
+  const sandbox = await probeBubblewrap(options.bwrap);
+  const unsandboxed = config.runCode.allowUnsandboxed;
+  checks.push({
+    name: 'bwrap',
+    ok: sandbox.ok || unsandboxed,
+    ...(sandbox.ok ? {} : { warn: true }),
+    detail: sandbox.ok
+      ? sandbox.detail
+      : `${sandbox.detail}: /run ${unsandboxed ? 'runs snippets without a sandbox (runCode.allowUnsandboxed)' : 'is refused'}`,
+    fix: 'sudo apt-get install bubblewrap',
+  });
   for (const notice of configuredModelNotices(config, options.now ?? Date.now())) {
     const retired = notice.state === 'retired';
     checks.push({ name: 'model', ok: !retired, warn: !retired, detail: notice.text, fix: `set ${notice.setting}: ${notice.replacement}` });

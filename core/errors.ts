@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PRICE_UNKNOWN'
   | 'UPSTREAM_FAILED'
   | 'NETWORK'
+  | 'STORAGE_FAILED'
   | 'INTERNAL';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
@@ -32,6 +33,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   'LLM_UNAVAILABLE',
   'UPSTREAM_FAILED',
   'NETWORK',
+  'STORAGE_FAILED',
 ]);
 
 export interface PieBrainErrorOptions {

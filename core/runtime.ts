@@ -22,6 +22,7 @@ import { createIntake } from './engine/intake.js';
 import { createTaskHandler, type RouteHandler } from './engine/pipeline.js';
 import { ToolRegistry } from './engine/tool-registry.js';
 import { HealthHooks } from './health/health-hooks.js';
+import { guardIntake, StorageAlarm } from './health/storage-alarm.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { Semaphore } from './lib/semaphore.js';
 import type { Logger } from './logger.js';
@@ -65,6 +66,7 @@ export class Runtime {
   readonly engine: Engine;
   readonly answers: AnswerTracker;
   readonly intake: Intake;
+  readonly storageAlarm: StorageAlarm;
   readonly adapters: ChatAdapter[] = [];
   readonly alerts: Alerts;
   /** Where the handoff runner and the scheduler register what /health shows. */
@@ -126,17 +128,27 @@ export class Runtime {
       },
     });
     this.answers = new AnswerTracker(this.queue, this.outbox, this.bus);
-    this.intake = createIntake({
-      queue: this.queue,
-      outbox: this.outbox,
-      policy: this.policy,
-      bus: this.bus,
+    // Storage failures at the front door are told to the admins straight through the adapters (the outbox is in the same database).
+    this.storageAlarm = new StorageAlarm({
+      adapters: () => this.adapters,
+      admins: () => config.access.admins,
       clock: this.clock,
-      logger: logger.child({ part: 'intake' }),
-      refusalCooldownMinutes: config.access.refusalCooldownMinutes,
-      wakeEngine: () => this.engine.wake(),
-      whenAnswered: (taskId) => this.answers.whenAnswered(taskId),
+      logger: logger.child({ part: 'storage-alarm' }),
     });
+    this.intake = guardIntake(
+      createIntake({
+        queue: this.queue,
+        outbox: this.outbox,
+        policy: this.policy,
+        bus: this.bus,
+        clock: this.clock,
+        logger: logger.child({ part: 'intake' }),
+        refusalCooldownMinutes: config.access.refusalCooldownMinutes,
+        wakeEngine: () => this.engine.wake(),
+        whenAnswered: (taskId) => this.answers.whenAnswered(taskId),
+      }),
+      this.storageAlarm,
+    );
     this.alerts = new Alerts({
       outbox: this.outbox,
       kv: this.kv,

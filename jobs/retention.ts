@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Paths } from '../core/config.js';
 import type { Clock } from '../core/lib/clock.js';
@@ -9,8 +9,8 @@ import type { Job } from './scheduler.js';
 
 const DAY = 86_400_000;
 
-/** Remove entries of `dir` last modified before `before`; `keep` protects names (the live log file). */
-function removeOlderThan(dir: string, before: number, keep: (name: string) => boolean = () => false): number {
+/** Remove the entries of `dir` for which `stale` holds; returns how many. Unreadable or vanished ones are left. */
+function removeStale(dir: string, stale: (path: string, name: string) => boolean): number {
   let removed = 0;
   let names: string[];
   try {
@@ -19,23 +19,31 @@ function removeOlderThan(dir: string, before: number, keep: (name: string) => bo
     return 0;
   }
   for (const name of names) {
-    if (keep(name)) continue;
     const path = join(dir, name);
     try {
-      if (statSync(path).mtimeMs < before) {
+      if (stale(path, name)) {
         rmSync(path, { recursive: true, force: true });
         removed += 1;
       }
     } catch {
-      // Gone already or unreadable: nothing to prune.
+      // Gone already, unreadable, or changed while we looked: left for the next run.
     }
   }
   return removed;
 }
 
+/** The latest change anywhere under `path`, links not followed (a link is its own change, never its target's). */
+function newestChange(path: string): number {
+  const entry = lstatSync(path);
+  if (!entry.isDirectory()) return entry.mtimeMs;
+  let newest = entry.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestChange(join(path, name)));
+  return newest;
+}
+
 /**
  * jobs/retention: prunes old finished tasks (with their trace and delivered replies), old job runs, rotated
- * logs and cloud run folders, then checkpoints the WAL. Runs off-peak.
+ * logs, cloud run folders and what was left in scratch, then checkpoints the WAL. Runs off-peak.
  */
 export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config; clock: Clock; logger: Logger }): Job {
   const { retention } = deps.config.jobs;
@@ -50,11 +58,13 @@ export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config;
         .filter((entry) => entry.isFile())
         .map((entry) => ({ name: entry.name, mtime: statSync(join(logsDir, entry.name)).mtimeMs }))
         .sort((a, b) => b.mtime - a.mtime)[0]?.name;
-      const logs = removeOlderThan(logsDir, now - retention.logDays * DAY, (name) => name === newestLog);
-      const runs = removeOlderThan(join(deps.paths.home, 'runs'), now - retention.runDays * DAY);
+      // The newest log is the live one; a folder in scratch that a brain still works in stays whole.
+      const logs = removeStale(logsDir, (path, name) => name !== newestLog && statSync(path).mtimeMs < now - retention.logDays * DAY);
+      const runs = removeStale(join(deps.paths.home, 'runs'), (path) => statSync(path).mtimeMs < now - retention.runDays * DAY);
+      const scratch = removeStale(join(deps.paths.home, 'scratch'), (path) => newestChange(path) < now - retention.scratchDays * DAY);
       const wal = checkpoint(deps.db);
-      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${logs} log files, ${runs} run folders; WAL checkpointed (${wal.checkpointed} pages)`;
-      deps.logger.info({ ...pruned, logs, runs, wal }, 'retention done');
+      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${logs} log files, ${runs} run folders, ${scratch} scratch entries; WAL checkpointed (${wal.checkpointed} pages)`;
+      deps.logger.info({ ...pruned, logs, runs, scratch, wal }, 'retention done');
       return summary;
     },
   };

@@ -63,7 +63,10 @@ export interface RunCodeToolOptions {
   memoryMb: number;
   python: string;
   now: () => number;
+  /** Run without bubblewrap when it cannot make a sandbox (config runCode.allowUnsandboxed). */
+  allowUnsandboxed?: boolean;
   prlimit?: string | null;
+  bwrap?: string | null;
 }
 
 /** The debugger of the AI Factory seed: admins run a Python or JavaScript snippet on the Pi; `/runs` finds past runs. */
@@ -108,8 +111,16 @@ export class RunCodeTool extends BaseTool<typeof params> {
       memoryMb: this.options.memoryMb,
       python: this.options.python,
       signal: ctx.signal,
+      allowUnsandboxed: this.options.allowUnsandboxed ?? false,
       ...(this.options.prlimit === undefined ? {} : { prlimit: this.options.prlimit }),
+      ...(this.options.bwrap === undefined ? {} : { bwrap: this.options.bwrap }),
     });
+    if (result.refused) {
+      return {
+        text: `I don't run code without a sandbox, and there is none here: ${result.refused}. Install it (\`sudo apt-get install bubblewrap\`), or set runCode.allowUnsandboxed: true to run snippets without one.`,
+        data: { refused: 'no-sandbox' },
+      };
+    }
     if (result.missing) {
       return {
         text: `I cannot run ${input.language}: \`${result.missing}\` was not found${input.language === 'python' ? ' (config runCode.python)' : ''}.`,
@@ -124,11 +135,16 @@ export class RunCodeTool extends BaseTool<typeof params> {
       ...pick(result),
       createdAt: this.options.now(),
     });
-    return { text: this.describe(run), data: { runId: run.id, ...pick(result), memoryLimit: result.memoryLimit } };
+    return {
+      text: this.describe(run, result.sandbox === 'none'),
+      data: { runId: run.id, ...pick(result), memoryLimit: result.memoryLimit, sandbox: result.sandbox },
+    };
   }
 
-  private describe(run: CodeRun): string {
-    const lines = [`Run #${run.id} (${run.language}, ${describeEnd(run, this.options.timeoutSeconds)}, ${run.durationMs} ms)`];
+  private describe(run: CodeRun, unsandboxed: boolean): string {
+    const lines = [
+      `Run #${run.id} (${run.language}, ${describeEnd(run, this.options.timeoutSeconds)}, ${run.durationMs} ms${unsandboxed ? ', no sandbox' : ''})`,
+    ];
     if (run.stdout) lines.push(fence(run.stdout.trimEnd()));
     if (run.stderr) lines.push('stderr:', fence(run.stderr.trimEnd()));
     if (!run.stdout && !run.stderr) lines.push('(no output)');
@@ -162,6 +178,7 @@ export function createRunCodeTool(deps: ToolDeps): RunCodeTool {
     maxOutputBytes: runCode.maxOutputBytes,
     memoryMb: runCode.memoryMb,
     python: runCode.python,
+    allowUnsandboxed: runCode.allowUnsandboxed,
     now: () => deps.clock.now(),
   });
 }

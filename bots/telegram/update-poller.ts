@@ -1,6 +1,7 @@
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import { type Clock, sleep } from '../../core/lib/clock.js';
+import { isStorageFailure } from '../../core/lib/storage-failure.js';
 import type { Logger } from '../../core/logger.js';
 import { describeApiError, isUnauthorizedError } from './api-errors.js';
 import { toGrammySignal } from './signal.js';
@@ -18,7 +19,7 @@ export interface UpdatePollerOptions {
   /** First retry delay after a failure, doubled each time up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
-  /** Tries to store one update before it is skipped (with an error in the log). */
+  /** Tries to store one update before it is skipped (with an error in the log); storage failures are never skipped. */
   maxHandleAttempts: number;
   /** How long stop() waits for the update being stored. */
   stopGraceMs: number;
@@ -35,6 +36,7 @@ export class UpdatePoller {
   private loop: Promise<void> | undefined;
   private running = false;
   private healthy = false;
+  private storagePaused = false;
 
   constructor(private readonly options: UpdatePollerOptions) {}
 
@@ -121,23 +123,40 @@ export class UpdatePoller {
     }
   }
 
-  /** Whether the offset may move past this update: stored, or given up on after the last attempt. */
+  /**
+   * Whether the offset may move past this update: stored, or (for an update that keeps failing for another
+   * reason) given up on after the last attempt. When storage fails, polling waits here, on this update, for as
+   * long as it takes: Telegram keeps it and everything after it.
+   */
   private async store(update: Update): Promise<boolean> {
     const { handle, logger, token, maxHandleAttempts } = this.options;
     for (let attempt = 1; ; attempt += 1) {
       try {
         await handle(update);
+        if (this.storagePaused) logger.info({ updateId: update.update_id }, 'storage works again; Telegram polling resumed');
+        this.storagePaused = false;
         return true;
       } catch (error) {
         const detail = describeApiError(error, token);
+        const waitMs = this.delay(attempt);
+        if (isStorageFailure(error)) {
+          if (!this.storagePaused) {
+            logger.error(
+              { updateId: update.update_id, error: detail },
+              'cannot store Telegram updates; polling paused until storage works',
+            );
+          }
+          this.storagePaused = true;
+          if (!(await this.pause(waitMs))) return false;
+          continue;
+        }
         if (attempt >= maxHandleAttempts) {
           logger.error(
             { updateId: update.update_id, attempts: attempt, error: detail },
-            'skipping a Telegram update that could not be stored',
+            'skipping a Telegram update that could not be handled',
           );
           return true;
         }
-        const waitMs = this.delay(attempt);
         logger.warn(
           { updateId: update.update_id, attempt, error: detail, retryInMs: waitMs },
           'could not store a Telegram update; retrying',

@@ -1,5 +1,6 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem, uptime } from 'node:os';
+import { allowedEnv, BASE_CHILD_ENV } from '../lib/allowed-env.js';
 
 export interface Throttling {
   /** `0x50005` as vcgencmd prints it. */
@@ -62,7 +63,9 @@ async function readThrottling(command: string, timeoutMs: number): Promise<Throt
   try {
     // execa is loaded only when /health asks: it is not small, and a Pi at idle should not carry it.
     const { execa } = await import('execa');
-    const result = await execa(command, ['get_throttled'], { timeout: timeoutMs, reject: false });
+    // vcgencmd needs no secret: it starts from the base allowlist, like every child.
+    const env = allowedEnv(process.env, BASE_CHILD_ENV);
+    const result = await execa(command, ['get_throttled'], { timeout: timeoutMs, reject: false, env, extendEnv: false });
     return result.exitCode === 0 ? parseThrottled(String(result.stdout)) : null;
   } catch {
     return null;

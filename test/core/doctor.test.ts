@@ -47,6 +47,29 @@ describe('doctor', () => {
     expect(defaults.find((c) => c.name === 'model')).toBeUndefined();
   });
 
+  it('says whether bubblewrap can sandbox /run, and what /run does without it', async () => {
+    server.on('/api/version', (_req, res) => json(res, 200, { version: '0.12.0' }));
+    const config = parseConfig({ ollama: { host: server.url } }).config;
+    const present = await runDoctor(config, testPaths(dir.path), {});
+    expect(present.find((c) => c.name === 'bwrap')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/makes PID, IPC and network namespaces$/),
+    });
+    const missing = await runDoctor(config, testPaths(dir.path), {}, { bwrap: null });
+    expect(formatChecks(missing)).toContain(
+      'FAIL bwrap: bubblewrap (bwrap) is not installed: /run is refused\n     fix: sudo apt-get install bubblewrap',
+    );
+    const broken = await runDoctor(config, testPaths(dir.path), {}, { bwrap: '/bin/false' });
+    expect(broken.find((c) => c.name === 'bwrap')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('/bin/false cannot make its namespaces here'),
+    });
+    const allowed = parseConfig({ ollama: { host: server.url }, runCode: { allowUnsandboxed: true } }).config;
+    expect(formatChecks(await runDoctor(allowed, testPaths(dir.path), {}, { bwrap: null }))).toContain(
+      'warn bwrap: bubblewrap (bwrap) is not installed: /run runs snippets without a sandbox (runCode.allowUnsandboxed)',
+    );
+  });
+
   it('knows retired models by any spelling: dated ids, provider prefixes, dots', () => {
     const at = Date.parse('2027-06-01T00:00:00Z');
     expect(modelNotice('brains.model', 'anthropic/claude-3-7-sonnet-20250219', at)?.state).toBe('retired');

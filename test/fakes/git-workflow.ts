@@ -34,6 +34,8 @@ export class RecordingGitWorkflow implements RepoWorkflow {
   }
 
   private build(env: NodeJS.ProcessEnv): GitWorkflow {
-    return new GitWorkflow({ repos: this.repos, logger: silentLogger(), env });
+    // git and gh inherit only an allowlist: the fake CLIs' own FAKE_* settings are handed over on purpose.
+    const fakes = Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('FAKE_') && entry[1] !== undefined);
+    return new GitWorkflow({ repos: this.repos, logger: silentLogger(), env, extraEnv: Object.fromEntries(fakes) });
   }
 }

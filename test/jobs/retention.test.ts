@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
@@ -71,7 +71,7 @@ describe('retention job', () => {
     const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
     const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
     expect(summary).toMatch(
-      /^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 code runs, 1 log files, 1 run folders; WAL checkpointed/,
+      /^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 code runs, 1 log files, 1 run folders, 0 scratch entries; WAL checkpointed/,
     );
     expect(queue.get(old)).toBeUndefined();
     expect((db.prepare('SELECT COUNT(*) AS n FROM code_runs').get() as { n: number }).n).toBe(1);
@@ -81,5 +81,33 @@ describe('retention job', () => {
     expect(existsSync(join(logs, 'pie-brain.2.log'))).toBe(true);
     expect(existsSync(join(runs, '7'))).toBe(false);
     expect(existsSync(join(runs, '8'))).toBe(true);
+  });
+
+  it('prunes what brains and code runs left in scratch once nothing in it changed for scratchDays, never following a link', async () => {
+    const clock = new FakeClock('2026-11-23T03:30:00Z');
+    const now = clock.now();
+    const paths = testPaths(dir.path);
+    const scratch = join(paths.home, 'scratch');
+    const outside = join(dir.path, 'outside');
+    mkdirSync(join(paths.home, 'logs'), { recursive: true });
+    mkdirSync(join(scratch, 'run-killed'), { recursive: true });
+    mkdirSync(join(scratch, 'project', 'src'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(scratch, 'run-killed', 'main.py'), 'print(1)');
+    writeFileSync(join(scratch, 'notes.md'), 'old');
+    writeFileSync(join(scratch, 'today.md'), 'new');
+    writeFileSync(join(scratch, 'project', 'src', 'app.ts'), 'still being edited');
+    writeFileSync(join(outside, 'precious.txt'), "not pie-brain's");
+    symlinkSync(outside, join(scratch, 'link-out'));
+    const old = (now - 8 * DAY) / 1000;
+    for (const path of ['run-killed/main.py', 'run-killed', 'notes.md', 'project/src', 'project', 'link-out']) {
+      lutimesSync(join(scratch, path), old, old);
+    }
+    utimesSync(outside, old, old);
+    const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
+    const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
+    expect(summary).toContain('3 scratch entries');
+    expect(readdirSync(scratch).sort()).toEqual(['project', 'today.md']);
+    expect(existsSync(join(outside, 'precious.txt'))).toBe(true);
   });
 });

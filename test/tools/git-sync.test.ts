@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { isPieBrainError } from '../../core/errors.js';
 import { GitTool, GitWorkflow, parseGitArgs, sanitizeBranchName } from '../../tools/git-sync.js';
 import { quietLogger, tempDir } from '../helpers.js';
 import { toolContext } from './context.js';
+import { commitFile, createRepos, git } from './git-repos.js';
 
 const GH_DIR = fileURLToPath(new URL('../fixtures/gh/', import.meta.url));
 
@@ -15,24 +15,6 @@ let remote: string;
 let seed: string;
 let work: string;
 let record: string;
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-function clone(name: string): string {
-  const path = join(dir.path, name);
-  git(dir.path, 'clone', '-q', remote, path);
-  git(path, 'config', 'user.name', `Test ${name}`);
-  git(path, 'config', 'user.email', `${name}@example.com`);
-  return path;
-}
-
-function commitFile(repo: string, file: string, text: string, message: string): void {
-  writeFileSync(join(repo, file), text);
-  git(repo, 'add', file);
-  git(repo, 'commit', '-q', '-m', message);
-}
 
 /** Everything that "as it was" means: branch, HEAD, branches, status, and no rebase left behind. */
 function snapshot(repo: string): Record<string, unknown> {
@@ -51,7 +33,8 @@ function workflow(mode: 'ok' | 'logged-out' | 'pr-fails' = 'ok', ghCommand?: str
   return new GitWorkflow({
     repos: [{ name: 'notes', path: work, remote: 'origin', base: 'main' }],
     logger: quietLogger(),
-    env: { ...process.env, PATH: `${GH_DIR}:${process.env.PATH}`, GH_FAKE_RECORD: record, GH_FAKE_MODE: mode },
+    env: { ...process.env, PATH: `${GH_DIR}:${process.env.PATH}` },
+    extraEnv: { GH_FAKE_RECORD: record, GH_FAKE_MODE: mode },
     ...(ghCommand ? { ghCommand } : {}),
   });
 }
@@ -77,13 +60,7 @@ async function rejection(promise: Promise<unknown>): Promise<{ code: string; use
 beforeEach(() => {
   dir = tempDir();
   record = join(dir.path, 'gh-calls.jsonl');
-  remote = join(dir.path, 'remote.git');
-  git(dir.path, 'init', '-q', '--bare', '-b', 'main', remote);
-  seed = clone('seed');
-  git(seed, 'checkout', '-q', '-b', 'main');
-  commitFile(seed, 'README.md', 'line one\n', 'first');
-  git(seed, 'push', '-q', 'origin', 'main');
-  work = clone('work');
+  ({ remote, seed, work } = createRepos(dir.path));
 });
 
 afterEach(() => dir.remove());

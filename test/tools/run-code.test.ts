@@ -1,43 +1,22 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeRunStore } from '../../storage/code-runs.js';
 import { type Db, openDatabase } from '../../storage/db.js';
-import { findOnPath, runSnippet } from '../../tools/lib/code-runner.js';
-import { parseRunArgs, RunCodeTool } from '../../tools/run-code.js';
+import { runSnippet } from '../../tools/lib/code-runner.js';
+import { parseRunArgs, type RunCodeTool, type RunCodeToolOptions } from '../../tools/run-code.js';
 import { tempDir, waitFor } from '../helpers.js';
 import { toolContext } from './context.js';
+import { killMarked, processesWith } from './processes.js';
+import { makeRunCodeTool } from './run-code-tool.js';
 
 const dir = tempDir();
 let db: Db;
 let tool: RunCodeTool;
 const scratchRoot = join(dir.path, 'scratch');
 
-function make(overrides: Partial<ConstructorParameters<typeof RunCodeTool>[0]> = {}): RunCodeTool {
-  return new RunCodeTool({
-    store: new CodeRunStore(db),
-    scratchRoot,
-    timeoutSeconds: 5,
-    maxOutputBytes: 1024,
-    memoryMb: 128,
-    python: 'python3',
-    now: () => Date.UTC(2026, 10, 24, 12, 0),
-    ...overrides,
-  });
-}
-
-// A killed grandchild may linger as a zombie until its new parent reaps it: that counts as dead.
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
+function make(overrides: Partial<RunCodeToolOptions> = {}): RunCodeTool {
+  return makeRunCodeTool(db, scratchRoot, overrides);
 }
 
 beforeAll(() => {
@@ -74,21 +53,23 @@ describe('run_code', () => {
   });
 
   it('the timeout kills the child and what it started', async () => {
+    const marker = `pie-brain-timeout-${process.pid}-${Date.now()}`;
     const quick = make({ timeoutSeconds: 1 });
     const code = [
       'import subprocess, sys, time',
-      'child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])',
-      'print(child.pid)',
-      'import os; print(os.getpid())',
+      `child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "${marker}"])`,
+      'print("started", flush=True)',
       'time.sleep(60)',
     ].join('\n');
-    const result = await quick.runLocal({ action: 'run', language: 'python', code }, toolContext());
-    expect(result.text).toMatch(/^Run #\d+ \(python, stopped after 1 s \(timeout\), \d+ ms\)/);
-    const pids = (result.data as { stdout: string }).stdout.trim().split('\n').map(Number);
-    expect(pids).toHaveLength(2);
-    // SIGKILL went to the whole group; give the kernel a moment to finish them.
-    await waitFor(() => pids.every((pid) => !alive(pid)), 2000, 'the snippet and its child to die');
-    expect((result.data as { timedOut: boolean }).timedOut).toBe(true);
+    try {
+      const result = await quick.runLocal({ action: 'run', language: 'python', code }, toolContext());
+      expect(result.text).toMatch(/^Run #\d+ \(python, stopped after 1 s \(timeout\), \d+ ms\)\n```\nstarted\n```$/);
+      expect((result.data as { timedOut: boolean }).timedOut).toBe(true);
+      // SIGKILL ended the sandbox; give the kernel a moment to finish what was in it.
+      await waitFor(() => processesWith(marker).length === 0, 2000, 'the snippet and its child to die');
+    } finally {
+      killMarked(marker);
+    }
   });
 
   it('huge output is capped, and the child is not blocked by it', async () => {
@@ -136,7 +117,7 @@ describe('run_code', () => {
     }
   });
 
-  it('memory is bounded: V8 heap for JavaScript, prlimit --as for Python where it exists', async () => {
+  it('memory is bounded: V8 heap and data segment for JavaScript, prlimit --as for Python', async () => {
     const js = await runSnippet({
       language: 'javascript',
       code: 'const keep = []; for (;;) keep.push(new Array(1e6).fill(1));',
@@ -147,10 +128,10 @@ describe('run_code', () => {
       memoryMb: 32,
       python: 'python3',
     });
+    expect(js.memoryLimit).toBe('prlimit --data');
     expect(js.timedOut).toBe(false);
     expect(js.exitCode === 0).toBe(false);
     expect(js.stderr).toMatch(/heap/i);
-    const prlimit = findOnPath('prlimit');
     const python = await runSnippet({
       language: 'python',
       code: 'data = bytearray(1024 * 1024 * 1024)\nprint("allocated")',
@@ -161,13 +142,9 @@ describe('run_code', () => {
       memoryMb: 128,
       python: 'python3',
     });
-    if (prlimit) {
-      expect(python.memoryLimit).toBe('prlimit --as');
-      expect(python.stderr).toContain('MemoryError');
-      expect(python.exitCode).toBe(1);
-    } else {
-      expect(python.memoryLimit).toBe('none');
-    }
+    expect(python.memoryLimit).toBe('prlimit --as');
+    expect(python.stderr).toContain('MemoryError');
+    expect(python.exitCode).toBe(1);
   });
 
   it('a missing interpreter is a plain answer', async () => {

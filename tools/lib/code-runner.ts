@@ -1,6 +1,9 @@
-import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { probeBubblewrap, type SandboxProbe } from '../../core/lib/bubblewrap.js';
+import { findOnPath } from '../../core/lib/find-on-path.js';
+import { currentNode, type Interpreter, resolvePython } from './interpreter.js';
+import { sandboxArgs } from './sandbox-args.js';
 
 export type SnippetLanguage = 'python' | 'javascript';
 
@@ -17,10 +20,16 @@ export interface RunSnippetOptions {
   memoryMb: number;
   /** The Python interpreter (config runCode.python). */
   python: string;
-  /** `prlimit` for Python's address-space limit; found on PATH when left out, `null` to go without. */
+  /** `prlimit` for the memory limit; found on PATH when left out, `null` to go without. */
   prlimit?: string | null;
+  /** bubblewrap; found on PATH when left out, `null` to go without. */
+  bwrap?: string | null;
+  /** Run without a sandbox when bubblewrap cannot make one (config runCode.allowUnsandboxed); refused otherwise. */
+  allowUnsandboxed?: boolean;
   signal?: AbortSignal;
 }
+
+export type MemoryLimit = 'prlimit --as' | 'prlimit --data' | 'max-old-space-size' | 'none';
 
 export interface SnippetResult {
   stdout: string;
@@ -30,43 +39,67 @@ export interface SnippetResult {
   timedOut: boolean;
   truncated: boolean;
   durationMs: number;
-  /** How memory was bounded: Python under `prlimit --as`, JavaScript by V8's heap limit, or not at all. */
-  memoryLimit: 'prlimit --as' | 'max-old-space-size' | 'none';
+  /**
+   * How memory was bounded: Python by its address space (`prlimit --as`, memoryMb); JavaScript by V8's heap
+   * limit (memoryMb) and its data segment (`prlimit --data`, memoryMb plus Node's own 64 MB: V8 reserves far
+   * more address space than it uses, but every heap page and Buffer is data), or by the heap limit alone where
+   * prlimit is missing.
+   */
+  memoryLimit: MemoryLimit;
+  /** `bwrap` when the snippet ran in the sandbox, `none` when config allowed it to run without. */
+  sandbox: 'bwrap' | 'none';
   /** The interpreter was not found. */
   missing?: string;
+  /** Why nothing ran (no sandbox, and running without one is not allowed). */
+  refused?: string;
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
+const probes = new Map<string, Promise<SandboxProbe>>();
+
+/** Whether bubblewrap works here, asked once per bwrap. */
+function sandboxProbe(bwrap: string | null | undefined): Promise<SandboxProbe> {
+  const path = bwrap === undefined ? (findOnPath('bwrap') ?? null) : bwrap;
+  if (path === null) return probeBubblewrap(null);
+  let probe = probes.get(path);
+  if (!probe) {
+    probe = probeBubblewrap(path);
+    probes.set(path, probe);
   }
+  return probe;
 }
 
-/** The first executable called `name` on PATH. */
-export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
-  return path
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-    .find(isExecutable);
-}
-
-function command(options: RunSnippetOptions, file: string): { file: string; args: string[]; memoryLimit: SnippetResult['memoryLimit'] } {
-  if (options.language === 'javascript') {
-    return {
-      file: process.execPath,
-      args: [`--max-old-space-size=${options.memoryMb}`, file, ...options.args],
-      memoryLimit: 'max-old-space-size',
-    };
-  }
+function interpreterArgs(options: RunSnippetOptions, file: string): string[] {
   // -u: unbuffered, so what was printed before a timeout is not lost; -I: ignore PYTHON* variables and user site.
-  const python = [options.python, '-u', '-I', file, ...options.args];
-  const prlimit = options.prlimit === undefined ? findOnPath('prlimit') : options.prlimit;
-  if (!prlimit) return { file: python[0] as string, args: python.slice(1), memoryLimit: 'none' };
-  return { file: prlimit, args: [`--as=${options.memoryMb * 1024 * 1024}`, '--', ...python], memoryLimit: 'prlimit --as' };
+  if (options.language === 'python') return ['-u', '-I', file, ...options.args];
+  return [`--max-old-space-size=${options.memoryMb}`, file, ...options.args];
+}
+
+const KILL_GRACE_MS = 500;
+
+// Node itself needs about 40 MB of data before the snippet allocates anything (with less it hangs at start).
+const NODE_OWN_MB = 64;
+
+function memoryLimit(options: RunSnippetOptions, prlimit: string | undefined): { args: string[]; limit: MemoryLimit } {
+  const javascript = options.language === 'javascript';
+  if (!prlimit) return { args: [], limit: javascript ? 'max-old-space-size' : 'none' };
+  const mb = javascript ? options.memoryMb + NODE_OWN_MB : options.memoryMb;
+  const option = javascript ? '--data' : '--as';
+  return { args: [prlimit, `${option}=${mb * 1024 * 1024}`, '--'], limit: `prlimit ${option}` };
+}
+
+function notRun(extra: Pick<SnippetResult, 'missing'> | Pick<SnippetResult, 'refused'>): SnippetResult {
+  return {
+    stdout: '',
+    stderr: '',
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    truncated: false,
+    durationMs: 0,
+    memoryLimit: 'none',
+    sandbox: 'none',
+    ...extra,
+  };
 }
 
 class CappedText {
@@ -105,25 +138,17 @@ function killGroup(pid: number | undefined): void {
 
 /**
  * Run a Python or JavaScript snippet: written to a file in a fresh scratch folder, started without a shell
- * (argv only) in its own process group with a minimal environment (no secrets), killed with its children
- * after `timeoutMs`, output capped per stream, memory bounded where the OS allows.
+ * (argv only) in a bubblewrap sandbox (its own PID, IPC and network namespaces, the system read-only, a private
+ * /tmp, nothing of the homes), under a memory limit, with a minimal environment (no secrets); the whole tree is
+ * killed after `timeoutMs` and output is capped per stream. Without bubblewrap it is refused unless
+ * `allowUnsandboxed`, and then runs in its own process group only.
  */
 export async function runSnippet(options: RunSnippetOptions): Promise<SnippetResult> {
-  const interpreter = options.language === 'python' ? options.python : process.execPath;
-  if (!(isAbsolute(interpreter) ? isExecutable(interpreter) : findOnPath(interpreter))) {
-    const memoryLimit = options.language === 'python' ? 'none' : 'max-old-space-size';
-    return {
-      stdout: '',
-      stderr: '',
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      truncated: false,
-      durationMs: 0,
-      memoryLimit,
-      missing: interpreter,
-    };
-  }
+  const interpreter: Interpreter | undefined = options.language === 'python' ? await resolvePython(options.python) : currentNode();
+  if (!interpreter) return notRun({ missing: options.python });
+  const probe = await sandboxProbe(options.bwrap);
+  if (!probe.ok && !options.allowUnsandboxed) return notRun({ refused: probe.detail });
+  const sandboxed = probe.ok && probe.path !== undefined;
   await mkdir(options.scratchRoot, { recursive: true });
   const scratch = await mkdtemp(join(options.scratchRoot, 'run-'));
   const file = join(scratch, options.language === 'python' ? 'main.py' : 'main.js');
@@ -131,7 +156,12 @@ export async function runSnippet(options: RunSnippetOptions): Promise<SnippetRes
     await writeFile(file, options.code);
     // An empty package.json stops Node looking for one in the folders above (JavaScript runs as CommonJS).
     if (options.language === 'javascript') await writeFile(join(scratch, 'package.json'), '{}\n');
-    const { file: executable, args, memoryLimit } = command(options, file);
+    const limit = memoryLimit(options, options.prlimit === undefined ? findOnPath('prlimit') : (options.prlimit ?? undefined));
+    const sandbox = sandboxed ? [probe.path as string, ...sandboxArgs({ scratch, readOnly: interpreter.prefixes }), '--'] : [];
+    const [executable, ...args] = [...limit.args, ...sandbox, interpreter.executable, ...interpreterArgs(options, file)] as [
+      string,
+      ...string[],
+    ];
     const stdout = new CappedText(options.maxOutputBytes);
     const stderr = new CappedText(options.maxOutputBytes);
     const started = performance.now();
@@ -139,7 +169,13 @@ export async function runSnippet(options: RunSnippetOptions): Promise<SnippetRes
     const { execa } = await import('execa');
     const child = execa(executable, args, {
       cwd: scratch,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, TMPDIR: scratch, LANG: 'C.UTF-8', PYTHONIOENCODING: 'utf-8' },
+      env: {
+        PATH: `${dirname(interpreter.executable)}:/usr/local/bin:/usr/bin:/bin`,
+        HOME: scratch,
+        TMPDIR: sandboxed ? '/tmp' : scratch,
+        LANG: 'C.UTF-8',
+        PYTHONIOENCODING: 'utf-8',
+      },
       extendEnv: false,
       stdin: 'ignore',
       buffer: false,
@@ -149,15 +185,26 @@ export async function runSnippet(options: RunSnippetOptions): Promise<SnippetRes
     child.stdout?.on('data', (chunk: Buffer) => stdout.add(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
     let timedOut = false;
+    // Killing bwrap ends the sandbox's PID namespace, and with it every process inside, detached or not.
+    // Without the sandbox a process that left the group (setsid) can keep the output pipes open: once the group is
+    // killed, stop reading after a short grace instead of waiting for it.
+    let release: ReturnType<typeof setTimeout> | undefined;
+    const stop = () => {
+      killGroup(child.pid);
+      release ??= setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, KILL_GRACE_MS);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      stop();
     }, options.timeoutMs);
-    const onAbort = () => killGroup(child.pid);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.signal?.addEventListener('abort', stop, { once: true });
     const result = await child;
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(release);
+    options.signal?.removeEventListener('abort', stop);
     killGroup(child.pid);
     const missing = (result as { code?: string }).code === 'ENOENT' ? executable : undefined;
     return {
@@ -168,7 +215,8 @@ export async function runSnippet(options: RunSnippetOptions): Promise<SnippetRes
       timedOut,
       truncated: stdout.truncated || stderr.truncated,
       durationMs: Math.round(performance.now() - started),
-      memoryLimit,
+      memoryLimit: limit.limit,
+      sandbox: sandboxed ? 'bwrap' : 'none',
       ...(missing ? { missing } : {}),
     };
   } finally {

@@ -4,8 +4,10 @@ import { isAbsolute, join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { FinishedBranch, PreparedBranch, RepoWorkflow } from '../../core/contracts/repo-workflow.js';
 import { PieBrainError } from '../../core/errors.js';
+import { allowedEnv } from '../../core/lib/allowed-env.js';
 import type { Logger } from '../../core/logger.js';
 import { sanitizeBranchName } from './branch-name.js';
+import { GH_ENV, GIT_ENV, GIT_OVERRIDES, gitOverridesEnv, unsafeRepoSettings } from './git-guard.js';
 
 export interface GitRepoConfig {
   name: string;
@@ -18,16 +20,15 @@ export interface GitWorkflowOptions {
   /** config git.repos: the only repositories this workflow touches. */
   repos: readonly GitRepoConfig[];
   logger: Logger;
-  /** Environment of git and gh (PATH, GH_TOKEN, SSH agent); process.env by default. */
+  /** Where git and gh take their allowlisted variables from (PATH, HOME, SSH agent, GH_TOKEN for gh); process.env by default. */
   env?: Record<string, string | undefined>;
+  /** Variables set on purpose for both, beyond the allowlist. */
+  extraEnv?: Record<string, string>;
   /** The GitHub CLI; `gh` on PATH by default. */
   ghCommand?: string;
   /** Bound of every git or gh command; 120 s by default. */
   timeoutMs?: number;
 }
-
-// simple-git refuses these in an explicit environment (they can run programs); git never needs them here.
-const UNSAFE_FOR_GIT = /^(git|editor$|visual$|pager$|prefix$|ssh_askpass$)/i;
 
 // Remote URLs may carry credentials (https://user:token@host); never repeat them.
 function scrub(text: string): string {
@@ -54,15 +55,17 @@ function fail(message: string, userMessage: string, cause?: unknown): PieBrainEr
  * Anything that fails before the branch exists puts the repository back where it was.
  */
 export class GitWorkflow implements RepoWorkflow {
-  private readonly env: Record<string, string>;
+  private readonly gitEnv: Record<string, string>;
+  private readonly ghEnv: Record<string, string>;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: GitWorkflowOptions) {
-    const env = Object.entries(options.env ?? process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !UNSAFE_FOR_GIT.test(entry[0]),
-    );
+    const source = options.env ?? process.env;
     // Never wait on a password prompt nobody can answer.
-    this.env = { ...Object.fromEntries(env), GIT_TERMINAL_PROMPT: '0' };
+    const fixed = { ...options.extraEnv, GIT_TERMINAL_PROMPT: '0' };
+    this.gitEnv = allowedEnv(source, GIT_ENV, fixed);
+    // gh runs git too: the same overrides reach those commands through the environment.
+    this.ghEnv = allowedEnv(source, GH_ENV, { ...fixed, ...gitOverridesEnv(), GH_PROMPT_DISABLED: '1', GH_NO_UPDATE_NOTIFIER: '1' });
     this.timeoutMs = options.timeoutMs ?? 120_000;
   }
 
@@ -77,6 +80,7 @@ export class GitWorkflow implements RepoWorkflow {
     if (!branch)
       throw new PieBrainError('VALIDATION', 'empty branch name', { userMessage: `"${branchText}" does not make a branch name.` });
     const git = this.git(repo, options.signal);
+    await this.refuseUnsafeConfig(git, repo);
     await this.checkBranchName(git, branch);
     await this.refuseDirtyTree(git, repo);
     const branches = await git.branchLocal();
@@ -124,6 +128,7 @@ export class GitWorkflow implements RepoWorkflow {
   ): Promise<FinishedBranch> {
     const repo = this.repo(repoName);
     const git = this.git(repo, options.signal);
+    await this.refuseUnsafeConfig(git, repo);
     const branch = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
     if (branch === repo.base || branch === 'HEAD') {
       throw new PieBrainError('VALIDATION', `${repo.name} is on ${branch}`, {
@@ -180,9 +185,24 @@ export class GitWorkflow implements RepoWorkflow {
     return simpleGit({
       baseDir: repo.path,
       timeout: { block: this.timeoutMs },
-      allowEnvironment: ['GIT_TERMINAL_PROMPT'],
+      // `-c` on every command. simple-git guards these two keys whatever their value; here they switch things off.
+      config: GIT_OVERRIDES.map(([key, value]) => `${key}=${value}`),
+      unsafe: { allowUnsafeFsMonitor: true, allowUnsafeHooksPath: true },
+      allowEnvironment: Object.keys(this.gitEnv).filter((name) => /^git_/i.test(name)),
       ...(signal ? { abort: signal } : {}),
-    }).env(this.env);
+    }).env(this.gitEnv);
+  }
+
+  /** A repository whose own config names a program for pull, add, commit or push is left alone, with the key to remove. */
+  private async refuseUnsafeConfig(git: SimpleGit, repo: GitRepoConfig): Promise<void> {
+    const listing = await git.raw(['config', '--list', '--show-scope', '--includes', '--name-only', '-z']);
+    const unsafe = unsafeRepoSettings(listing);
+    if (unsafe.length === 0) return;
+    const keys = unsafe.map((setting) => `${setting.key} (${setting.what})`).join(', ');
+    this.options.logger.warn({ repo: repo.name, keys: unsafe.map((setting) => setting.key) }, 'repository config runs programs');
+    throw new PieBrainError('VALIDATION', `${repo.name} config sets ${keys}`, {
+      userMessage: `${repo.name}'s own git config sets ${keys}. I don't run programs a repository's config names; remove ${unsafe.length > 1 ? 'them' : 'it'} (\`git config --unset <key>\` in ${repo.path}) or do this step by hand.`,
+    });
   }
 
   private async checkBranchName(git: SimpleGit, branch: string): Promise<void> {
@@ -233,7 +253,7 @@ export class GitWorkflow implements RepoWorkflow {
     const gh = this.options.ghCommand ?? 'gh';
     const { execa } = await import('execa');
     const run = (args: string[]) =>
-      execa(gh, args, { cwd: repo.path, env: this.env, extendEnv: false, reject: false, timeout: this.timeoutMs, stdin: 'ignore' });
+      execa(gh, args, { cwd: repo.path, env: this.ghEnv, extendEnv: false, reject: false, timeout: this.timeoutMs, stdin: 'ignore' });
     const pushed = `The branch \`${branch}\` is pushed to ${repo.remote}`;
     const auth = await run(['auth', 'status']);
     if ((auth as { code?: string }).code === 'ENOENT') {

@@ -26,11 +26,17 @@ describe('Pi vitals', () => {
     const thermal = join(app.dir.path, 'temp');
     writeFileSync(thermal, '48312\n');
     const vcgencmd = join(app.dir.path, 'vcgencmd');
-    writeFileSync(vcgencmd, '#!/bin/sh\n[ "$1" = get_throttled ] && echo "throttled=0x20000"\n');
+    // It answers only when it got none of pie-brain's tokens.
+    writeFileSync(vcgencmd, '#!/bin/sh\n[ -n "$TELEGRAM_BOT_TOKEN" ] && exit 1\n[ "$1" = get_throttled ] && echo "throttled=0x20000"\n');
     chmodSync(vcgencmd, 0o755);
     const meminfo = join(app.dir.path, 'meminfo');
     writeFileSync(meminfo, 'MemTotal:        3884096 kB\nMemFree:          100000 kB\nMemAvailable:    2048000 kB\n');
-    const vitals = await readPiVitals({ dataDir: app.dir.path, thermalFile: thermal, vcgencmd, meminfoFile: meminfo });
+    const saved = process.env.TELEGRAM_BOT_TOKEN;
+    process.env.TELEGRAM_BOT_TOKEN = '123:not-for-vcgencmd';
+    const vitals = await readPiVitals({ dataDir: app.dir.path, thermalFile: thermal, vcgencmd, meminfoFile: meminfo }).finally(() => {
+      if (saved === undefined) delete process.env.TELEGRAM_BOT_TOKEN;
+      else process.env.TELEGRAM_BOT_TOKEN = saved;
+    });
     expect(vitals.cpuTemperatureC).toBe(48.3);
     expect(vitals.throttling).toEqual({ raw: '0x20000', now: [], sinceBoot: ['frequency capped'] });
     expect(vitals.memory.availableMb).toBe(2000);
