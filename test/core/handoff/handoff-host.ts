@@ -5,6 +5,7 @@ import type { Config } from '../../../core/config.js';
 import type { RepoWorkflow } from '../../../core/contracts/repo-workflow.js';
 import { setupHandoff } from '../../../core/handoff/setup.js';
 import { Runtime } from '../../../core/runtime.js';
+import { FAKE_CLI_ENV } from '../../brains/brain-deps.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
 import { quietLogger, tempDir, testConfig, testPaths, waitFor } from '../../helpers.js';
@@ -69,7 +70,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
   const config: Config = testConfig({
     ...options.config,
     access: { admins: ['fake:owner'] },
-    brains: { progressIntervalSeconds: 0.05, ...options.config?.brains },
+    brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);
   const runtime = new Runtime({ config, paths, logger: quietLogger() });
@@ -121,6 +122,13 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
         runtime.intake.whenAnswered(taskId),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`task ${taskId} was not answered`)), timeoutMs)),
       ]),
+    /** The pid of the task's last run: its capture process, leader of the run's process group. */
+    runPid: (taskId: number) =>
+      (
+        runtime.db.prepare('SELECT pid FROM brain_runs WHERE task_id = ? ORDER BY seq DESC LIMIT 1').get(taskId) as
+          | { pid: number | null }
+          | undefined
+      )?.pid,
     /** Replies (not progress) the adapter sent for a task, in order. */
     repliesFor: (taskId: number) =>
       runtime.outbox

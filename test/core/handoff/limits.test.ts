@@ -47,7 +47,7 @@ describe('the limits of a cloud run', () => {
     expect(host.runtime.queue.get(taskId)?.status).toBe('failed');
     const [reply] = host.repliesFor(taskId);
     expect(reply?.text).toContain(
-      `claude-code was still working after 1s, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${claude}) was ended.`,
+      `claude-code was still working after 1s, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${host.runPid(taskId)}) was ended.`,
     );
     expect(reply?.text).toMatch(/_claude-code · \$[\d.]+ \(estimated\) · \d+s · 2 turns_/);
     expect(pidAlive(claude)).toBe(false);

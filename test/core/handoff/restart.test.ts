@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../storage/db.js';
+import { FAKE_CLI_ENV } from '../../brains/brain-deps.js';
 import { tempDir, waitFor } from '../../helpers.js';
 import { FAKE_BIN, pidAlive, ROOT, readCliLog } from './handoff-host.js';
 
@@ -40,7 +41,11 @@ function createSetup(text: string, config: Record<string, unknown> = {}) {
     PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
     HOST_SENT_FILE: files.sent,
     HOST_READY_FILE: files.ready,
-    HOST_CONFIG: JSON.stringify({ access: { admins: ['fake:owner'] }, brains: { progressIntervalSeconds: 0.05 }, ...config }),
+    HOST_CONFIG: JSON.stringify({
+      access: { admins: ['fake:owner'] },
+      brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV },
+      ...config,
+    }),
     HOST_MESSAGES: JSON.stringify([{ id: 'msg-1', address: THREAD, text }]),
     FAKE_BRAIN_LOG: files.log,
     FAKE_BRAIN_GATE: gate,
