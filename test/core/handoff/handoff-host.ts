@@ -3,8 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../../core/config.js';
 import type { RepoWorkflow } from '../../../core/contracts/repo-workflow.js';
+import type { SpendGate } from '../../../core/contracts/spend.js';
+import { type BudgetSettings, budgetSettings } from '../../../core/costs/budget.js';
+import { SqliteSpendGate } from '../../../core/costs/spend-gate.js';
 import { setupHandoff } from '../../../core/handoff/setup.js';
+import type { Clock } from '../../../core/lib/clock.js';
 import { Runtime } from '../../../core/runtime.js';
+import { SpendReservationStore } from '../../../storage/spend-reservations.js';
 import { FAKE_CLI_ENV } from '../../brains/brain-deps.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
@@ -21,8 +26,12 @@ export interface FakeCliEvent {
   at: number;
   argv?: string[];
   cwd?: string;
-  /** The prompt as the fake CLI parsed it from its argv. */
+  /** The prompt as the fake CLI read it (argv text and stdin, as the real one joins them). */
   prompt?: string;
+  stdin?: string;
+  /** The names of the fake CLI's environment variables. */
+  env?: string[];
+  path?: string;
   child?: number;
 }
 
@@ -56,8 +65,12 @@ export interface HandoffHostOptions {
   /** PATH for the children; the fake CLIs first by default. */
   path?: string;
   limitUsd?: number;
+  /** Budgets through the real SQLite spend gate (holds in the data dir's database) instead of the fake. */
+  budget?: Partial<BudgetSettings>;
   git?: RepoWorkflow;
   anthropicApiKey?: string;
+  /** The runtime's clock (share one across a restart); the system clock by default. */
+  clock?: Clock;
   /** Reuse a data dir (a restart of the same pie-brain). */
   dir?: { path: string; remove(): void };
 }
@@ -69,14 +82,23 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
   const gate = join(dir.path, 'gate');
   const config: Config = testConfig({
     ...options.config,
-    access: { admins: ['fake:owner'] },
+    access: { ...options.config?.access, admins: ['fake:owner', ...(options.config?.access?.admins ?? [])] },
     brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);
-  const runtime = new Runtime({ config, paths, logger: quietLogger() });
+  const runtime = new Runtime({ config, paths, logger: quietLogger(), ...(options.clock ? { clock: options.clock } : {}) });
   const adapter = new FakeChatAdapter();
   runtime.addAdapter(adapter);
   const spend = new FakeSpendGate(options.limitUsd ?? 100);
+  const holds = new SpendReservationStore(runtime.db);
+  const spendGate: SpendGate = options.budget
+    ? new SqliteSpendGate({
+        ledger: runtime.ledger,
+        holds,
+        clock: runtime.clock,
+        settings: { ...budgetSettings(config), ...options.budget },
+      })
+    : spend;
   const env: Record<string, string | undefined> = {
     ...process.env,
     PATH: options.path ?? `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
@@ -92,7 +114,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     brainsDir: BRAINS_DIR,
     env,
     anthropicApiKey: options.anthropicApiKey,
-    spend,
+    spend: spendGate,
     prices: new FakePriceBook(),
     ...(options.git ? { git: options.git } : {}),
     timing: { tickMs: 25, finalGraceMs: 500, killGraceMs: 1000 },
@@ -103,6 +125,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     runtime,
     adapter,
     spend,
+    holds,
     harness,
     brains,
     paths,
