@@ -67,7 +67,8 @@ export async function spawnDetached(
     maxOutputBytes: Math.max(1024, Math.floor(options.maxOutputBytes)),
   };
   writeFileSync(files.command, `${JSON.stringify(spec)}\n`);
-  const child = spawn(process.execPath, [capture, runDir], { cwd: runDir, env, detached: true, stdio: 'ignore' });
+  // --expose-gc: the capture process collects as it goes (run-capture.ts), staying near its idle size.
+  const child = spawn(process.execPath, ['--expose-gc', capture, runDir], { cwd: runDir, env, detached: true, stdio: 'ignore' });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error: NodeJS.ErrnoException) => {

@@ -179,7 +179,8 @@ export class RunBook {
         data: { runId: run.id, brain: run.brain, outcome: run.outcome },
       });
     });
-    const reservation = this.reservationOf(run) ?? (run.reservationId ? this.options.spend.resume(run.reservationId) : undefined);
+    // Settling a hold twice is harmless; leaving one held (a crash between the two) would count the cost twice.
+    const reservation = this.reservations.get(run.id) ?? (run.reservationId ? this.options.spend.resume(run.reservationId) : undefined);
     this.reservations.delete(run.id);
     reservation?.settle(costUsd);
     if (booked) {

@@ -42,8 +42,21 @@ try {
 } finally {
   if (typeof input === 'number') closeSync(input);
 }
-child.stdout?.on('data', (chunk: Buffer) => stdout.write(chunk));
-child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk));
+// Each read arrives in a fresh buffer; a chatty run would grow this process by tens of MB before V8 frees
+// them by itself. A collection every few MB keeps it near its idle size.
+const GC_EVERY_BYTES = 4 * 1024 * 1024;
+let sinceGc = 0;
+const collect = (globalThis as { gc?: () => void }).gc;
+function keep(log: CappedLog, chunk: Buffer): void {
+  log.write(chunk);
+  sinceGc += chunk.length;
+  if (sinceGc >= GC_EVERY_BYTES && collect) {
+    sinceGc = 0;
+    collect();
+  }
+}
+child.stdout?.on('data', (chunk: Buffer) => keep(stdout, chunk));
+child.stderr?.on('data', (chunk: Buffer) => keep(stderr, chunk));
 child.once('error', (error: NodeJS.ErrnoException) => {
   stderr.write(Buffer.from(`could not start ${spec.file} in ${spec.cwd}: ${error.code ?? error.message}\n`));
   finish({ code: 127, signal: null });
