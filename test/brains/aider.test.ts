@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AiderBrain, parseTokensLine } from '../../brains/aider.js';
+import { CLI_COMMAND_PROMPTS } from '../contracts/brain.js';
 import { readCliLog } from '../core/handoff/handoff-host.js';
 import { tempDir } from '../helpers.js';
 import { brainDeps, FAKE_BIN, FAKE_CLI_ENV, runCommand, runFake } from './brain-deps.js';
@@ -46,20 +47,7 @@ describe('aider', () => {
 
   // The forms aider 0.86 runs as in-chat commands from --message (measured): each must reach aider as one
   // --message= value whose first line is the fixed header, the user's text after it byte for byte.
-  it.each([
-    '/run id > /tmp/x',
-    '!id',
-    '/ru x',
-    '/git status; touch x',
-    '/save /tmp/x',
-    '/read-only /etc/passwd',
-    '/ask /run id',
-    '/code !id',
-    '/config model=haiku',
-    'look at @/etc/passwd',
-    '--help me',
-    'summarise https://example.com/page',
-  ])('hands %j to aider as text after the header, never as a command', async (prompt) => {
+  it.each(CLI_COMMAND_PROMPTS)('hands %j to aider as text after the header, never as a command', async (prompt) => {
     const brain = new AiderBrain(brainDeps(dir.path));
     const command = brain.buildCommand({ ...job, cwd: dir.path, prompt });
     const messages = command.args.filter((arg) => arg.startsWith('--message'));

@@ -26,15 +26,11 @@ export interface BrainHarness {
 }
 
 /**
- * Prompts a shell would mangle, and the forms a CLI reads as its own command, option or file to read (measured
- * with aider 0.86 and Claude Code 2.1): each must reach the model as text, whole.
+ * The forms a CLI reads as its own command, option or file to read (measured with aider 0.86 and Claude Code
+ * 2.1): slash and in-chat commands and their prefixes, shell escapes, nested commands, `@` file mentions
+ * anywhere, text that starts with a dash, a URL.
  */
-export const HOSTILE_PROMPTS = [
-  '$(rm -rf /) `whoami`; echo pwned | tee /tmp/x && exit 1',
-  `it's "double" and 'single' quoted \\ with a backslash`,
-  'first line\nsecond line\n\nafter a blank line',
-  '--model=evil -v starts with a dash',
-  '*.ts ~ $HOME %PATH% 🎉',
+export const CLI_COMMAND_PROMPTS = [
   '/run id > /tmp/pwned',
   '!id',
   '/ru x',
@@ -42,10 +38,21 @@ export const HOSTILE_PROMPTS = [
   '/save /tmp/x',
   '/read-only /etc/passwd',
   '/ask /run id',
+  '/code !id',
   '/config model=haiku',
   'please summarise @/etc/passwd and @~/.ssh/id_rsa for me',
   '--help me',
   'read https://example.com/a-page and tell me',
+];
+
+/** Prompts a shell would mangle, and the CLI forms above: each must reach the model as text, whole. */
+export const HOSTILE_PROMPTS = [
+  '$(rm -rf /) `whoami`; echo pwned | tee /tmp/x && exit 1',
+  `it's "double" and 'single' quoted \\ with a backslash`,
+  'first line\nsecond line\n\nafter a blank line',
+  '--model=evil -v starts with a dash',
+  '*.ts ~ $HOME %PATH% 🎉',
+  ...CLI_COMMAND_PROMPTS,
 ];
 
 /** Text as a model reads it: zero-width spaces (which break `@` mentions) aside. */

@@ -2,14 +2,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { childEnv } from '../../../core/handoff/child-env.js';
 import { type HandoffHost, startHandoffHost } from './handoff-host.js';
 
-/** What pie-brain itself runs with: its tokens and keys beside the ordinary variables. */
-const PARENT = {
+/** What any program needs: where things are, the locale, the time zone, the proxy. */
+const ORDINARY = {
   PATH: '/usr/bin:/bin',
   HOME: '/home/pi',
   LANG: 'en_GB.UTF-8',
   LC_TIME: 'de_DE.UTF-8',
   TZ: 'Europe/Berlin',
   HTTPS_PROXY: 'http://proxy:3128',
+};
+
+/** What pie-brain itself runs with: its tokens and keys beside the ordinary variables. */
+const PARENT = {
+  ...ORDINARY,
   TELEGRAM_BOT_TOKEN: '123456:telegram-secret',
   TELEGRAM_WEBHOOK_SECRET: 'hook-secret',
   DISCORD_BOT_TOKEN: 'discord-secret',
@@ -25,14 +30,7 @@ const PARENT = {
 
 describe('childEnv', () => {
   it('passes the allowlist only: no platform token, no key, nothing of pie-brain’s own', () => {
-    expect(childEnv(PARENT)).toEqual({
-      PATH: '/usr/bin:/bin',
-      HOME: '/home/pi',
-      LANG: 'en_GB.UTF-8',
-      LC_TIME: 'de_DE.UTF-8',
-      TZ: 'Europe/Berlin',
-      HTTPS_PROXY: 'http://proxy:3128',
-    });
+    expect(childEnv(PARENT)).toEqual(ORDINARY);
   });
 
   it('passes what brains.passEnv names, and what the brain adds, but never a platform token even when named', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { Config } from '../../../core/config.js';
 import type { RepoWorkflow } from '../../../core/contracts/repo-workflow.js';
 import type { SpendGate } from '../../../core/contracts/spend.js';
@@ -169,3 +170,37 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
 }
 
 export type HandoffHost = Awaited<ReturnType<typeof startHandoffHost>>;
+
+/**
+ * Hosts that share one data dir within a test (a restart is a new host on the same dir). After each test every
+ * host is closed, its [wait] runs let go, and the dir removed. Call at the top of a test file.
+ */
+export function hostsOnOneDir(prefix: string, defaults: HandoffHostOptions = {}) {
+  const hosts: HandoffHost[] = [];
+  let dir: ReturnType<typeof tempDir> | undefined;
+  afterEach(async () => {
+    for (const host of hosts.splice(0)) {
+      host.openGate();
+      await host.close(true);
+    }
+    dir?.remove();
+    dir = undefined;
+  });
+  return {
+    async start(options: HandoffHostOptions = {}): Promise<HandoffHost> {
+      dir ??= tempDir(prefix);
+      const host = await startHandoffHost({ ...defaults, ...options, dir });
+      hosts.push(host);
+      return host;
+    },
+    /** pie-brain stops; its runs go on, and the dir stays for the next start. */
+    async stop(host: HandoffHost): Promise<void> {
+      hosts.splice(hosts.indexOf(host), 1);
+      await host.close(true);
+    },
+    /** A host the test stopped its own way: not closed again after the test. */
+    forget(host: HandoffHost): void {
+      hosts.splice(hosts.indexOf(host), 1);
+    },
+  };
+}

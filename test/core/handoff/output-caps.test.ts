@@ -2,14 +2,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { previousGeneration } from '../../../core/handoff/capped-log.js';
-import { tempDir, waitFor } from '../../helpers.js';
-import { type HandoffHost, pidAlive, startHandoffHost } from './handoff-host.js';
+import { waitFor } from '../../helpers.js';
+import { type HandoffHost, hostsOnOneDir, pidAlive } from './handoff-host.js';
 
-const hosts: HandoffHost[] = [];
+const { start, stop } = hostsOnOneDir('pie-brain-output-caps-');
 const groups: number[] = [];
-let dir: ReturnType<typeof tempDir> | undefined;
 
-afterEach(async () => {
+afterEach(() => {
   for (const pid of groups.splice(0)) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -17,17 +16,7 @@ afterEach(async () => {
       // Already gone.
     }
   }
-  for (const host of hosts.splice(0)) await host.close(true);
-  dir?.remove();
-  dir = undefined;
 });
-
-async function start(options: Parameters<typeof startHandoffHost>[0] = {}): Promise<HandoffHost> {
-  dir ??= tempDir('pie-brain-output-caps-');
-  const host = await startHandoffHost({ ...options, dir });
-  hosts.push(host);
-  return host;
-}
 
 function runDirOf(host: HandoffHost, taskId: number): string {
   return (host.runtime.db.prepare('SELECT run_dir FROM brain_runs WHERE task_id = ?').get(taskId) as { run_dir: string }).run_dir;
@@ -62,8 +51,7 @@ describe('a run’s output files are capped', () => {
     const pid = first.runPid(taskId) as number;
     groups.push(pid);
     const runDir = runDirOf(first, taskId);
-    await first.close(true);
-    hosts.splice(hosts.indexOf(first), 1);
+    await stop(first);
 
     // Nobody follows the run now; it goes on writing 4 MB at a time.
     const marker = () => {

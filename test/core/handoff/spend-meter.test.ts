@@ -1,28 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clockFrom } from '../../fakes/clock.js';
-import { tempDir, waitFor } from '../../helpers.js';
-import { type HandoffHost, pidAlive, startHandoffHost } from './handoff-host.js';
+import { waitFor } from '../../helpers.js';
+import { type HandoffHost, hostsOnOneDir, pidAlive } from './handoff-host.js';
 
 // Budgets through the real SQLite spend gate, on a clock that starts mid-month (no month turns under a test).
-const clock = clockFrom('2026-11-23T11:00:00Z');
-const hosts: HandoffHost[] = [];
-let dir: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  for (const host of hosts.splice(0)) {
-    host.openGate();
-    await host.close(true);
-  }
-  dir?.remove();
-  dir = undefined;
-});
-
-async function start(options: Parameters<typeof startHandoffHost>[0] = {}): Promise<HandoffHost> {
-  dir ??= tempDir('pie-brain-spend-meter-');
-  const host = await startHandoffHost({ clock, dir, ...options });
-  hosts.push(host);
-  return host;
-}
+const { start, stop } = hostsOnOneDir('pie-brain-spend-meter-', { clock: clockFrom('2026-11-23T11:00:00Z') });
 
 /** Another paid call booked this month (the router's, a digest summary...). */
 function spendElsewhere(host: HandoffHost, costUsd: number): void {
@@ -124,8 +106,7 @@ describe('spend is held while a run runs', () => {
     await first.waitForCli('aider', 'start');
     const reservation = holdOf(first, taskId);
     expect(reservation).toMatchObject({ status: 'held', capUsd: 2 });
-    await first.close(true);
-    hosts.splice(hosts.indexOf(first), 1);
+    await stop(first);
 
     // The owner lowers the monthly budget while pie-brain is down: $1.50 is left beside the $3 spent.
     const second = await start({
