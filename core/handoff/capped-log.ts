@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 
 /** stdout.log -> stdout.1.log: the generation before the current one. */
 export function previousGeneration(file: string): string {
@@ -94,15 +94,25 @@ export function readLogTail(file: string, maxBytes: number): string {
 }
 
 function readEnd(file: string, maxBytes: number): Buffer {
-  if (!existsSync(file)) return Buffer.alloc(0);
-  const size = statSync(file).size;
-  const start = Math.max(0, size - maxBytes);
-  const fd = openSync(file, 'r');
+  const fd = openIfThere(file);
+  if (fd === undefined) return Buffer.alloc(0);
   try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - maxBytes);
     const buffer = Buffer.alloc(size - start);
     const read = readSync(fd, buffer, 0, buffer.length, start);
     return buffer.subarray(0, read);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The file opened for reading, or undefined when it is not there (a writer may be between two generations). */
+export function openIfThere(file: string): number | undefined {
+  try {
+    return openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }

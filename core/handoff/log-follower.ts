@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { previousGeneration } from './capped-log.js';
+import { openIfThere, previousGeneration } from './capped-log.js';
 
 const CHUNK = 64 * 1024;
 
@@ -29,7 +29,8 @@ export class LogFollower {
     }
     if (this.fd === undefined && !this.open()) return;
     this.drain();
-    const now = existsSync(this.file) ? statSync(this.file).ino : undefined;
+    // Between the writer's rename and its new file there is no file at all: next time.
+    const now = statSync(this.file, { throwIfNoEntry: false })?.ino;
     if (now !== undefined && now !== this.inode) {
       // The old generation's last lines, written before it was replaced.
       this.drain();
@@ -44,9 +45,10 @@ export class LogFollower {
   }
 
   private open(): boolean {
-    if (!existsSync(this.file)) return false;
-    this.fd = openSync(this.file, 'r');
-    this.inode = fstatSync(this.fd).ino;
+    const fd = openIfThere(this.file);
+    if (fd === undefined) return false;
+    this.fd = fd;
+    this.inode = fstatSync(fd).ino;
     this.offset = 0;
     return true;
   }
@@ -56,8 +58,8 @@ export class LogFollower {
   }
 
   private readWhole(file: string): void {
-    if (!existsSync(file)) return;
-    const fd = openSync(file, 'r');
+    const fd = openIfThere(file);
+    if (fd === undefined) return;
     try {
       this.pump(fd, 0);
     } finally {

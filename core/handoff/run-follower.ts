@@ -35,6 +35,8 @@ export interface RunFollowerOptions {
   onLine(line: string): boolean;
   /** Called after each read (progress updates); `ending` on the last one, once the run is gone. */
   onTick?(ending: boolean): void;
+  /** The run's output could not be read this time (the next tick tries again; the run is not given up). */
+  onReadError?(error: unknown): void;
 }
 
 const ERR_TAIL_BYTES = 64 * 1024;
@@ -86,7 +88,7 @@ export class RunFollower {
   private tick(): void {
     this.timer = undefined;
     if (this.finished || this.stopped) return;
-    this.output.read();
+    this.readOutput();
     this.options.onTick?.(false);
     const { pid, bootId, procStart, child, clock } = this.options;
     if (!child && !isRunAlive(pid, bootId, procStart)) {
@@ -106,6 +108,14 @@ export class RunFollower {
       signalGroup(this.options.pid, 'SIGTERM');
     } else if (lingeringMs >= 2 * grace) {
       signalGroup(this.options.pid, 'SIGKILL');
+    }
+  }
+
+  private readOutput(): void {
+    try {
+      this.output.read();
+    } catch (error) {
+      this.options.onReadError?.(error);
     }
   }
 
@@ -131,7 +141,7 @@ export class RunFollower {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
-    this.output.read();
+    this.readOutput();
     this.output.close();
     if (this.partial.trim()) this.line(this.partial);
     this.partial = '';

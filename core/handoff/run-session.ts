@@ -72,6 +72,7 @@ export class RunSession {
       finalGraceMs: options.finalGraceMs,
       tailBytes: options.tailBytes,
       onLine: (line) => this.read(line),
+      onReadError: (error) => options.logger.warn({ err: error, runId: run.id }, 'the output of a brain run could not be read'),
       onTick: (ending) => {
         if (!ending) this.meter();
         if (this.progress.turns || this.progress.outputTokens || clock.now() - run.startedAt >= 60_000) {

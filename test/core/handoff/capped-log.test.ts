@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CappedLog, previousGeneration, readLogTail } from '../../../core/handoff/capped-log.js';
@@ -71,5 +71,25 @@ describe('CappedLog', () => {
     follower.close();
     const seen = read.split('\n').filter((text) => text.startsWith('line '));
     expect(seen).toEqual(Array.from({ length: 2000 }, (_, n) => line(n).trimEnd()));
+  });
+
+  it('is read between two generations (the file renamed, the next not there yet) without an error, and nothing is lost', () => {
+    const dir = tempDir('pie-brain-capped-log-');
+    dirs.push(dir);
+    const file = join(dir.path, 'stdout.log');
+    let read = '';
+    const follower = new LogFollower(file, (text) => {
+      read += text;
+    });
+    writeFileSync(file, 'first\n');
+    follower.read();
+    appendFileSync(file, 'second\n');
+    // The writer's rotation, caught half way: the old generation renamed, no new file yet.
+    renameSync(file, previousGeneration(file));
+    expect(() => follower.read()).not.toThrow();
+    writeFileSync(file, 'third\n');
+    follower.read();
+    follower.close();
+    expect(read).toBe('first\nsecond\nthird\n');
   });
 });
