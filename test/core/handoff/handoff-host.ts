@@ -83,7 +83,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
   const gate = join(dir.path, 'gate');
   const config: Config = testConfig({
     ...options.config,
-    access: { ...options.config?.access, admins: ['fake:owner', ...(options.config?.access?.admins ?? [])] },
+    access: { admins: ['fake:owner'], ...options.config?.access },
     brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);

@@ -14,7 +14,7 @@ const BOB = { id: 'bob', name: 'Bob' };
 
 describe('a Claude Code session is continued only for who started it', () => {
   it('keys the session by thread and user: someone else in the same thread starts fresh', async () => {
-    const started = await startHandoffHost({ config: { access: { admins: ['fake:bob'] } } });
+    const started = await startHandoffHost({ config: { access: { admins: ['fake:owner', 'fake:bob'] } } });
     host = started;
     const ask = async (user: typeof ANN, text: string) => {
       const taskId = await started.ask(text, { address: THREAD, user });
