@@ -21,7 +21,8 @@ describe('the limits of a cloud run', () => {
   });
 
   it('stops a run past brains.runTimeoutMinutes: its whole process group, a clear answer, its cost booked', async () => {
-    const host = await start({ config: { brains: { runTimeoutMinutes: 0.01 } } });
+    // Three seconds: time for the fake CLI (under its capture process) to start its grandchild on a busy machine.
+    const host = await start({ config: { brains: { runTimeoutMinutes: 0.05 } } });
     const taskId = await host.ask('/handoff [forever] [child] endless');
     await host.waitForCli('claude', 'grandchild');
     const claude = host.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
@@ -30,7 +31,7 @@ describe('the limits of a cloud run', () => {
     expect(host.runtime.queue.get(taskId)?.status).toBe('failed');
     const [reply] = host.repliesFor(taskId);
     expect(reply?.text).toContain(
-      `claude-code was still working after 1s, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${host.runPid(taskId)}) was ended.`,
+      `claude-code was still working after 3s, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${host.runPid(taskId)}) was ended.`,
     );
     expect(reply?.text).toMatch(/_claude-code · \$[\d.]+ \(estimated\) · \d+s · 2 turns_/);
     expect(pidAlive(claude)).toBe(false);
