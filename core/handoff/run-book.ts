@@ -61,8 +61,14 @@ export class RunBook {
 
   /** What the run may cost in all now: its reservation's allowance, or its cap when the gate no longer knows it. */
   allowance(run: BrainRunRecord): SpendAllowance {
-    const held = this.reservationOf(run);
-    return held ? held.allowance() : { usd: run.capUsd, limit: 'cap', detail: `its cap of ${formatUsd(run.capUsd)}` };
+    const cap: SpendAllowance = { usd: run.capUsd, limit: 'cap', detail: `its cap of ${formatUsd(run.capUsd)}` };
+    try {
+      return this.reservationOf(run)?.allowance() ?? cap;
+    } catch (error) {
+      // The budget could not be read just now (a busy database): the run is still held to its own cap.
+      this.options.logger.warn({ err: error, runId: run.id }, 'the budget left could not be read; holding the run to its cap');
+      return cap;
+    }
   }
 
   /** The run's reservation: held by this process, or found again by its id (a run re-attached after a restart). */
