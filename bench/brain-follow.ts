@@ -41,6 +41,7 @@ const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 100)'], { std
 const progress = new RunProgress();
 const started = performance.now();
 const follower = new RunFollower({
+  runDir: dir,
   stdoutFile,
   stderrFile: join(dir, 'stderr.log'),
   pid: child.pid as number,
@@ -50,6 +51,7 @@ const follower = new RunFollower({
   clock: systemClock,
   tickMs: 1000,
   finalGraceMs: 10_000,
+  tailBytes: 8 * 1024 * 1024,
   onLine: (line) => {
     const parsed = brain.parseProgress(line);
     if (parsed) progress.apply(parsed);

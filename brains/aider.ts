@@ -1,4 +1,6 @@
+import { pickEnv } from '../core/handoff/child-env.js';
 import {
+  asUserRequest,
   BaseBrain,
   type BrainCommand,
   type BrainDeps,
@@ -41,23 +43,52 @@ export function parseTokensLine(line: string): { usage: BrainUsage; sessionUsd?:
 const CHATTER =
   /^(Aider v|Main model:|Weak model:|Editor model:|Model:|Git repo:|Repo-map:|Added .* to the chat|Use \/help|https:\/\/aider\.chat|Tokens:|Cost:|Warning: |Applied edit to |Commit )/;
 
+/** What aider reads from its environment: model providers' keys and bases, and its own AIDER_* settings. */
+const AIDER_ENV = (name: string) => /^[A-Z][A-Z0-9_]*_API_(KEY|BASE)$/.test(name) || name.startsWith('AIDER_');
+
 /**
- * aider, one message and out: `aider --message <prompt> --yes-always --no-auto-commits ...` in the repository.
- * It prints its cost only as text, on its `Tokens: ... Cost: $X message, $Y session.` lines.
+ * Flags that keep aider to editing files. A message is never an in-chat command (the header line comes first);
+ * it suggests no shell commands, fetches no URL (nor installs playwright to do so), and a repository's own
+ * .aider.conf.yml cannot switch lint or test commands on, since the command line wins over config files.
+ */
+const SAFE_FLAGS = [
+  '--yes-always',
+  '--no-auto-commits',
+  '--no-check-update',
+  '--analytics-disable',
+  '--no-pretty',
+  '--no-suggest-shell-commands',
+  '--no-detect-urls',
+  '--disable-playwright',
+  '--no-auto-lint',
+  '--no-auto-test',
+  '--no-show-release-notes',
+  '--no-gitignore',
+];
+
+/**
+ * aider, one message and out: `aider --message=<header + prompt> --yes-always --no-auto-commits ...` in the
+ * repository. It has no budget flag and prints its cost only as text, on its `Tokens: ... Cost: $X message,
+ * $Y session.` lines: the harness meters the run by them.
  */
 export class AiderBrain extends BaseBrain {
   readonly name = 'aider';
   protected readonly executable = 'aider';
 
   buildCommand(job: BrainJob): BrainCommand {
-    // argparse would read a prompt starting with "-" as an option; "--message=<prompt>" keeps it one value.
-    const message = job.prompt.startsWith('-') ? [`--message=${job.prompt}`] : ['--message', job.prompt];
-    const args = [...message, '--yes-always', '--no-auto-commits', '--no-check-update', '--analytics-disable', '--no-pretty'];
+    // One argv element: "--message=" keeps text that starts with "-" a value, the header keeps "/" and "!" text.
+    const args = [`--message=${asUserRequest(job.prompt)}`, ...SAFE_FLAGS];
     if (this.deps.config.brains.model) args.push('--model', this.deps.config.brains.model);
     if (job.userPrefsFile) args.push('--read', job.userPrefsFile);
-    const env: Record<string, string> = {};
+    const env = pickEnv(this.deps.env, AIDER_ENV);
     if (this.deps.anthropicApiKey) env.ANTHROPIC_API_KEY = this.deps.anthropicApiKey;
     return { file: this.executable, args, cwd: job.cwd, env };
+  }
+
+  /** For a run whose model prints no Cost part: an Anthropic model is priced from its usage; others are unknown. */
+  estimateCostUsd(usage: BrainUsage, model?: string): number | undefined {
+    const name = (model ?? this.deps.config.brains.model ?? '').replace(/^anthropic\//, '');
+    return name.startsWith('claude-') ? this.priceAnthropicUsage(usage, name) : undefined;
   }
 
   parseProgress(line: string): BrainProgress | undefined {
@@ -104,7 +135,7 @@ export class AiderBrain extends BaseBrain {
   }
 
   protected override async checkLogin(): Promise<{ loggedIn?: boolean; detail: string }> {
-    const keys = Object.keys(this.deps.env).filter((name) => /_API_KEY$/.test(name) && this.deps.env[name]);
+    const keys = Object.keys(pickEnv(this.deps.env, (name) => /_API_KEY$/.test(name)));
     if (this.deps.anthropicApiKey || keys.length) return { loggedIn: true, detail: 'a model API key is set' };
     return { detail: 'no model API key in the environment; the first run will tell' };
   }

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { findCompiledScript } from '../core/lib/compiled-script.js';
 import {
   BaseBrain,
   type BrainCommand,
@@ -20,10 +19,7 @@ import {
 
 /** The compiled runner: next to this module in dist/, or in dist/ when this module runs from source (tests). */
 export function findRunner(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return [join(here, 'runners', 'anthropic-runner.js'), join(here, '..', 'dist', 'brains', 'runners', 'anthropic-runner.js')].find((file) =>
-    existsSync(file),
-  );
+  return findCompiledScript(import.meta.url, join('runners', 'anthropic-runner.js'));
 }
 
 /**

@@ -55,6 +55,18 @@ export function readUsage(value: unknown): BrainUsage {
   };
 }
 
+/**
+ * The fixed first line of every prompt a CLI brain receives. CLIs read a first character of `/` or `!` as
+ * their own command (aider runs `/run` and `!` in a shell; Claude Code runs slash commands), and argv text
+ * starting with `-` as an option: after this line, whatever the user wrote is only ever text for the model.
+ */
+export const PROMPT_HEADER = 'User request (verbatim):';
+
+/** The user's text as data: the header line, then the text unchanged. */
+export function asUserRequest(text: string): string {
+  return `${PROMPT_HEADER}\n${text}`;
+}
+
 /** The last non-empty line of some text (for short error reasons). */
 export function lastLine(text: string): string {
   const lines = text
@@ -124,7 +136,7 @@ export abstract class BaseBrain implements Brain {
       execFile(
         this.executable,
         ['--version'],
-        { env: childEnv(this.deps.env), timeout: 15_000, maxBuffer: 64 * 1024 },
+        { env: childEnv(this.deps.env, { pass: this.deps.config.brains.passEnv }), timeout: 15_000, maxBuffer: 64 * 1024 },
         (error, stdout, stderr) => {
           const code = (error as NodeJS.ErrnoException | null)?.code;
           if (code === 'ENOENT') {

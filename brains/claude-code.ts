@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pickEnv } from '../core/handoff/child-env.js';
 import {
+  asUserRequest,
   BaseBrain,
   type BrainCommand,
   type BrainDeps,
@@ -12,14 +14,26 @@ import {
   type BrainUsage,
   lastLine,
   NO_USAGE,
-  numberOr,
   parseJsonLine,
   readUsage,
 } from './base.js';
 
 /**
- * Claude Code, headless: `claude -p <prompt> --output-format stream-json --verbose` in the target repository.
- * Progress comes from the stream's `assistant` lines, the answer from the final `result` line.
+ * `@/any/path` anywhere in a prompt makes Claude Code inline that file, outside the working directory and
+ * without asking; a zero-width space after each `@` breaks the mention and reads the same to the model.
+ */
+export function neutraliseMentions(text: string): string {
+  return text.replace(/@(?=[^\s\u200b])/g, '@\u200b');
+}
+
+/** Claude Code's own settings and login (CLAUDE_*, ANTHROPIC_BASE_URL, ...); the API key has its own rule. */
+const CLAUDE_ENV = (name: string) => /^(CLAUDE_|ANTHROPIC_)/.test(name) && name !== 'ANTHROPIC_API_KEY';
+
+/**
+ * Claude Code, headless: `claude -p --output-format stream-json --verbose --disable-slash-commands ...` in the
+ * target repository, the prompt on standard input after a fixed header line (so it never starts with `/` or
+ * `-`) and with `@` mentions broken. Progress comes from the stream's `assistant` lines, the answer from the
+ * final `result` line.
  */
 export class ClaudeCodeBrain extends BaseBrain {
   readonly name = 'claude-code';
@@ -28,20 +42,18 @@ export class ClaudeCodeBrain extends BaseBrain {
 
   buildCommand(job: BrainJob): BrainCommand {
     const brains = this.deps.config.brains;
-    // A prompt that starts with "-" would read as an option: after "--" it is only ever the prompt.
-    const leadingDash = job.prompt.startsWith('-');
-    const args = ['-p', ...(leadingDash ? [] : [job.prompt]), '--output-format', 'stream-json', '--verbose'];
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--disable-slash-commands'];
     args.push('--max-turns', String(brains.maxTurns), '--permission-mode', brains.permissionMode);
     if (brains.allowedTools.length) args.push('--allowedTools', brains.allowedTools.join(','));
     if (job.userPrefs) args.push('--append-system-prompt', job.userPrefs);
     args.push('--max-budget-usd', String(job.maxBudgetUsd));
     if (brains.model) args.push('--model', brains.model);
     if (job.resumeSessionId) args.push('--resume', job.resumeSessionId);
-    if (leadingDash) args.push('--', job.prompt);
-    const env: Record<string, string> = {};
+    // No session-title call on the side: it doubled the cost of short runs.
+    const env: Record<string, string> = { ...pickEnv(this.deps.env, CLAUDE_ENV), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
     // Without a login of its own, Claude Code may use pie-brain's API key (billed to the API account).
     if (this.deps.anthropicApiKey && !this.hasOwnLogin()) env.ANTHROPIC_API_KEY = this.deps.anthropicApiKey;
-    return { file: this.executable, args, cwd: job.cwd, env };
+    return { file: this.executable, args, cwd: job.cwd, env, stdin: asUserRequest(neutraliseMentions(job.prompt)) };
   }
 
   parseProgress(line: string): BrainProgress | undefined {
@@ -93,21 +105,24 @@ export class ClaudeCodeBrain extends BaseBrain {
       };
     }
     const usage = readUsage(result.usage);
-    const costUsd = numberOr(result.total_cost_usd, 0);
     const subtype = String(result.subtype ?? '');
     const isError = result.is_error === true || subtype !== 'success';
     const modelUsage = Object.keys((result.modelUsage ?? {}) as Record<string, unknown>);
     const text = typeof result.result === 'string' ? result.result : `claude stopped: ${subtype.replaceAll('_', ' ')}`;
     const model = modelUsage[0] ?? (typeof init?.model === 'string' ? init.model : undefined);
     const sessionId = typeof result.session_id === 'string' ? result.session_id : undefined;
+    // A result line without total_cost_usd did not say what it cost: an estimate from its usage, never a known $0.
+    const reported =
+      typeof result.total_cost_usd === 'number' && Number.isFinite(result.total_cost_usd) ? result.total_cost_usd : undefined;
+    const costUsd = reported ?? this.estimateCostUsd(usage, model) ?? 0;
     return {
       text,
       costUsd,
-      costKnown: true,
+      costKnown: reported !== undefined,
       usage,
       isError,
       // A login or API failure says subtype "success" with is_error: it produced nothing and cost nothing.
-      unavailable: result.is_error === true && costUsd === 0 && usage.outputTokens === 0,
+      unavailable: result.is_error === true && reported === 0 && usage.outputTokens === 0,
       ...(typeof result.num_turns === 'number' ? { turns: result.num_turns } : {}),
       ...(model ? { model } : {}),
       ...(sessionId ? { sessionId } : {}),

@@ -144,6 +144,12 @@ const brains = z.object({
   model: z.string().nullable().default(null),
   // At most a week: the run's timer must stay within what Node's setTimeout can hold.
   runTimeoutMinutes: z.number().positive().max(10_080).default(240),
+  // Names of environment variables a brain's process may see beyond the allowlist (never TELEGRAM_*, DISCORD_*, SLACK_*).
+  passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+  // Each of a run's stdout and stderr keeps at most this much on disk (the latest output, a marker where it was cut).
+  maxOutputMb: z.number().positive().max(1024).default(8),
+  // A longer answer is saved as a note in the brain dir's inbox; the reply carries its start and the note's name.
+  maxReplyChars: z.number().int().min(200).default(4000),
 });
 
 const budget = z.object({

@@ -2,10 +2,11 @@ import type { Db } from './db.js';
 
 export type BrainRunStatus = 'starting' | 'running' | 'ended';
 /**
- * ok and error are answers; unavailable leads to the next brain; lost: it started but nobody knows its pid;
- * timeout: it ran past its time limit and was stopped.
+ * ok and error are answers; unavailable leads to the next brain; lost: it never got going (no process, no
+ * output); timeout: it ran past its time limit and was stopped; capped: it reached what it may spend (its cap,
+ * or the budget left) and was stopped.
  */
-export type BrainRunOutcome = 'ok' | 'error' | 'unavailable' | 'cancelled' | 'timeout' | 'lost';
+export type BrainRunOutcome = 'ok' | 'error' | 'unavailable' | 'cancelled' | 'timeout' | 'capped' | 'lost';
 
 export interface NewBrainRun {
   taskId: number;
@@ -14,8 +15,14 @@ export interface NewBrainRun {
   brain: string;
   cwd: string;
   runDir: string;
-  /** platform, chat and thread: where a follow-up may resume the session. */
+  /** platform, chat and thread: where the run answers. */
   threadKey: string;
+  /** Who asked: a session is resumed only for the same user in the same thread. */
+  userId?: string | null;
+  /** The spend reservation the run holds until it is settled (found again after a restart). */
+  reservationId?: string | null;
+  /** The boot the process starts in (a run of another boot is gone). */
+  bootId?: string | null;
   repo?: string | null;
   branch?: string | null;
   capUsd: number;
@@ -41,6 +48,8 @@ export interface BrainRunRecord {
   cwd: string;
   runDir: string;
   threadKey: string;
+  userId: string | null;
+  reservationId: string | null;
   repo: string | null;
   branch: string | null;
   sessionId: string | null;
@@ -70,6 +79,8 @@ interface Row {
   cwd: string;
   run_dir: string;
   thread_key: string;
+  user_id: string | null;
+  reservation_id: string | null;
   repo: string | null;
   branch: string | null;
   session_id: string | null;
@@ -99,6 +110,8 @@ function fromRow(row: Row): BrainRunRecord {
     cwd: row.cwd,
     runDir: row.run_dir,
     threadKey: row.thread_key,
+    userId: row.user_id,
+    reservationId: row.reservation_id,
     repo: row.repo,
     branch: row.branch,
     sessionId: row.session_id,
@@ -121,8 +134,9 @@ export class BrainRunStore {
   constructor(private readonly db: Db) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO brain_runs (task_id, seq, brain, status, cwd, run_dir, thread_key, repo, branch, cap_usd, purpose, started_at)
-         VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO brain_runs (task_id, seq, brain, status, cwd, run_dir, thread_key, user_id, reservation_id, boot_id, repo, branch,
+                                 cap_usd, purpose, started_at)
+         VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          RETURNING *`,
       ),
       running: db.prepare(`UPDATE brain_runs SET status = 'running', pid = ?, boot_id = ?, proc_start = ? WHERE id = ?`),
@@ -136,8 +150,8 @@ export class BrainRunStore {
       forTask: db.prepare('SELECT * FROM brain_runs WHERE task_id = ? ORDER BY seq'),
       open: db.prepare(`SELECT * FROM brain_runs WHERE status != 'ended' ORDER BY id`),
       session: db.prepare(
-        `SELECT * FROM brain_runs WHERE thread_key = ? AND brain = ? AND cwd = ? AND session_id IS NOT NULL AND outcome = 'ok'
-                AND started_at >= ? ORDER BY id DESC LIMIT 1`,
+        `SELECT * FROM brain_runs WHERE thread_key = ? AND user_id = ? AND brain = ? AND cwd = ? AND session_id IS NOT NULL
+                AND outcome = 'ok' AND started_at >= ? ORDER BY id DESC LIMIT 1`,
       ),
     };
   }
@@ -151,6 +165,9 @@ export class BrainRunStore {
       run.cwd,
       run.runDir,
       run.threadKey,
+      run.userId ?? null,
+      run.reservationId ?? null,
+      run.bootId ?? null,
       run.repo ?? null,
       run.branch ?? null,
       run.capUsd,
@@ -160,7 +177,8 @@ export class BrainRunStore {
     return fromRow(row);
   }
 
-  markRunning(id: number, pid: number, bootId: string | null, procStart: string | null): void {
+  /** The run's process is known (pid null: it ended before anyone saw it, its files tell the rest). */
+  markRunning(id: number, pid: number | null, bootId: string | null, procStart: string | null): void {
     this.s.running.run(pid, bootId, procStart, id);
   }
 
@@ -223,9 +241,12 @@ export class BrainRunStore {
     return (this.s.open.all() as Row[]).map(fromRow);
   }
 
-  /** The latest good session of a brain in a thread and working directory, newer than `since`. */
-  latestSession(threadKey: string, brain: string, cwd: string, since: number): BrainRunRecord | undefined {
-    const row = this.s.session.get(threadKey, brain, cwd, since) as Row | undefined;
+  /**
+   * The latest good session of a brain for one user in a thread and working directory, newer than `since`:
+   * someone else in the same chat never continues it.
+   */
+  latestSession(key: { threadKey: string; userId: string }, brain: string, cwd: string, since: number): BrainRunRecord | undefined {
+    const row = this.s.session.get(key.threadKey, key.userId, brain, cwd, since) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 }

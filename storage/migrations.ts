@@ -303,4 +303,14 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    name: 'brain runs: who asked, and the spend reservation they hold',
+    sql: `
+      ALTER TABLE brain_runs ADD COLUMN user_id TEXT;
+      ALTER TABLE brain_runs ADD COLUMN reservation_id TEXT;
+      DROP INDEX brain_runs_thread;
+      CREATE INDEX brain_runs_session ON brain_runs (thread_key, user_id, brain, id);
+    `,
+  },
 ];

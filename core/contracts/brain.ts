@@ -30,8 +30,13 @@ export interface BrainCommand {
   file: string;
   args: string[];
   cwd: string;
-  /** Added to the child's environment (pie-brain's own secrets are never inherited). */
+  /**
+   * What this brain's child needs beyond the allowlisted environment (PATH, HOME, locale, proxies): its own
+   * settings and the key it uses. Nothing else of pie-brain's environment reaches it.
+   */
   env?: Record<string, string>;
+  /** Fed to the child's standard input (kept in the run's folder; the input ends after it). */
+  stdin?: string;
 }
 
 export interface BrainDetection {

@@ -25,6 +25,17 @@ export interface SpendRequest {
   capUsd: number;
   /** Why the call is made (the route's reason); recorded for paid calls. */
   purpose: string;
+  /** How long the hold counts if it is never settled (a crash); the gate's default otherwise. A long run asks for more. */
+  holdMs?: number;
+}
+
+/** How much a call in flight may cost in all, and what sets that figure. */
+export interface SpendAllowance {
+  usd: number;
+  /** Its own cap, or what is left of the month's or the day's budget (other spending and holds counted). */
+  limit: 'cap' | 'month' | 'day';
+  /** For the user: "the $1.00 left of this month's $5.00 budget". */
+  detail: string;
 }
 
 export interface SpendReservation {
@@ -34,6 +45,12 @@ export interface SpendReservation {
   settle(actualUsd: number): void;
   /** The call did not happen: free the reservation. */
   release(): void;
+  /**
+   * What the call may cost in all right now: its cap, or less when the budget left beside this hold has
+   * shrunk (the budget was lowered, another call cost more than it reserved, a new day or month began). A
+   * caller that meters a long call stops it here.
+   */
+  allowance(): SpendAllowance;
 }
 
 export interface SpendGate {
@@ -42,4 +59,9 @@ export interface SpendGate {
    * Throws PieBrainError BUDGET_EXCEEDED with a user-readable message when the call is not allowed.
    */
   reserve(request: SpendRequest): SpendReservation;
+  /**
+   * The reservation `id` again, after a restart: settling it frees its hold, and it is held to its allowance.
+   * Undefined when the gate does not know it.
+   */
+  resume(id: string): SpendReservation | undefined;
 }

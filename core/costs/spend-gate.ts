@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SpendReservationStore } from '../../storage/spend-reservations.js';
-import type { SpendGate, SpendRequest, SpendReservation } from '../contracts/spend.js';
+import type { SpendAllowance, SpendGate, SpendRequest, SpendReservation } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import { type BudgetSettings, type BudgetStatus, formatUsd, readBudgetStatus, type SpentTotals } from './budget.js';
+import { type BudgetSettings, type BudgetStatus, formatUsd, type PeriodSpend, readBudgetStatus, type SpentTotals } from './budget.js';
 import { shortDate } from './calendar.js';
 
 export interface SpendGateOptions {
@@ -51,6 +51,9 @@ export class SqliteSpendGate implements SpendGate {
     const { settings, holds, clock } = this.options;
     const cap = request.capUsd;
     if (!Number.isFinite(cap) || cap < 0) throw new PieBrainError('VALIDATION', `Expected capUsd to be a non-negative number, got ${cap}`);
+    const holdMs = request.holdMs ?? this.holdMs;
+    if (!Number.isFinite(holdMs) || holdMs <= 0)
+      throw new PieBrainError('VALIDATION', `Expected holdMs to be a positive number, got ${holdMs}`);
     const purpose = request.purpose.trim();
     const what = `${formatUsd(cap)} on ${request.provider}${request.model ? ` (${request.model})` : ''}`;
     if (settings.profile === 'FREE') {
@@ -81,11 +84,44 @@ export class SqliteSpendGate implements SpendGate {
         purpose: purpose || '(none given)',
         capUsd: cap,
         createdAt: now,
-        expiresAt: now + this.holdMs,
+        expiresAt: now + holdMs,
       });
     });
     this.options.logger?.info({ reservation: id, provider: request.provider, capUsd: cap, purpose }, 'paid call allowed');
     return this.handle(id, cap);
+  }
+
+  resume(id: string): SpendReservation | undefined {
+    const row = this.options.holds.get(id);
+    return row ? this.handle(id, row.capUsd) : undefined;
+  }
+
+  /** The cap, or less: what the month and the day have left beside this hold (which counts in the period it was made). */
+  private allowance(id: string, capUsd: number): SpendAllowance {
+    const { settings, ledger, holds, clock } = this.options;
+    let allowance: SpendAllowance = { usd: capUsd, limit: 'cap', detail: `its cap of ${formatUsd(capUsd)}` };
+    if (settings.profile !== 'CAREFUL') return allowance;
+    const own = holds.get(id);
+    const status = readBudgetStatus(settings, ledger, holds, clock.now());
+    const roomIn = (spend: PeriodSpend, limit: number): number => {
+      const mine = own?.status === 'held' && own.createdAt >= spend.period.start && own.createdAt < spend.period.end ? own.capUsd : 0;
+      return Math.max(0, limit - spend.spentUsd - (spend.heldUsd - mine));
+    };
+    const month = roomIn(status.month, settings.monthlyUsd);
+    if (month < allowance.usd) {
+      allowance = {
+        usd: month,
+        limit: 'month',
+        detail: `the ${formatUsd(month)} left of this month's ${formatUsd(settings.monthlyUsd)} budget`,
+      };
+    }
+    if (settings.dailyUsd !== null) {
+      const day = roomIn(status.day, settings.dailyUsd);
+      if (day < allowance.usd) {
+        allowance = { usd: day, limit: 'day', detail: `the ${formatUsd(day)} left of today's ${formatUsd(settings.dailyUsd)} budget` };
+      }
+    }
+    return allowance;
   }
 
   private checkRoom(cap: number, what: string, now: number): void {
@@ -120,6 +156,7 @@ export class SqliteSpendGate implements SpendGate {
       release: () => {
         holds.release(id, clock.now());
       },
+      allowance: () => this.allowance(id, capUsd),
     };
   }
 }

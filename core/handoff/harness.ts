@@ -15,15 +15,17 @@ import type { SpendGate } from '../contracts/spend.js';
 import { addressOf, type TaskControls } from '../contracts/task.js';
 import type { EventBus } from '../engine/events.js';
 import { type MessageEditor, ProgressMessage } from '../engine/progress.js';
-import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
+import { describeForUser, isPieBrainError } from '../errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Semaphore } from '../lib/semaphore.js';
 import type { Logger } from '../logger.js';
 import type { BrainRegistry } from './brain-registry.js';
-import { RunBook, storedResult } from './run-book.js';
-import { launchRun } from './run-launcher.js';
+import { answerLate, answerRun, type RunAnswerDeps } from './run-answer.js';
+import { RunBook } from './run-book.js';
+import { launchRun, type RunOwner } from './run-launcher.js';
 import { formatDuration, formatUsd } from './run-progress.js';
-import { allUnavailableError, composeReply, runFailedError, runFooter, runTimedOutError } from './run-reply.js';
+import { recoverStartingRun } from './run-recovery.js';
+import { allUnavailableError } from './run-reply.js';
 import { RunSession } from './run-session.js';
 import { type RunTarget, resolveRunTarget } from './run-target.js';
 
@@ -85,6 +87,13 @@ export function threadKeyOf(address: Address): string {
   return [address.platform, address.chatId, address.threadId ?? ''].join('\u0000');
 }
 
+const HOW_IT_ENDED: Partial<Record<BrainRunOutcome, string>> = {
+  ok: 'finished',
+  cancelled: 'was stopped',
+  timeout: 'was stopped at its time limit',
+  capped: 'was stopped at what it may spend',
+};
+
 /**
  * The handoff harness. It never calls a cloud tool itself: it asks the brain for a command, starts it detached
  * (own process group, output to files under $PIE_BRAIN_HOME/runs/<task>/, pid in SQLite) and watches it. It is
@@ -95,12 +104,14 @@ export class HandoffHarness {
   readonly handler: HandoffHandler = (request, ctx) => this.handle(request, ctx);
   private readonly store: BrainRunStore;
   private readonly book: RunBook;
+  private readonly answers: RunAnswerDeps;
   private readonly watches = new Map<number, Watch>();
   private stopping = false;
 
   constructor(private readonly options: HandoffHarnessOptions) {
     this.store = new BrainRunStore(options.db);
     this.book = new RunBook({ ...options, store: this.store });
+    this.answers = { ...options, store: this.store };
   }
 
   /**
@@ -109,10 +120,11 @@ export class HandoffHarness {
    */
   start(): void {
     const { brains, cloud, clock, queue } = this.options;
-    for (const run of this.store.open()) {
-      const brain = brains.get(run.brain);
-      if (run.status === 'starting' || run.pid === null || !brain) {
-        this.book.abandon(run, 'lost', brain ? 'pie-brain stopped while starting it' : `the ${run.brain} brain is gone`);
+    for (const open of this.store.open()) {
+      const brain = brains.get(open.brain);
+      const run = brain ? recoverStartingRun(open, this.store) : undefined;
+      if (!brain || !run) {
+        this.book.abandon(open, 'lost', brain ? 'pie-brain stopped while starting it, before it ran' : `the ${open.brain} brain is gone`);
         continue;
       }
       const watch = this.watch(run, brain, undefined);
@@ -123,7 +135,9 @@ export class HandoffHarness {
       const task = queue.get(run.taskId);
       // Cancelled or failed while pie-brain was down: the run has nobody to answer and stops.
       if (task?.status === 'cancelled' || task?.status === 'failed') void watch.session.kill();
-      else if (!task || FINAL_STATUSES.includes(task.status)) watch.finished.then((ended) => this.answerLate(ended)).catch(() => {});
+      else if (!task || FINAL_STATUSES.includes(task.status)) {
+        watch.finished.then((ended) => answerLate(this.answers, ended, this.addressOfTask(ended))).catch(() => {});
+      }
       this.options.logger.info({ runId: run.id, taskId: run.taskId, pid: run.pid, at: clock.now() }, 'watching a brain run again');
     }
   }
@@ -175,7 +189,7 @@ export class HandoffHarness {
         active = await this.launch(brain, request, target, ctx);
         finished = active ? await this.follow(active, ctx) : undefined;
       }
-      return await this.answer(finished, request);
+      return await answerRun(this.answers, finished, request, { runLimitMs: this.runLimitMs });
     } catch (error) {
       if (isPieBrainError(error) && error.code === 'BUDGET_EXCEEDED') {
         return { text: `I did not start a cloud run for task ${ctx.task.id}: ${describeForUser(error)}` };
@@ -204,12 +218,13 @@ export class HandoffHarness {
       return this.follow(watching, ctx);
     }
     const brain = this.options.brains.get(last.brain);
-    if (last.status === 'starting' || last.pid === null || !brain) {
+    const run = brain ? recoverStartingRun(last, this.store) : undefined;
+    if (!brain || !run) {
       this.book.abandon(last, 'lost', 'its start was interrupted');
       return this.store.get(last.id);
     }
     ctx.refundAttempt?.();
-    return this.follow(this.watch(last, brain, undefined), ctx);
+    return this.follow(this.watch(run, brain, undefined), ctx);
   }
 
   /** Take a place in the cloud line; when others are ahead, say where this task stands. */
@@ -246,6 +261,7 @@ export class HandoffHarness {
           cwd: target.cwd,
           runDir: '',
           threadKey: threadKeyOf(ctx.address),
+          userId: this.ownerOf(ctx).userId,
         },
         detection.detail,
       );
@@ -254,11 +270,7 @@ export class HandoffHarness {
 
   /** Start the brain's run (budget, repository, detached process) and watch it; undefined when it is not installed. */
   private async launch(brain: Brain, request: HandoffRequest, target: RunTarget, ctx: HandoffContext): Promise<Watch | undefined> {
-    const started = await launchRun({ ...this.options, store: this.store, book: this.book }, brain, request, target, {
-      taskId: ctx.task.id,
-      threadKey: threadKeyOf(ctx.address),
-      signal: ctx.signal,
-    });
+    const started = await launchRun({ ...this.options, store: this.store, book: this.book }, brain, request, target, this.ownerOf(ctx));
     if (!started) {
       this.options.brains.forget(brain.name);
       return undefined;
@@ -293,11 +305,13 @@ export class HandoffHarness {
       tickMs: this.options.tickMs ?? 1000,
       finalGraceMs: this.options.finalGraceMs ?? 10_000,
       killGraceMs: this.options.killGraceMs ?? 5000,
+      allowance: () => this.book.allowance(run),
+      tailBytes: config.brains.maxOutputMb * 1024 * 1024,
     });
     const watch: Watch = { session, done: false, finished: Promise.resolve(run) };
     watch.finished = session.ended
       .then((end) => {
-        const ended = this.book.conclude(run, brain, end, session.progress, session.stopped);
+        const ended = this.book.conclude(run, brain, end, session.progress, session.stopped, session.capReached);
         if (ended.outcome === 'unavailable') this.options.brains.forget(brain.name);
         const how = HOW_IT_ENDED[ended.outcome ?? 'error'] ?? 'ended without an answer';
         const took = formatDuration((ended.endedAt ?? clock.now()) - ended.startedAt);
@@ -359,39 +373,9 @@ export class HandoffHarness {
     );
   }
 
-  /** The reply of a finished run: the PR for coding runs in a configured repository, failover notes, cost. */
-  private async answer(run: BrainRunRecord, request: HandoffRequest): Promise<Reply> {
-    const runs = this.store.forTask(run.taskId);
-    if (run.outcome === 'cancelled') throw new PieBrainError('TASK_CANCELLED', `Task ${run.taskId} was cancelled.`);
-    if (run.outcome === 'timeout') throw runTimedOutError(run, this.runLimitMs);
-    if (run.outcome !== 'ok') throw runFailedError(runs, run);
-    const { git } = this.options;
-    let prUrl = run.prUrl ?? undefined;
-    let gitNote: string | undefined;
-    if (!prUrl && run.repo && run.branch && git) {
-      try {
-        const finished = await git.finish(run.repo, commitMessage(run.taskId, run.brain, request.prompt));
-        prUrl = finished.prUrl;
-        if (prUrl) this.store.setPrUrl(run.id, prUrl);
-        else if (finished.prProblem)
-          gitNote = `The changes were pushed on branch \`${run.branch}\`; no pull request: ${finished.prProblem}`;
-      } catch (error) {
-        gitNote = `The changes stay on branch \`${run.branch}\`; opening a pull request failed: ${describeForUser(error)}`;
-      }
-    }
-    return composeReply(runs, run, { prUrl, ...(gitNote ? { gitNote } : {}) });
-  }
-
-  /** A run whose task ended without it (given up after repeated restarts): its answer still reaches the thread, once. */
-  private answerLate(run: BrainRunRecord): void {
-    const result = storedResult(run);
-    if (run.outcome !== 'ok' || !result) return;
-    const { outbox, clock } = this.options;
-    const text = `Task ${run.taskId}'s ${run.brain} run finished after all:\n\n${result.text.trim()}`;
-    outbox.add(
-      { taskId: run.taskId, address: this.addressOfTask(run), dedupeKey: `brain-late:${run.id}`, body: { text, footer: runFooter(run) } },
-      clock.now(),
-    );
+  /** Who asked, and where: the run's thread and user (a session is continued only for them). */
+  private ownerOf(ctx: HandoffContext): RunOwner {
+    return { taskId: ctx.task.id, threadKey: threadKeyOf(ctx.address), userId: ctx.actor.userId, signal: ctx.signal };
   }
 
   private addressOfTask(run: BrainRunRecord): Address {
@@ -400,15 +384,4 @@ export class HandoffHarness {
     const [platform = '', chatId = '', threadId = ''] = run.threadKey.split('\u0000');
     return { platform, chatId, ...(threadId ? { threadId } : {}) };
   }
-}
-
-const HOW_IT_ENDED: Partial<Record<BrainRunOutcome, string>> = {
-  ok: 'finished',
-  cancelled: 'was stopped',
-  timeout: 'was stopped at its time limit',
-};
-
-function commitMessage(taskId: number, brain: string, prompt: string): string {
-  const first = prompt.trim().split('\n')[0] ?? '';
-  return `pie-brain task ${taskId} (${brain}): ${first.length > 60 ? `${first.slice(0, 57)}...` : first}`;
 }

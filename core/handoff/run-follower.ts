@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import type { Clock, TimerHandle } from '../lib/clock.js';
+import { readLogTail } from './capped-log.js';
+import { LogFollower } from './log-follower.js';
 import { isRunAlive, signalGroup } from './process-group.js';
+import { exitCodeOf, readRunExit } from './run-files.js';
 
 /** How a run ended, with the tail of its output. */
 export interface RunEnd {
@@ -14,9 +15,11 @@ export interface RunEnd {
 }
 
 export interface RunFollowerOptions {
+  runDir: string;
   stdoutFile: string;
   stderrFile: string;
-  pid: number;
+  /** null: the process was never seen (its files are all there is). */
+  pid: number | null;
   bootId: string | null;
   procStart: string | null;
   /** Present when this process started the run: its 'exit' event is the end (and the exit code is known). */
@@ -26,31 +29,18 @@ export interface RunFollowerOptions {
   tickMs: number;
   /** After the final result line, how long the process may linger before its group is stopped. */
   finalGraceMs: number;
+  /** How much of the end of stdout parseResult gets (the run's output cap: everything that was kept). */
+  tailBytes: number;
   /** Called for each complete line; return true for the final result line. */
   onLine(line: string): boolean;
-  /** Called after each read (progress updates). */
-  onTick?(): void;
+  /** Called after each read (progress updates); `ending` on the last one, once the run is gone. */
+  onTick?(ending: boolean): void;
+  /** The run's output could not be read this time (the next tick tries again; the run is not given up). */
+  onReadError?(error: unknown): void;
 }
 
-const TAIL_BYTES = 1024 * 1024;
 const ERR_TAIL_BYTES = 64 * 1024;
 const MAX_LINE_CHARS = 8 * 1024 * 1024;
-
-/** The last `maxBytes` of a file, starting at a whole line. */
-export function readTail(file: string, maxBytes: number): string {
-  if (!existsSync(file)) return '';
-  const size = statSync(file).size;
-  const start = Math.max(0, size - maxBytes);
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(size - start);
-    const read = readSync(fd, buffer, 0, buffer.length, start);
-    const text = buffer.subarray(0, read).toString('utf8');
-    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * Follows one detached run: reads its stdout file as it grows (a bounded tick while the run is active, nothing
@@ -59,9 +49,8 @@ export function readTail(file: string, maxBytes: number): string {
 export class RunFollower {
   readonly done: Promise<RunEnd>;
   private resolveDone: (end: RunEnd) => void = () => {};
-  private offset = 0;
   private partial = '';
-  private readonly decoder = new StringDecoder('utf8');
+  private readonly output: LogFollower;
   private timer: TimerHandle | undefined;
   private finalAt: number | undefined;
   private exitCode: number | null = null;
@@ -74,13 +63,14 @@ export class RunFollower {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+    this.output = new LogFollower(options.stdoutFile, (text) => this.consume(text));
   }
 
   start(): void {
     const { child } = this.options;
     if (child) {
       child.once('exit', (code, signal) => {
-        this.exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
+        this.exitCode = exitCodeOf({ code, signal }, constants.signals);
         this.exited = true;
         this.finish();
       });
@@ -92,13 +82,14 @@ export class RunFollower {
   stop(): void {
     this.stopped = true;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
+    this.output.close();
   }
 
   private tick(): void {
     this.timer = undefined;
     if (this.finished || this.stopped) return;
-    this.readNew();
-    this.options.onTick?.();
+    this.readOutput();
+    this.options.onTick?.(false);
     const { pid, bootId, procStart, child, clock } = this.options;
     if (!child && !isRunAlive(pid, bootId, procStart)) {
       this.finish();
@@ -120,20 +111,11 @@ export class RunFollower {
     }
   }
 
-  private readNew(): void {
-    const file = this.options.stdoutFile;
-    if (!existsSync(file)) return;
-    const fd = openSync(file, 'r');
+  private readOutput(): void {
     try {
-      const buffer = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const read = readSync(fd, buffer, 0, buffer.length, this.offset);
-        if (read <= 0) break;
-        this.offset += read;
-        this.consume(this.decoder.write(buffer.subarray(0, read)));
-      }
-    } finally {
-      closeSync(fd);
+      this.output.read();
+    } catch (error) {
+      this.options.onReadError?.(error);
     }
   }
 
@@ -159,14 +141,17 @@ export class RunFollower {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) this.options.clock.clearTimeout(this.timer);
-    this.readNew();
+    this.readOutput();
+    this.output.close();
     if (this.partial.trim()) this.line(this.partial);
     this.partial = '';
-    this.options.onTick?.();
+    this.options.onTick?.(true);
+    // Not its parent: the capture process wrote down how the brain ended.
+    const recorded = this.exited ? undefined : readRunExit(this.options.runDir);
     this.resolveDone({
-      exitCode: this.exited ? this.exitCode : null,
-      stdoutTail: readTail(this.options.stdoutFile, TAIL_BYTES),
-      stderrTail: readTail(this.options.stderrFile, ERR_TAIL_BYTES),
+      exitCode: this.exited ? this.exitCode : recorded ? exitCodeOf(recorded, constants.signals) : null,
+      stdoutTail: readLogTail(this.options.stdoutFile, this.options.tailBytes),
+      stderrTail: readLogTail(this.options.stderrFile, ERR_TAIL_BYTES),
       endedAt: this.options.clock.now(),
     });
   }

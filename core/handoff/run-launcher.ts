@@ -12,7 +12,7 @@ import type { EventBus } from '../engine/events.js';
 import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { childEnv } from './child-env.js';
-import { spawnDetached } from './process-group.js';
+import { readBootId, spawnDetached } from './process-group.js';
 import type { RunBook } from './run-book.js';
 import type { RunTarget } from './run-target.js';
 
@@ -59,20 +59,33 @@ async function prepareRepo(git: RepoWorkflow, repo: string, branch: string): Pro
   }
 }
 
+/** Who asked and where: a session is continued only for the same user in the same thread. */
+export interface RunOwner {
+  taskId: number;
+  threadKey: string;
+  userId: string;
+  signal: AbortSignal;
+}
+
+/** A hold lasts as long as the run may (and an hour more), so a long run stays counted against the budget. */
+const HOLD_MARGIN_MS = 3600_000;
+
 /**
  * Reserve the run's cap (BUDGET_EXCEEDED refuses it), pull and branch a configured repository for a coding
- * brain, record the run, and start the brain's command detached. Resolves undefined when the command turned
- * out not to be installed (the run is recorded as unavailable, for failover).
+ * brain, record the run (with its reservation and boot) before its process starts, and start the brain's
+ * command detached. A restart that finds the row still `starting` looks for the process by its run folder.
+ * Resolves undefined when the command turned out not to be installed (the run is recorded as unavailable, for
+ * failover).
  */
 export async function launchRun(
   deps: LaunchDeps,
   brain: Brain,
   request: HandoffRequest,
   target: RunTarget,
-  task: { taskId: number; threadKey: string; signal: AbortSignal },
+  task: RunOwner,
 ): Promise<LaunchedRun | undefined> {
   const { config, clock, store, book, git } = deps;
-  const { taskId, threadKey } = task;
+  const { taskId, threadKey, userId } = task;
   task.signal.throwIfAborted();
   const capUsd = config.brains.maxRunUsd;
   const reservation = deps.spend.reserve({
@@ -81,13 +94,15 @@ export async function launchRun(
     ...(config.brains.model ? { model: config.brains.model } : {}),
     capUsd,
     purpose: request.reason,
+    holdMs: config.brains.runTimeoutMinutes * 60_000 + HOLD_MARGIN_MS,
   });
   const branch = brain.coding && target.repo && git ? `pie-brain/task-${taskId}` : null;
   const seq = store.forTask(taskId).length + 1;
   let run: BrainRunRecord | undefined;
   try {
     if (branch && target.repo && git) await prepareRepo(git, target.repo, branch);
-    const resume = brain.resumable ? store.latestSession(threadKey, brain.name, target.cwd, clock.now() - RESUME_WINDOW_MS) : undefined;
+    const since = clock.now() - RESUME_WINDOW_MS;
+    const resume = brain.resumable ? store.latestSession({ threadKey, userId }, brain.name, target.cwd, since) : undefined;
     const runDir = join(deps.paths.home, 'runs', String(taskId), `${seq}-${brain.name}`);
     run = store.create({
       taskId,
@@ -96,6 +111,9 @@ export async function launchRun(
       cwd: target.cwd,
       runDir,
       threadKey,
+      userId,
+      reservationId: reservation.id,
+      bootId: readBootId(),
       repo: target.repo ?? null,
       branch,
       capUsd,
@@ -112,7 +130,8 @@ export async function launchRun(
       ...(resume?.sessionId ? { resumeSessionId: resume.sessionId } : {}),
       maxBudgetUsd: capUsd,
     });
-    const started = await spawnDetached(command, runDir, childEnv(deps.env, command.env));
+    const env = childEnv(deps.env, { pass: config.brains.passEnv, ...(command.env ? { add: command.env } : {}) });
+    const started = await spawnDetached(command, runDir, env, { maxOutputBytes: config.brains.maxOutputMb * 1024 * 1024 });
     store.markRunning(run.id, started.pid, started.bootId, started.procStart);
     deps.bus.emit('brain-run-started', { taskId, runId: run.id, brain: brain.name, pid: started.pid, resumed: Boolean(resume) });
     deps.queue.record({ taskId, at: clock.now(), type: 'brain-run-started', data: { runId: run.id, brain: brain.name, pid: started.pid } });

@@ -65,6 +65,16 @@ export class RunProgress {
     }
   }
 
+  /** Whether costSoFar() is an estimate from token usage at the price table rather than what the brain reported. */
+  get costEstimated(): boolean {
+    return this.reportedUsd === undefined;
+  }
+
+  /** Whether the output shows that a model was reached (what it cost may still be unknown). */
+  get reachedModel(): boolean {
+    return this.turns > 0 || Boolean(this.outputTokens) || this.sawUsage;
+  }
+
   /** Dollars so far: what the brain said, else an estimate from usage, else undefined. */
   costSoFar(): number | undefined {
     if (this.reportedUsd !== undefined) return this.reportedUsd;
@@ -72,13 +82,13 @@ export class RunProgress {
     return this.estimate(this.usage, this.model);
   }
 
-  /** "working 3m, 12 turns, $0.14 so far". */
+  /** "working 3m, 12 turns, $0.14 so far", "... $0.14 so far (estimated)". */
   describe(elapsedMs: number): string {
     const parts = [`working ${formatElapsed(elapsedMs)}`];
     if (this.turns) parts.push(`${this.turns} turn${this.turns === 1 ? '' : 's'}`);
     else if (this.outputTokens) parts.push(`${this.outputTokens} tokens written`);
     const cost = this.costSoFar();
-    if (cost !== undefined) parts.push(`${formatUsd(cost)} so far`);
+    if (cost !== undefined) parts.push(`${formatUsd(cost)} so far${this.costEstimated ? ' (estimated)' : ''}`);
     return parts.join(', ');
   }
 }

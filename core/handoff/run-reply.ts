@@ -1,5 +1,6 @@
 import type { BrainRunRecord } from '../../storage/brain-runs.js';
 import type { Reply } from '../contracts/messages.js';
+import type { SpendAllowance } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
 import { storedResult } from './run-book.js';
 import { formatDuration, formatUsd } from './run-progress.js';
@@ -24,12 +25,19 @@ export function runFooter(run: BrainRunRecord): string {
   return parts.join(' · ');
 }
 
-/** The final reply of a run that answered: which brain (and why, after a failover), the answer, the PR. */
-export function composeReply(runs: BrainRunRecord[], run: BrainRunRecord, extra: { prUrl?: string | undefined; gitNote?: string }): Reply {
+/**
+ * The final reply of a run that answered: which brain (and why, after a failover), the answer (its start and
+ * where the rest is, when it is long), the PR.
+ */
+export function composeReply(
+  runs: BrainRunRecord[],
+  run: BrainRunRecord,
+  extra: { answer?: string; prUrl?: string | undefined; gitNote?: string },
+): Reply {
   const lines: string[] = [];
   const skipped = listSkipped(runs, run.id);
   if (skipped) lines.push(`_${skipped} ${skipped.includes(' and ') ? 'were' : 'was'} unavailable, so ${run.brain} answered._`, '');
-  lines.push(storedResult(run)?.text.trim() || `${run.brain} finished without saying anything.`);
+  lines.push(extra.answer ?? (storedResult(run)?.text.trim() || `${run.brain} finished without saying anything.`));
   if (extra.prUrl) lines.push('', `Pull request: ${extra.prUrl}`);
   if (extra.gitNote) lines.push('', extra.gitNote);
   return { text: lines.join('\n'), footer: runFooter(run) };
@@ -52,6 +60,21 @@ export function allUnavailableError(runs: BrainRunRecord[]): PieBrainError {
     userMessage: skipped
       ? `no cloud brain could take it: ${skipped}. An admin can check with /brain.`
       : 'no cloud brain is configured. An admin can check with /brain.',
+  });
+}
+
+const SETTING: Record<SpendAllowance['limit'], string> = { cap: 'brains.maxRunUsd', month: 'budget.monthlyUsd', day: 'budget.dailyUsd' };
+
+/** A run stopped at what it may spend: the task fails, saying which limit it reached and what it spent. */
+export function runCappedError(run: BrainRunRecord): PieBrainError {
+  const result = storedResult(run);
+  const cap = result?.cap;
+  const spent = `${formatUsd(run.costUsd ?? cap?.costUsd ?? 0)}${result?.costEstimated ? ' (estimated)' : ''}`;
+  const reached = cap
+    ? `${cap.allowance.detail} (${SETTING[cap.allowance.limit]})`
+    : `its cap of ${formatUsd(run.capUsd)} (brains.maxRunUsd)`;
+  return new PieBrainError('BRAIN_FAILED', `${run.brain} run ${run.id} reached what it may spend`, {
+    userMessage: `I stopped ${run.brain} at ${spent}: that reached ${reached}. Its whole process group (pid ${run.pid}) was ended, and what it spent is booked.\n\n_${runFooter(run)}_`,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { BrainRunRecord } from '../../storage/brain-runs.js';
 import type { Brain } from '../contracts/brain.js';
+import type { SpendAllowance } from '../contracts/spend.js';
 import type { ProgressMessage } from '../engine/progress.js';
 import { type Clock, sleep } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
@@ -22,32 +23,58 @@ export interface RunSessionOptions {
   finalGraceMs: number;
   /** After SIGTERM, how long the group has before SIGKILL. */
   killGraceMs: number;
+  /** What the run may cost in all now (its reservation's allowance): asked whenever its cost so far moves. */
+  allowance(): SpendAllowance;
+  /** How much of stdout's end parseResult gets. */
+  tailBytes: number;
 }
 
-/** One run being watched: its output followed, its progress shown, and a way to stop its whole process group. */
+export type StopReason = 'cancelled' | 'timeout' | 'capped';
+
+/** The cost a run had reached when it was stopped at its allowance. */
+export interface CapReached {
+  costUsd: number;
+  estimated: boolean;
+  allowance: SpendAllowance;
+}
+
+const EPSILON = 1e-9;
+
+/**
+ * One run being watched: its output followed, its progress shown, its cost so far held to its allowance (the
+ * run's cap, or less when the budget left is smaller), and a way to stop its whole process group.
+ */
 export class RunSession {
   readonly progress: RunProgress;
   readonly ended: Promise<RunEnd>;
   /** Why this process stopped the run, if it did. */
-  stopped: 'cancelled' | 'timeout' | undefined;
+  stopped: StopReason | undefined;
+  /** Set when the run was stopped at its allowance. */
+  capReached: CapReached | undefined;
   private readonly follower: RunFollower;
+  private final = false;
+  private meteredUsd: number | undefined;
 
   constructor(private readonly options: RunSessionOptions) {
     const { run, brain, clock } = options;
     this.progress = new RunProgress(brain.estimateCostUsd ? (usage, model) => brain.estimateCostUsd?.(usage, model) : undefined);
     const files = runFiles(run.runDir);
     this.follower = new RunFollower({
+      runDir: run.runDir,
       stdoutFile: files.stdout,
       stderrFile: files.stderr,
-      pid: run.pid as number,
+      pid: run.pid,
       bootId: run.bootId,
       procStart: run.procStart,
       ...(options.child ? { child: options.child } : {}),
       clock,
       tickMs: options.tickMs,
       finalGraceMs: options.finalGraceMs,
+      tailBytes: options.tailBytes,
       onLine: (line) => this.read(line),
-      onTick: () => {
+      onReadError: (error) => options.logger.warn({ err: error, runId: run.id }, 'the output of a brain run could not be read'),
+      onTick: (ending) => {
+        if (!ending) this.meter();
         if (this.progress.turns || this.progress.outputTokens || clock.now() - run.startedAt >= 60_000) {
           void options.message.update(this.describe());
         }
@@ -71,9 +98,9 @@ export class RunSession {
   }
 
   /** Stop the run's whole process group (SIGTERM, then SIGKILL) and wait until it is gone. */
-  async kill(why: 'cancelled' | 'timeout' = 'cancelled'): Promise<RunEnd> {
+  async kill(why: StopReason = 'cancelled'): Promise<RunEnd> {
     this.stopped ??= why;
-    const pid = this.options.run.pid as number;
+    const pid = this.options.run.pid;
     signalGroup(pid, 'SIGTERM');
     const grace = new AbortController();
     const ended = await Promise.race([
@@ -95,11 +122,33 @@ export class RunSession {
     this.follower.stop();
   }
 
+  /**
+   * Compare the cost so far (reported, or estimated from usage) with what the run may cost; at that figure its
+   * process group is stopped. The brain's own budget flag, where it has one, is only the first guard; aider's
+   * cost lines are its only meter. After its final line the run is over anyway.
+   */
+  private meter(): void {
+    if (this.stopped || this.final) return;
+    const cost = this.progress.costSoFar();
+    if (cost === undefined || cost === this.meteredUsd) return;
+    this.meteredUsd = cost;
+    const allowance = this.options.allowance();
+    if (cost + EPSILON < allowance.usd) return;
+    this.capReached = { costUsd: cost, estimated: this.progress.costEstimated, allowance };
+    const { run, logger } = this.options;
+    logger.warn(
+      { runId: run.id, taskId: run.taskId, costUsd: cost, allowanceUsd: allowance.usd, limit: allowance.limit },
+      'a brain run reached what it may spend; stopping it',
+    );
+    void this.kill('capped');
+  }
+
   private read(line: string): boolean {
     try {
       const progress = this.options.brain.parseProgress(line);
       if (!progress) return false;
       this.progress.apply(progress);
+      if (progress.final) this.final = true;
       return progress.final === true;
     } catch (error) {
       this.options.logger.debug({ err: error, brain: this.options.brain.name }, 'a progress line could not be read');

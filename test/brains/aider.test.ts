@@ -1,26 +1,40 @@
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AiderBrain, parseTokensLine } from '../../brains/aider.js';
+import { CLI_COMMAND_PROMPTS } from '../contracts/brain.js';
+import { readCliLog } from '../core/handoff/handoff-host.js';
 import { tempDir } from '../helpers.js';
-import { brainDeps, runFake } from './brain-deps.js';
+import { brainDeps, FAKE_BIN, FAKE_CLI_ENV, runCommand, runFake } from './brain-deps.js';
 
 const dir = tempDir('pie-brain-aider-');
 afterAll(() => dir.remove());
+const log = join(dir.path, 'cli.log');
+const lastStart = () => readCliLog(log).findLast((event) => event.event === 'start');
+const lastEvents = () => readCliLog(log).filter((event) => event.pid === lastStart()?.pid);
+const cliEnv = { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_BRAIN_LOG: log };
 
 const job = { taskId: 3, prompt: 'rename foo to bar', cwd: '/repos/app', runDir: '/runs/3/2-aider', maxBudgetUsd: 2 };
 
 describe('aider', () => {
-  it('builds `aider --message ... --yes-always --no-auto-commits ...` for the repository', () => {
+  it('builds `aider --message=<header + prompt> --yes-always --no-auto-commits ...` for the repository', () => {
     const brain = new AiderBrain(brainDeps(dir.path, { config: { brains: { model: 'sonnet' } }, anthropicApiKey: 'sk-a' }));
-    expect(brain.buildCommand({ ...job, userPrefsFile: '/brain/profile/user_prefs.md' })).toEqual({
+    const command = brain.buildCommand({ ...job, userPrefsFile: '/brain/profile/user_prefs.md' });
+    expect(command).toEqual({
       file: 'aider',
       args: [
-        '--message',
-        'rename foo to bar',
+        '--message=User request (verbatim):\nrename foo to bar',
         '--yes-always',
         '--no-auto-commits',
         '--no-check-update',
         '--analytics-disable',
         '--no-pretty',
+        '--no-suggest-shell-commands',
+        '--no-detect-urls',
+        '--disable-playwright',
+        '--no-auto-lint',
+        '--no-auto-test',
+        '--no-show-release-notes',
+        '--no-gitignore',
         '--model',
         'sonnet',
         '--read',
@@ -29,7 +43,52 @@ describe('aider', () => {
       cwd: '/repos/app',
       env: { ANTHROPIC_API_KEY: 'sk-a' },
     });
-    expect(brain.buildCommand({ ...job, prompt: '-v is broken' }).args[0]).toBe('--message=-v is broken');
+  });
+
+  // The forms aider 0.86 runs as in-chat commands from --message (measured): each must reach aider as one
+  // --message= value whose first line is the fixed header, the user's text after it byte for byte.
+  it.each(CLI_COMMAND_PROMPTS)('hands %j to aider as text after the header, never as a command', async (prompt) => {
+    const brain = new AiderBrain(brainDeps(dir.path));
+    const command = brain.buildCommand({ ...job, cwd: dir.path, prompt });
+    const messages = command.args.filter((arg) => arg.startsWith('--message'));
+    expect(messages).toEqual([`--message=User request (verbatim):\n${prompt}`]);
+    await runCommand(command, cliEnv, FAKE_CLI_ENV).done;
+    const events = readCliLog(log).filter((event) => event.pid === lastStart()?.pid);
+    expect(lastStart()?.prompt).toBe(`User request (verbatim):\n${prompt}`);
+    expect(events.map((event) => event.event)).toEqual(['start', 'end']);
+  });
+
+  it('would have run them as commands and fetched the URL without the header and flags (what the fake reproduces)', () => {
+    const bare = (message: string, ...flags: string[]) =>
+      runFake('aider', [`--message=${message}`, ...flags], { FAKE_BRAIN_LOG: log }, dir.path) && lastEvents();
+    expect(bare('/run id').map((event) => event.event)).toContain('in-chat-command');
+    expect(bare('!id').map((event) => event.event)).toContain('in-chat-command');
+    expect(bare('see https://example.com/x').map((event) => event.event)).toEqual(
+      expect.arrayContaining(['url-fetched', 'playwright-installed']),
+    );
+  });
+
+  it('gives aider model keys and its own settings, never a platform token', () => {
+    const brain = new AiderBrain(
+      brainDeps(dir.path, {
+        env: {
+          OPENAI_API_KEY: 'sk-o',
+          OPENROUTER_API_KEY: 'sk-r',
+          OLLAMA_API_BASE: 'http://127.0.0.1:11434',
+          AIDER_MODEL: 'gpt-5',
+          TELEGRAM_BOT_TOKEN: '123:abc',
+          SLACK_BOT_TOKEN: 'xoxb-1',
+          DISCORD_BOT_TOKEN: 'd-1',
+          PIE_BRAIN_HOME: '/secret/home',
+        },
+      }),
+    );
+    expect(brain.buildCommand(job).env).toEqual({
+      OPENAI_API_KEY: 'sk-o',
+      OPENROUTER_API_KEY: 'sk-r',
+      OLLAMA_API_BASE: 'http://127.0.0.1:11434',
+      AIDER_MODEL: 'gpt-5',
+    });
   });
 
   it('reads tokens and cost from the "Tokens: ... Cost: $X message, $Y session." lines', () => {

@@ -11,13 +11,24 @@ import { quietLogger, testConfig, testPaths } from '../helpers.js';
 
 export const FAKE_BIN = fileURLToPath(new URL('../fixtures/bin', import.meta.url));
 
+/** The fake CLIs' own settings: a brain's child sees them only because config brains.passEnv names them. */
+export const FAKE_CLI_ENV = [
+  'FAKE_BRAIN_LOG',
+  'FAKE_BRAIN_GATE',
+  'FAKE_CLAUDE_SESSIONS',
+  'FAKE_CLAUDE_COST',
+  'FAKE_CLAUDE_LOGGED_OUT',
+  'FAKE_AIDER_NO_KEY',
+  'FAKE_AIDER_STEP_MS',
+];
+
 /** What main.ts hands a brain factory, with the fake CLIs first on PATH. */
 export function brainDeps(
   root: string,
   overrides: { config?: Parameters<typeof testConfig>[0]; env?: Record<string, string>; anthropicApiKey?: string } = {},
 ): BrainDeps {
   return {
-    config: testConfig(overrides.config),
+    config: testConfig({ ...overrides.config, brains: { passEnv: FAKE_CLI_ENV, ...overrides.config?.brains } }),
     paths: testPaths(root),
     logger: quietLogger(),
     clock: systemClock,
@@ -48,9 +59,21 @@ function exitCodeOf(status: number | null, signal: NodeJS.Signals | null): numbe
   return status ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
 }
 
-/** Start a brain's command as the harness does (an argv array, the parent's environment minus secrets) and collect its output. */
-export function runCommand(command: BrainCommand, env: Env): { child: ChildProcess; done: Promise<BrainOutputs> } {
-  const child = spawn(command.file, command.args, { cwd: command.cwd, env: childEnv(env, command.env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start a brain's command as the harness does (an argv array, the allowlisted environment plus what the brain
+ * adds and the names `pass` lets through, its stdin text then end of input) and collect its output.
+ */
+export function runCommand(
+  command: BrainCommand,
+  env: Env,
+  pass: readonly string[] = [],
+): { child: ChildProcess; done: Promise<BrainOutputs> } {
+  const child = spawn(command.file, command.args, {
+    cwd: command.cwd,
+    env: childEnv(env, { pass, ...(command.env ? { add: command.env } : {}) }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin?.end(command.stdin ?? '');
   const done = new Promise<BrainOutputs>((resolve, reject) => {
     let stdout = '';
     let stderr = '';

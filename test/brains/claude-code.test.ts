@@ -3,16 +3,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClaudeCodeBrain } from '../../brains/claude-code.js';
 import type { BrainJob } from '../../core/contracts/brain.js';
+import { readCliLog } from '../core/handoff/handoff-host.js';
 import { tempDir } from '../helpers.js';
-import { brainDeps, runFake } from './brain-deps.js';
+import { brainDeps, FAKE_BIN, FAKE_CLI_ENV, runCommand, runFake } from './brain-deps.js';
 
 const dir = tempDir('pie-brain-claude-');
 afterAll(() => dir.remove());
+const log = join(dir.path, 'cli.log');
+const cliEnv = { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_BRAIN_LOG: log };
+const lastStart = () => readCliLog(log).findLast((event) => event.event === 'start' || event.event === 'argv-error');
+const lastEvents = () => readCliLog(log).filter((event) => event.pid === lastStart()?.pid);
 
 const job: BrainJob = { taskId: 7, prompt: 'add tests', cwd: '/repos/app', runDir: '/runs/7/1-claude-code', maxBudgetUsd: 2 };
 
 describe('claude-code buildCommand', () => {
-  it('builds the headless command line from config, as an argv array', () => {
+  it('builds the headless command line from config, as an argv array, with the prompt on stdin', () => {
     const brain = new ClaudeCodeBrain(
       brainDeps(dir.path, {
         config: { brains: { maxTurns: 12, permissionMode: 'plan', allowedTools: ['Read', 'Bash(git log:*)'], model: 'claude-opus-4-1' } },
@@ -23,10 +28,10 @@ describe('claude-code buildCommand', () => {
       file: 'claude',
       args: [
         '-p',
-        'add tests',
         '--output-format',
         'stream-json',
         '--verbose',
+        '--disable-slash-commands',
         '--max-turns',
         '12',
         '--permission-mode',
@@ -43,18 +48,77 @@ describe('claude-code buildCommand', () => {
         'sess-1',
       ],
       cwd: '/repos/app',
-      env: {},
+      env: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
+      stdin: 'User request (verbatim):\nadd tests',
     });
   });
 
   it('hands pie-brain’s API key to claude only when claude has no login of its own', () => {
     const withoutLogin = new ClaudeCodeBrain(brainDeps(dir.path, { anthropicApiKey: 'sk-key' }));
-    expect(withoutLogin.buildCommand(job).env).toEqual({ ANTHROPIC_API_KEY: 'sk-key' });
+    expect(withoutLogin.buildCommand(job).env).toMatchObject({ ANTHROPIC_API_KEY: 'sk-key' });
     const home = join(dir.path, 'with-login');
     mkdirSync(join(home, '.claude'), { recursive: true });
     writeFileSync(join(home, '.claude', '.credentials.json'), '{}');
     const withLogin = new ClaudeCodeBrain(brainDeps(dir.path, { anthropicApiKey: 'sk-key', env: { HOME: home } }));
-    expect(withLogin.buildCommand(job).env).toEqual({});
+    expect(withLogin.buildCommand(job).env).not.toHaveProperty('ANTHROPIC_API_KEY');
+  });
+
+  it('gives claude its own settings and login, never a platform token nor pie-brain’s key from the environment', () => {
+    const brain = new ClaudeCodeBrain(
+      brainDeps(dir.path, {
+        env: {
+          CLAUDE_CONFIG_DIR: '/cfg',
+          CLAUDE_CODE_OAUTH_TOKEN: 'oat-1',
+          ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+          ANTHROPIC_API_KEY: 'sk-from-env',
+          TELEGRAM_BOT_TOKEN: '123:abc',
+          DISCORD_BOT_TOKEN: 'd-1',
+          SLACK_APP_TOKEN: 'xapp-1',
+          OPENAI_API_KEY: 'sk-o',
+        },
+      }),
+    );
+    expect(brain.buildCommand(job).env).toEqual({
+      CLAUDE_CONFIG_DIR: '/cfg',
+      CLAUDE_CODE_OAUTH_TOKEN: 'oat-1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    });
+  });
+
+  // The forms Claude Code 2.1 reads as its own (measured): a leading "/" is a slash command (/config rewrites its
+  // settings for every later run), "@path" anywhere inlines that file, argv text starting with "-" is an option.
+  it.each([
+    ['/config model=haiku', 'User request (verbatim):\n/config model=haiku'],
+    ['/run id', 'User request (verbatim):\n/run id'],
+    ['!id', 'User request (verbatim):\n!id'],
+    ['/ask /run x', 'User request (verbatim):\n/ask /run x'],
+    ['--help me', 'User request (verbatim):\n--help me'],
+    ['explain @/etc/passwd please', 'User request (verbatim):\nexplain @\u200b/etc/passwd please'],
+    ['@README.md and me@example.com', 'User request (verbatim):\n@\u200bREADME.md and me@\u200bexample.com'],
+    ['summarise https://example.com/page', 'User request (verbatim):\nsummarise https://example.com/page'],
+  ])('hands %j to claude on stdin as plain text', async (prompt, expected) => {
+    const brain = new ClaudeCodeBrain(brainDeps(dir.path));
+    const command = brain.buildCommand({ ...job, cwd: dir.path, prompt });
+    expect(command.stdin).toBe(expected);
+    expect(command.args.some((arg) => arg.includes(prompt))).toBe(false);
+    await runCommand(command, cliEnv, FAKE_CLI_ENV).done;
+    const start = lastStart();
+    expect(start?.prompt).toBe(expected);
+    expect(
+      readCliLog(log)
+        .filter((event) => event.pid === start?.pid)
+        .map((event) => event.event),
+    ).toEqual(['start', 'end']);
+  });
+
+  it('would have run the slash command and inlined the file without them (what the fake reproduces)', () => {
+    runFake('claude', ['-p', '/config model=haiku', '--output-format', 'stream-json', '--verbose'], { FAKE_BRAIN_LOG: log });
+    expect(lastEvents().map((event) => event.event)).toContain('slash-command');
+    runFake('claude', ['-p', 'explain @/etc/passwd', '--output-format', 'stream-json', '--verbose'], { FAKE_BRAIN_LOG: log });
+    expect(lastEvents()).toContainEqual(expect.objectContaining({ event: 'file-inlined', path: '/etc/passwd' }));
+    runFake('claude', ['-p', '--help me', '--output-format', 'stream-json', '--verbose'], { FAKE_BRAIN_LOG: log });
+    expect(lastEvents().map((event) => event.event)).toContain('argv-error');
   });
 });
 
@@ -123,6 +187,14 @@ describe('claude-code output', () => {
       unavailable: false,
       costUsd: 0.0123,
     });
+  });
+
+  it('estimates a result line without total_cost_usd from its usage: never a known $0', () => {
+    const result = brain.parseResult(headless('[nocost] [turns:2] explain'));
+    expect(result.costKnown).toBe(false);
+    // 6 input, 240 output, 20,000 cache read and 2,000 cache write tokens at Sonnet's list prices.
+    expect(result.costUsd).toBeCloseTo((6 * 3 + 240 * 15 + 20_000 * 0.3 + 2000 * 3.75) / 1e6, 9);
+    expect(result).toMatchObject({ isError: false, unavailable: false, text: 'Done: [nocost] [turns:2] explain' });
   });
 
   it('reports a crash without a result line, with an unknown cost', () => {

@@ -37,21 +37,37 @@ afterAll(async () => {
 });
 
 function start(brain: Brain, prompt: string): ReturnType<typeof runCommand> {
-  return runCommand(brain.buildCommand({ taskId: 1, prompt, cwd: dir.path, runDir: dir.path, maxBudgetUsd: 1 }), deps.env);
+  return runCommand(
+    brain.buildCommand({ taskId: 1, prompt, cwd: dir.path, runDir: dir.path, maxBudgetUsd: 1 }),
+    deps.env,
+    deps.config.brains.passEnv,
+  );
 }
 
 function run(brain: Brain, prompt: string): Promise<BrainOutputs> {
   return start(brain, prompt).done;
 }
 
+/** What the fake CLIs log when the real one would treat text as more than a prompt. */
+const HAZARDS = new Set(['slash-command', 'file-inlined', 'argv-error', 'in-chat-command', 'url-fetched', 'playwright-installed']);
+
 /** A harness for a brain behind a fake CLI of test/fixtures/bin, whose prompt markers choose the run. */
 function fakeCliHarness(brain: Brain, prompts: Record<RecordedRun, string>): BrainHarness {
+  let logged = 0;
   return {
     brain,
     cwd: dir.path,
     secret: SECRET,
-    run: (prompt) => run(brain, prompt),
+    run: (prompt) => {
+      logged = readCliLog(cliLog).length;
+      return run(brain, prompt);
+    },
     lastPrompt: () => readCliLog(cliLog).findLast((event) => event.event === 'start')?.prompt,
+    hazards: () =>
+      readCliLog(cliLog)
+        .slice(logged)
+        .filter((event) => HAZARDS.has(event.event))
+        .map((event) => `${event.tool} ${event.event}`),
     record: (kind) => run(brain, prompts[kind]),
     close: async () => {},
   };
@@ -68,6 +84,8 @@ function anthropicHarness(brain: Brain): BrainHarness {
       const messages = api.requests.at(-1)?.body.messages as Array<{ content: string }> | undefined;
       return messages?.[0]?.content;
     },
+    // One Messages API call: nothing reads the text but the model.
+    hazards: () => [],
     record: async (kind) => {
       if (kind === 'success') api.answer({ text: 'Here is the summary.' });
       if (kind === 'error') api.answer({ status: 400, type: 'invalid_request_error', message: 'max_tokens: too large' });

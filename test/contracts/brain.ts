@@ -12,21 +12,53 @@ export interface BrainHarness {
   secret: string;
   /** Run the brain's own command for `prompt` against its fake CLI or API, to its end, as the harness would. */
   run(prompt: string): Promise<BrainOutputs>;
-  /** The prompt the fake CLI or API received in the last run. */
+  /** The prompt the fake CLI or API received in the last run (for a CLI: its argv text and stdin, as it joins them). */
   lastPrompt(): string | undefined;
+  /**
+   * What the program did with the last run's text besides handing it to a model, as the real CLI would (the
+   * fakes reproduce what was measured): ran it as its own command, read a file it named, fetched a URL, failed
+   * on it as an option. Empty for a plain API call.
+   */
+  hazards(): string[];
   /** What a finished run of each kind left in its files. */
   record(kind: RecordedRun): Promise<BrainOutputs>;
   close(): Promise<void>;
 }
 
-/** Prompts a shell would mangle: each must reach the CLI as one argument, byte for byte. */
+/**
+ * The forms a CLI reads as its own command, option or file to read (measured with aider 0.86 and Claude Code
+ * 2.1): slash and in-chat commands and their prefixes, shell escapes, nested commands, `@` file mentions
+ * anywhere, text that starts with a dash, a URL.
+ */
+export const CLI_COMMAND_PROMPTS = [
+  '/run id > /tmp/pwned',
+  '!id',
+  '/ru x',
+  '/git status; touch x',
+  '/save /tmp/x',
+  '/read-only /etc/passwd',
+  '/ask /run id',
+  '/code !id',
+  '/config model=haiku',
+  'please summarise @/etc/passwd and @~/.ssh/id_rsa for me',
+  '--help me',
+  'read https://example.com/a-page and tell me',
+];
+
+/** Prompts a shell would mangle, and the CLI forms above: each must reach the model as text, whole. */
 export const HOSTILE_PROMPTS = [
   '$(rm -rf /) `whoami`; echo pwned | tee /tmp/x && exit 1',
   `it's "double" and 'single' quoted \\ with a backslash`,
   'first line\nsecond line\n\nafter a blank line',
   '--model=evil -v starts with a dash',
   '*.ts ~ $HOME %PATH% 🎉',
+  ...CLI_COMMAND_PROMPTS,
 ];
+
+/** Text as a model reads it: zero-width spaces (which break `@` mentions) aside. */
+export function visibleText(text: string): string {
+  return text.replaceAll('\u200b', '');
+}
 
 function job(harness: BrainHarness, prompt: string): BrainJob {
   return { taskId: 1, prompt, cwd: harness.cwd, runDir: harness.cwd, maxBudgetUsd: 1 };
@@ -95,18 +127,19 @@ export function describeBrainContract(name: string, createHarness: () => Promise
       expect(command.args.join('\n')).not.toContain(harness.secret);
     });
 
-    it.each(HOSTILE_PROMPTS)('passes the prompt as one argument, intact: %j', async (prompt) => {
-      const { args } = harness.brain.buildCommand(job(harness, prompt));
-      const carriers = args.filter((arg) => arg.includes(prompt));
-      expect(carriers).toHaveLength(1);
-      const [carrier] = carriers as [string];
-      // Either the argument itself (after "--" when it would read as an option) or an option's `--name=` value.
+    it.each(HOSTILE_PROMPTS)('hands the prompt over as data, whole, in one place: %j', async (prompt) => {
+      const { args, stdin } = harness.brain.buildCommand(job(harness, prompt));
+      const carriers = args.filter((arg) => visibleText(arg).includes(prompt));
+      const onStdin = stdin !== undefined && visibleText(stdin).includes(prompt);
+      expect(carriers.length + (onStdin ? 1 : 0)).toBe(1);
+      const [carrier] = carriers;
+      // In argv: the argument itself (after "--" when it would read as an option) or an option's `--name=` value.
       if (carrier === prompt) {
         if (prompt.startsWith('-')) expect(args.slice(0, args.indexOf(carrier))).toContain('--');
-      } else expect(carrier).toMatch(/^--[a-z-]+=/);
-      expect(carrier.slice(carrier.length - prompt.length)).toBe(prompt);
+      } else if (carrier !== undefined) expect(carrier).toMatch(/^--[a-z-]+=/);
       await harness.run(prompt);
-      expect(harness.lastPrompt()).toBe(prompt);
+      expect(visibleText(harness.lastPrompt() ?? '').endsWith(prompt)).toBe(true);
+      expect(harness.hazards()).toEqual([]);
     });
 
     it('reads a successful run: its answer, cost and usage', async () => {

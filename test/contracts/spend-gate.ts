@@ -88,6 +88,35 @@ export function describeSpendGateContract(name: string, createHarness: () => Spe
       expect(reserve(0.9).capUsd).toBeCloseTo(limit * 0.9, 9);
     });
 
+    it('allows a reservation its whole cap while the budget has room for it', () => {
+      const reservation = reserve(0.3);
+      expect(reservation.allowance()).toMatchObject({ usd: expect.closeTo(limit * 0.3, 9), limit: 'cap' });
+      expect(reservation.allowance().detail).toMatch(/\$\d/);
+    });
+
+    it('shrinks the allowance to what is left when other spending took more than it reserved', () => {
+      const run = reserve(0.5);
+      const other = reserve(0.4);
+      // The other call cost more than it had reserved: the run's cap no longer fits in what is left.
+      harness.settle(other, limit * 0.7);
+      const allowance = run.allowance();
+      expect(allowance.usd).toBeCloseTo(limit * 0.3, 9);
+      expect(allowance.limit).not.toBe('cap');
+      expect(allowance.detail).toMatch(/\$\d/);
+    });
+
+    it('finds a reservation again by its id (a restart): settling it frees the hold, once', () => {
+      const first = reserve(0.8);
+      const again = harness.gate.resume(first.id);
+      expect(again?.id).toBe(first.id);
+      expect(again?.capUsd).toBeCloseTo(limit * 0.8, 9);
+      expect(refusalOf(() => reserve(0.5)).code).toBe('BUDGET_EXCEEDED');
+      harness.settle(again as SpendReservation, limit * 0.1);
+      first.release();
+      expect(reserve(0.85).capUsd).toBeCloseTo(limit * 0.85, 9);
+      expect(harness.gate.resume('no-such-reservation')).toBeUndefined();
+    });
+
     it('two reservations that together need more than is left cannot both pass', async () => {
       harness.settle(reserve(0.4), limit * 0.4);
       const racing = await Promise.allSettled([0, 1].map(async () => reserve(0.4)));

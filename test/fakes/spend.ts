@@ -1,4 +1,4 @@
-import type { PriceBook, PricedUsage, SpendGate, SpendRequest, SpendReservation } from '../../core/contracts/spend.js';
+import type { PriceBook, PricedUsage, SpendAllowance, SpendGate, SpendRequest, SpendReservation } from '../../core/contracts/spend.js';
 import { LOCAL_PROVIDERS } from '../../core/costs/model-catalog.js';
 import { PieBrainError } from '../../core/errors.js';
 
@@ -17,6 +17,7 @@ export class FakeSpendGate implements SpendGate {
   spentUsd = 0;
   private reservedUsd = 0;
   private counter = 0;
+  private readonly handles = new Map<string, SpendReservation>();
 
   constructor(public limitUsd = 100) {}
 
@@ -38,7 +39,7 @@ export class FakeSpendGate implements SpendGate {
       this.reservedUsd -= request.capUsd;
       return true;
     };
-    return {
+    const handle: SpendReservation = {
       id: `r${this.counter}`,
       capUsd: request.capUsd,
       settle: (actualUsd) => {
@@ -49,7 +50,18 @@ export class FakeSpendGate implements SpendGate {
       release: () => {
         if (close()) record.released = true;
       },
+      allowance: (): SpendAllowance => {
+        const room = Math.max(0, this.limitUsd - this.spentUsd - (this.reservedUsd - (open ? request.capUsd : 0)));
+        if (room < request.capUsd) return { usd: room, limit: 'month', detail: `the $${room.toFixed(2)} left of the budget` };
+        return { usd: request.capUsd, limit: 'cap', detail: `its cap of $${request.capUsd.toFixed(2)}` };
+      },
     };
+    this.handles.set(handle.id, handle);
+    return handle;
+  }
+
+  resume(id: string): SpendReservation | undefined {
+    return this.handles.get(id);
   }
 }
 

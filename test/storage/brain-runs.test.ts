@@ -13,6 +13,7 @@ const base = {
   cwd: '/repo',
   runDir: '/runs/5/1',
   threadKey: 'fake\u0000c\u0000t',
+  userId: 'ann',
   capUsd: 2,
   startedAt: 1000,
 };
@@ -49,7 +50,7 @@ describe('BrainRunStore', () => {
     expect(store.get(failing.id)?.settled).toBe(false);
   });
 
-  it('finds the latest good session of a thread in the same directory and time window', () => {
+  it('finds the latest good session of a user in a thread, in the same directory and time window', () => {
     const { store } = createStore();
     const ended = (seq: number, fields: Partial<typeof base>, outcome: 'ok' | 'error', session: string) => {
       const run = store.create({ ...base, ...fields, taskId: seq, seq: 1 });
@@ -59,8 +60,21 @@ describe('BrainRunStore', () => {
     ended(2, { startedAt: 4000 }, 'ok', 'newest-good');
     ended(3, { startedAt: 4500 }, 'error', 'failed');
     ended(4, { startedAt: 4600, cwd: '/other' }, 'ok', 'elsewhere');
-    expect(store.latestSession(base.threadKey, 'claude-code', '/repo', 0)?.sessionId).toBe('newest-good');
-    expect(store.latestSession(base.threadKey, 'claude-code', '/repo', 4100)).toBeUndefined();
-    expect(store.latestSession(base.threadKey, 'aider', '/repo', 0)).toBeUndefined();
+    // Someone else in the same chat and thread, later still: never Ann's session.
+    ended(5, { startedAt: 4700, userId: 'bob' }, 'ok', 'bobs');
+    const key = { threadKey: base.threadKey, userId: 'ann' };
+    expect(store.latestSession(key, 'claude-code', '/repo', 0)?.sessionId).toBe('newest-good');
+    expect(store.latestSession(key, 'claude-code', '/repo', 4100)).toBeUndefined();
+    expect(store.latestSession(key, 'aider', '/repo', 0)).toBeUndefined();
+    expect(store.latestSession({ ...key, userId: 'bob' }, 'claude-code', '/repo', 0)?.sessionId).toBe('bobs');
+    expect(store.latestSession({ ...key, userId: 'carol' }, 'claude-code', '/repo', 0)).toBeUndefined();
+  });
+
+  it('records who asked, the reservation and the boot before the process starts, and a pid only once known', () => {
+    const { store } = createStore();
+    const run = store.create({ ...base, seq: 1, reservationId: 'res-1', bootId: 'boot-1' });
+    expect(run).toMatchObject({ status: 'starting', userId: 'ann', reservationId: 'res-1', bootId: 'boot-1', pid: null });
+    store.markRunning(run.id, null, 'boot-1', null);
+    expect(store.get(run.id)).toMatchObject({ status: 'running', pid: null, bootId: 'boot-1' });
   });
 });

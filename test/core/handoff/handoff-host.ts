@@ -2,11 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { Config } from '../../../core/config.js';
 import type { RepoWorkflow } from '../../../core/contracts/repo-workflow.js';
+import type { SpendGate } from '../../../core/contracts/spend.js';
+import { type BudgetSettings, budgetSettings } from '../../../core/costs/budget.js';
+import { SqliteSpendGate } from '../../../core/costs/spend-gate.js';
 import { setupHandoff } from '../../../core/handoff/setup.js';
+import type { Clock } from '../../../core/lib/clock.js';
 import { installRouter } from '../../../core/router/install.js';
 import { Runtime } from '../../../core/runtime.js';
+import { SpendReservationStore } from '../../../storage/spend-reservations.js';
+import { FAKE_CLI_ENV } from '../../brains/brain-deps.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
 import { RecordingGitWorkflow } from '../../fakes/git-workflow.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
@@ -23,8 +30,12 @@ export interface FakeCliEvent {
   at: number;
   argv?: string[];
   cwd?: string;
-  /** The prompt as the fake CLI parsed it from its argv. */
+  /** The prompt as the fake CLI read it (argv text and stdin, as the real one joins them). */
   prompt?: string;
+  stdin?: string;
+  /** The names of the fake CLI's environment variables. */
+  env?: string[];
+  path?: string;
   child?: number;
 }
 
@@ -58,8 +69,12 @@ export interface HandoffHostOptions {
   /** PATH for the children; the fake CLIs first by default. */
   path?: string;
   limitUsd?: number;
+  /** Budgets through the real SQLite spend gate (holds in the data dir's database) instead of the fake. */
+  budget?: Partial<BudgetSettings>;
   git?: RepoWorkflow;
   anthropicApiKey?: string;
+  /** The runtime's clock (share one across a restart); the system clock by default. */
+  clock?: Clock;
   /** Reuse a data dir (a restart of the same pie-brain). */
   dir?: { path: string; remove(): void };
   /** Install the router too, with the local model at this host (a closed port: Ollama is down). */
@@ -76,13 +91,22 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
   const config: Config = testConfig({
     ...options.config,
     access: { admins: [`${options.platform ?? 'fake'}:owner`], ...options.config?.access },
-    brains: { progressIntervalSeconds: 0.05, ...options.config?.brains },
+    brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);
-  const runtime = new Runtime({ config, paths, logger: quietLogger() });
+  const runtime = new Runtime({ config, paths, logger: quietLogger(), ...(options.clock ? { clock: options.clock } : {}) });
   const adapter = new FakeChatAdapter(options.platform ?? 'fake');
   runtime.addAdapter(adapter);
   const spend = new FakeSpendGate(options.limitUsd ?? 100);
+  const holds = new SpendReservationStore(runtime.db);
+  const spendGate: SpendGate = options.budget
+    ? new SqliteSpendGate({
+        ledger: runtime.ledger,
+        holds,
+        clock: runtime.clock,
+        settings: { ...budgetSettings(config), ...options.budget },
+      })
+    : spend;
   const env: Record<string, string | undefined> = {
     ...process.env,
     PATH: options.path ?? `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
@@ -98,7 +122,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     brainsDir: BRAINS_DIR,
     env,
     anthropicApiKey: options.anthropicApiKey,
-    spend,
+    spend: spendGate,
     prices: new FakePriceBook(),
     ...(options.git ? { git: options.git } : {}),
     timing: { tickMs: 25, finalGraceMs: 500, killGraceMs: 1000 },
@@ -117,6 +141,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     runtime,
     adapter,
     spend,
+    holds,
     harness,
     brains,
     paths,
@@ -136,6 +161,13 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
         runtime.intake.whenAnswered(taskId),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`task ${taskId} was not answered`)), timeoutMs)),
       ]),
+    /** The pid of the task's last run: its capture process, leader of the run's process group. */
+    runPid: (taskId: number) =>
+      (
+        runtime.db.prepare('SELECT pid FROM brain_runs WHERE task_id = ? ORDER BY seq DESC LIMIT 1').get(taskId) as
+          | { pid: number | null }
+          | undefined
+      )?.pid,
     /** Replies (not progress) the adapter sent for a task, in order. */
     repliesFor: (taskId: number) =>
       runtime.outbox
@@ -180,4 +212,38 @@ export function createOriginRepo() {
   git(work, 'push', '-u', 'origin', 'main');
   const repos = [{ name: 'my-repo', path: work, base: 'main', remote: 'origin' }];
   return { dir, origin, work, env, git, repos, workflow: new RecordingGitWorkflow(repos, env) };
+}
+
+/**
+ * Hosts that share one data dir within a test (a restart is a new host on the same dir). After each test every
+ * host is closed, its [wait] runs let go, and the dir removed. Call at the top of a test file.
+ */
+export function hostsOnOneDir(prefix: string, defaults: HandoffHostOptions = {}) {
+  const hosts: HandoffHost[] = [];
+  let dir: ReturnType<typeof tempDir> | undefined;
+  afterEach(async () => {
+    for (const host of hosts.splice(0)) {
+      host.openGate();
+      await host.close(true);
+    }
+    dir?.remove();
+    dir = undefined;
+  });
+  return {
+    async start(options: HandoffHostOptions = {}): Promise<HandoffHost> {
+      dir ??= tempDir(prefix);
+      const host = await startHandoffHost({ ...defaults, ...options, dir });
+      hosts.push(host);
+      return host;
+    },
+    /** pie-brain stops; its runs go on, and the dir stays for the next start. */
+    async stop(host: HandoffHost): Promise<void> {
+      hosts.splice(hosts.indexOf(host), 1);
+      await host.close(true);
+    },
+    /** A host the test stopped its own way: not closed again after the test. */
+    forget(host: HandoffHost): void {
+      hosts.splice(hosts.indexOf(host), 1);
+    },
+  };
 }

@@ -21,13 +21,8 @@ describe('handoff harness with the fake claude', () => {
 
     const started = host.cli().filter((e) => e.tool === 'claude' && e.event === 'start');
     expect(started).toHaveLength(1);
-    expect(started[0]?.argv?.slice(0, 5)).toEqual([
-      '-p',
-      '[slow] [turns:3] summarise the repository',
-      '--output-format',
-      'stream-json',
-      '--verbose',
-    ]);
+    expect(started[0]?.argv?.slice(0, 5)).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--disable-slash-commands']);
+    expect(started[0]?.prompt).toBe('User request (verbatim):\n[slow] [turns:3] summarise the repository');
     expect(started[0]?.argv).toEqual(
       expect.arrayContaining(['--max-turns', '30', '--permission-mode', 'acceptEdits', '--max-budget-usd', '2']),
     );
@@ -63,28 +58,31 @@ describe('handoff harness with the fake claude', () => {
       /^Started claude-code on task \d+ in `scratch`\. This message shows its progress\./,
     );
     const edits = host.adapter.edits.filter((edit) => edit.messageId === progress[0]?.receipt);
-    expect(edits.some((edit) => /^claude-code: working \d+s, 4 turns, \$[\d.]+ so far$/.test(edit.reply.text))).toBe(true);
+    // While it works, the cost is estimated from the usage of each model message, and says so.
+    expect(edits.some((edit) => /^claude-code: working \d+s, 4 turns, \$[\d.]+ so far \(estimated\)$/.test(edit.reply.text))).toBe(true);
     const last = () => host?.adapter.edits.filter((edit) => edit.messageId === progress[0]?.receipt).at(-1)?.reply.text;
     await waitFor(() => last()?.startsWith('claude-code finished'), 2000, 'the last edit');
     expect(last()).toMatch(/^claude-code finished after \d+s \(\$0\.0123\)\.$/);
   });
 
-  it('passes a prompt full of shell metacharacters as one intact argument', async () => {
+  it('passes a prompt full of shell metacharacters on stdin, intact, and none of it in argv', async () => {
     host = await startHandoffHost();
     const prompt = `fix "quotes" and 'single'; rm -rf ~ && echo $(whoami) \`id\` | tee > /dev/null & * ? [x] $HOME \\ ; exit 1`;
     const taskId = await host.ask(`/handoff ${prompt}`);
     await host.answered(taskId);
     const start = host.cli().find((e) => e.tool === 'claude' && e.event === 'start');
-    expect(start?.argv?.[1]).toBe(prompt);
+    expect(start?.prompt).toBe(`User request (verbatim):\n${prompt}`);
+    expect(start?.argv?.some((arg) => arg.includes('whoami'))).toBe(false);
     expect(host.repliesFor(taskId)[0]?.text).toBe(`Done: ${prompt}`);
   });
 
-  it('passes a prompt that starts with a dash after --, never as an option', async () => {
+  it('a prompt that starts with a dash is text, never an option', async () => {
     host = await startHandoffHost();
     const taskId = await host.ask('/handoff --help me fix the build');
     await host.answered(taskId);
-    const argv = host.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.argv ?? [];
-    expect(argv.slice(-2)).toEqual(['--', '--help me fix the build']);
+    expect(host.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.prompt).toBe(
+      'User request (verbatim):\n--help me fix the build',
+    );
     expect(host.repliesFor(taskId)[0]?.text).toBe('Done: --help me fix the build');
   });
 
@@ -148,7 +146,11 @@ describe('one cloud run at a time', () => {
     await Promise.all([host.answered(first), host.answered(second), host.answered(third)]);
     const events = host.cli().filter((e) => e.tool === 'claude' && (e.event === 'start' || e.event === 'end'));
     expect(events.map((e) => e.event)).toEqual(['start', 'end', 'start', 'end', 'start', 'end']);
-    expect(events.filter((e) => e.event === 'start').map((e) => e.argv?.[1])).toEqual(['[wait] first', '[wait] second', '[wait] third']);
+    expect(events.filter((e) => e.event === 'start').map((e) => e.prompt?.split('\n')[1])).toEqual([
+      '[wait] first',
+      '[wait] second',
+      '[wait] third',
+    ]);
   });
 });
 
@@ -174,7 +176,7 @@ describe('/cancel', () => {
       5000,
       'the stop notice',
     );
-    expect(stopped).toContain(`its whole process group (pid ${claude}) was ended`);
+    expect(stopped).toContain(`its whole process group (pid ${host.runPid(taskId)}) was ended`);
     expect(pidAlive(claude)).toBe(false);
     await waitFor(() => !pidAlive(grandchild), 3000, 'the grandchild to be gone');
     const run = host.runtime.db.prepare('SELECT outcome, settled FROM brain_runs WHERE task_id = ?').get(taskId);

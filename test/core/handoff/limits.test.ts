@@ -1,25 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, waitFor } from '../../helpers.js';
-import { type HandoffHost, pidAlive, startHandoffHost } from './handoff-host.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers.js';
+import { type HandoffHost, hostsOnOneDir, pidAlive } from './handoff-host.js';
 
-const hosts: HandoffHost[] = [];
-let dir: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  for (const host of hosts.splice(0)) {
-    host.openGate();
-    await host.close(true);
-  }
-  dir?.remove();
-  dir = undefined;
-});
-
-async function start(options: Parameters<typeof startHandoffHost>[0] = {}): Promise<HandoffHost> {
-  dir ??= tempDir('pie-brain-limits-');
-  const host = await startHandoffHost({ ...options, dir });
-  hosts.push(host);
-  return host;
-}
+const { start, stop, forget } = hostsOnOneDir('pie-brain-limits-');
 
 const runRow = (host: HandoffHost, taskId: number) =>
   host.runtime.db.prepare('SELECT outcome, settled FROM brain_runs WHERE task_id = ?').get(taskId);
@@ -38,7 +21,8 @@ describe('the limits of a cloud run', () => {
   });
 
   it('stops a run past brains.runTimeoutMinutes: its whole process group, a clear answer, its cost booked', async () => {
-    const host = await start({ config: { brains: { runTimeoutMinutes: 0.01 } } });
+    // Three seconds: time for the fake CLI (under its capture process) to start its grandchild on a busy machine.
+    const host = await start({ config: { brains: { runTimeoutMinutes: 0.05 } } });
     const taskId = await host.ask('/handoff [forever] [child] endless');
     await host.waitForCli('claude', 'grandchild');
     const claude = host.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
@@ -47,7 +31,7 @@ describe('the limits of a cloud run', () => {
     expect(host.runtime.queue.get(taskId)?.status).toBe('failed');
     const [reply] = host.repliesFor(taskId);
     expect(reply?.text).toContain(
-      `claude-code was still working after 1s, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${claude}) was ended.`,
+      `claude-code was still working after 3s, the limit of one cloud run (brains.runTimeoutMinutes), so I stopped it: its whole process group (pid ${host.runPid(taskId)}) was ended.`,
     );
     expect(reply?.text).toMatch(/_claude-code · \$[\d.]+ \(estimated\) · \d+s · 2 turns_/);
     expect(pidAlive(claude)).toBe(false);
@@ -69,8 +53,7 @@ describe('the limits of a cloud run', () => {
     const taskId = await first.ask('/handoff [forever] started before the restart');
     await first.waitForCli('claude', 'start');
     const claude = first.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
-    await first.close(true);
-    hosts.splice(hosts.indexOf(first), 1);
+    await stop(first);
     // Past the second process's limit already: the limit counts from the run's start.
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(pidAlive(claude)).toBe(true);
@@ -92,7 +75,7 @@ describe('a shutdown during a cloud run', () => {
     const claude = first.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
     // A grace far beyond the test's own timeout: stop() returns only because it does not wait for it.
     await first.runtime.stop(10 * 60_000);
-    hosts.splice(hosts.indexOf(first), 1);
+    forget(first);
     expect(pidAlive(claude)).toBe(true);
 
     const second = await start();

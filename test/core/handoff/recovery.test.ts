@@ -1,36 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../storage/db.js';
-import { tempDir, waitFor } from '../../helpers.js';
-import { type HandoffHost, pidAlive, readCliLog, startHandoffHost } from './handoff-host.js';
+import { waitFor } from '../../helpers.js';
+import { hostsOnOneDir, pidAlive, readCliLog } from './handoff-host.js';
 
-const hosts: HandoffHost[] = [];
-let dir: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  for (const host of hosts.splice(0)) {
-    host.openGate();
-    await host.close(true);
-  }
-  dir?.remove();
-});
+const { start, stop } = hostsOnOneDir('pie-brain-recovery-');
 
 /** pie-brain stops (gracefully: the run goes on), the task's state changes behind its back, pie-brain starts again. */
 async function restartAfter(text: string, status: 'cancelled' | 'dead') {
-  dir = tempDir('pie-brain-recovery-');
-  const first = await startHandoffHost({ dir });
-  hosts.push(first);
+  const first = await start();
   const taskId = await first.ask(text);
   await first.waitForCli('claude', 'start');
   const claude = first.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
-  await first.close(true);
-  hosts.splice(hosts.indexOf(first), 1);
+  await stop(first);
   expect(pidAlive(claude)).toBe(true);
   const db = openDatabase(`${first.paths.home}/pie-brain.db`);
   db.prepare('UPDATE tasks SET status = ?, lease_until = NULL WHERE id = ?').run(status, taskId);
   db.close();
-  const second = await startHandoffHost({ dir });
-  hosts.push(second);
-  return { taskId, claude, host: second };
+  return { taskId, claude, host: await start() };
 }
 
 describe('runs found again at start-up', () => {

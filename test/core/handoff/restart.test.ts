@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../storage/db.js';
+import { FAKE_CLI_ENV } from '../../brains/brain-deps.js';
 import { tempDir, waitFor } from '../../helpers.js';
 import { FAKE_BIN, pidAlive, ROOT, readCliLog } from './handoff-host.js';
 
@@ -40,7 +41,11 @@ function createSetup(text: string, config: Record<string, unknown> = {}) {
     PATH: `${FAKE_BIN}:${dirname(process.execPath)}:${process.env.PATH}`,
     HOST_SENT_FILE: files.sent,
     HOST_READY_FILE: files.ready,
-    HOST_CONFIG: JSON.stringify({ access: { admins: ['fake:owner'] }, brains: { progressIntervalSeconds: 0.05 }, ...config }),
+    HOST_CONFIG: JSON.stringify({
+      access: { admins: ['fake:owner'] },
+      brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV },
+      ...config,
+    }),
     HOST_MESSAGES: JSON.stringify([{ id: 'msg-1', address: THREAD, text }]),
     FAKE_BRAIN_LOG: files.log,
     FAKE_BRAIN_GATE: gate,
@@ -68,6 +73,26 @@ function createSetup(text: string, config: Record<string, unknown> = {}) {
       } finally {
         db.close();
       }
+    },
+    /** The task's brain run and what the ledger booked for it. */
+    brainRun(taskId: number) {
+      const db = openDatabase(join(dir.path, 'home', 'pie-brain.db'));
+      try {
+        const run = db.prepare('SELECT status, outcome, pid, settled, cost_usd AS costUsd FROM brain_runs WHERE task_id = ?').get(taskId) as
+          | { status: string; outcome: string | null; pid: number | null; settled: number; costUsd: number | null }
+          | undefined;
+        const booked = db.prepare('SELECT cost_usd AS costUsd, estimated FROM ledger WHERE task_id = ?').all(taskId);
+        return { run, booked };
+      } finally {
+        db.close();
+      }
+    },
+    /** Run pie-brain until it kills itself between starting the task's run and writing the run's pid down. */
+    async crashAfterSpawn(): Promise<void> {
+      const child = spawn(process.execPath, [FIXTURE], { env: { ...env, HOST_KILL_BEFORE_RUNNING: '1' }, stdio: 'ignore' });
+      running.push(child);
+      const ended = await new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      expect(ended).toBe('SIGKILL');
     },
     /** Start pie-brain and wait until it is ready. */
     async start(): Promise<ChildProcess> {
@@ -181,5 +206,52 @@ describe('a brain run outlives pie-brain', () => {
     expect(posted[0]?.address).toMatchObject(THREAD);
     expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · \d+s · 2 turns$/);
     expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+  });
+});
+
+describe('a SIGKILL between starting a run and writing its pid down', () => {
+  it('never starts a second run while the first goes on: the restart finds it, answers once and books its cost', async () => {
+    const setup = createSetup('/handoff [wait] [turns:2] index the notes');
+    await setup.crashAfterSpawn();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'start'), 15_000, 'claude to start');
+    const claude = setup.cli().find((e) => e.tool === 'claude' && e.event === 'start')?.pid as number;
+    expect(pidAlive(claude)).toBe(true);
+    expect(setup.brainRun(1).run).toMatchObject({ status: 'starting', pid: null });
+
+    const second = await setup.start();
+    await waitFor(() => setup.brainRun(1).run?.pid, 10_000, 'the run to be found by its folder');
+    setup.openGate();
+    await waitFor(() => answers(setup.sent()).length > 0, 20_000, 'the answer');
+    await stopGracefully(second);
+
+    expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+    const posted = answers(setup.sent());
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.reply.text).toBe('Done: [wait] [turns:2] index the notes');
+    expect(setup.brainRun(1)).toEqual({
+      run: { status: 'ended', outcome: 'ok', pid: expect.any(Number), settled: 1, costUsd: 0.0123 },
+      booked: [{ costUsd: 0.0123, estimated: 0 }],
+    });
+  });
+
+  it('books the cost of such a run that ended while pie-brain was down, from its files, and starts no other', async () => {
+    const setup = createSetup('/handoff [wait] [turns:3] summarise the week');
+    await setup.crashAfterSpawn();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'start'), 15_000, 'claude to start');
+    setup.openGate();
+    await waitFor(() => setup.cli().some((e) => e.tool === 'claude' && e.event === 'end'), 15_000, 'claude to finish on its own');
+
+    const second = await setup.start();
+    await waitFor(() => answers(setup.sent()).length > 0, 20_000, 'the answer');
+    await stopGracefully(second);
+
+    expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+    expect(answers(setup.sent()).map((entry) => entry.reply.footer)).toEqual([
+      expect.stringMatching(/^claude-code · \$0\.0123 · \d+s · 3 turns$/),
+    ]);
+    expect(setup.brainRun(1)).toEqual({
+      run: { status: 'ended', outcome: 'ok', pid: null, settled: 1, costUsd: 0.0123 },
+      booked: [{ costUsd: 0.0123, estimated: 0 }],
+    });
   });
 });
