@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { type Db, relaxed } from './db.js';
 import { FINAL_STATUSES, type TaskStatus } from './task-queue.js';
 
 /**
@@ -161,27 +161,33 @@ export class PlanSessionStore {
     };
   }
 
-  /** A new plan with its steps, in one transaction: a task has at most one (a second create for it throws). */
+  /**
+   * A new plan with its steps, in one transaction: a task has at most one (a second create for it throws).
+   * Without its own fsync: losing it to a power cut only makes the plan again, and the first step's durable
+   * start record makes it durable too (WAL frames are written in order).
+   */
   create(session: NewPlanSession, now: number): PlanSessionRecord {
-    const id = this.db
-      .transaction(() => {
-        const row = this.s.insert.get(
-          session.taskId,
-          session.platform,
-          session.userId,
-          session.goal,
-          session.source,
-          session.problem ?? null,
-          JSON.stringify(session.context),
-          now,
-          now,
-        ) as { id: number };
-        session.steps.forEach((step, index) => {
-          this.s.insertStep.run(row.id, index, step.title, step.toolName, JSON.stringify(step.params), step.handoff ? 1 : 0);
-        });
-        return row.id;
-      })
-      .immediate();
+    const id = relaxed(this.db, () =>
+      this.db
+        .transaction(() => {
+          const row = this.s.insert.get(
+            session.taskId,
+            session.platform,
+            session.userId,
+            session.goal,
+            session.source,
+            session.problem ?? null,
+            JSON.stringify(session.context),
+            now,
+            now,
+          ) as { id: number };
+          session.steps.forEach((step, index) => {
+            this.s.insertStep.run(row.id, index, step.title, step.toolName, JSON.stringify(step.params), step.handoff ? 1 : 0);
+          });
+          return row.id;
+        })
+        .immediate(),
+    );
     return this.get(id) as PlanSessionRecord;
   }
 
@@ -199,7 +205,10 @@ export class PlanSessionStore {
     return rows.map((row) => this.withSteps(row) as PlanSessionRecord);
   }
 
-  /** Recorded before a step runs: after a crash, a step still running is known to have been started. */
+  /**
+   * Recorded before a step runs, durably (the configured synchronous level): after a crash or a power cut, a
+   * step still running is known to have been started, and one that may have changed something is not run twice.
+   */
   startStep(sessionId: number, index: number, now: number): void {
     this.db
       .transaction(() => {
@@ -209,7 +218,11 @@ export class PlanSessionStore {
       .immediate();
   }
 
-  /** Recorded after a step ends (or when it is settled without running): a run of the task again skips it. */
+  /**
+   * Recorded after a step ends (or when it is settled without running): a run of the task again skips it.
+   * Without its own fsync: lost to a power cut, the step reads as cut short, which is never repeated unsafely,
+   * and the next step's start record makes it durable anyway.
+   */
   settleStep(
     sessionId: number,
     index: number,
@@ -217,16 +230,19 @@ export class PlanSessionStore {
     now: number,
   ): void {
     const reply = outcome.reply ? JSON.stringify({ ...outcome.reply, text: outcome.reply.text.slice(0, MAX_REPLY_CHARS) }) : null;
-    this.db
-      .transaction(() => {
-        this.s.settle.run(outcome.status, now, reply, outcome.error?.slice(0, MAX_ERROR_CHARS) ?? null, sessionId, index);
-        this.s.touch.run(now, sessionId);
-      })
-      .immediate();
+    relaxed(this.db, () =>
+      this.db
+        .transaction(() => {
+          this.s.settle.run(outcome.status, now, reply, outcome.error?.slice(0, MAX_ERROR_CHARS) ?? null, sessionId, index);
+          this.s.touch.run(now, sessionId);
+        })
+        .immediate(),
+    );
   }
 
+  /** The plan's outcome, without its own fsync: it is worked out again from its steps when lost. */
   finish(sessionId: number, status: Exclude<PlanStatus, 'running'>, now: number): void {
-    this.s.finish.run(status, now, now, sessionId);
+    relaxed(this.db, () => this.s.finish.run(status, now, now, sessionId));
   }
 
   private withSteps(row: SessionRow | undefined): PlanSessionRecord | undefined {
