@@ -15,6 +15,7 @@ import { createOllamaProvider, installRouter } from '../core/router/install.js';
 import { Runtime } from '../core/runtime.js';
 import { installSupervisor } from '../core/supervisor/install.js';
 import { openDatabase, type Synchronous } from '../storage/db.js';
+import { instantOllama } from './eval/instant-ollama.js';
 import { createStandInTools } from './eval/stand-in-tools.js';
 
 const STEPS = 5;
@@ -28,24 +29,6 @@ const PLAN = JSON.stringify({
     reason: `search my notes ${i}`,
   })),
 });
-
-const instantOllama: typeof fetch = async (_input, init) => {
-  const body = JSON.parse(String(init?.body ?? '{}')) as { model: string };
-  const reply = {
-    model: body.model,
-    created_at: new Date().toISOString(),
-    message: { role: 'assistant', content: PLAN },
-    done: true,
-    done_reason: 'stop',
-    total_duration: 1,
-    load_duration: 0,
-    prompt_eval_count: 12,
-    prompt_eval_duration: 1,
-    eval_count: 30,
-    eval_duration: 1,
-  };
-  return new Response(JSON.stringify(reply), { status: 200, headers: { 'content-type': 'application/json' } });
-};
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -71,7 +54,11 @@ async function measure(synchronous: Synchronous): Promise<number[]> {
     config,
     paths,
     logger: silentLogger(),
-    llm: createOllamaProvider(runtime, config, instantOllama),
+    llm: createOllamaProvider(
+      runtime,
+      config,
+      instantOllama(() => PLAN),
+    ),
   });
   installSupervisor(runtime, { config, logger: silentLogger(), routing });
   const handle = createTaskHandler({ commands: runtime.commands, route: () => routing.handler });

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,10 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../storage/db.js';
 import { PlanSessionStore } from '../../storage/plan-sessions.js';
 import { SqliteTaskQueue } from '../../storage/queue.js';
+import { planJson } from '../core/supervisor/plan-harness.js';
 import { clockFrom } from '../fakes/clock.js';
 import { FakeOllama } from '../fakes/ollama.js';
 import { json, RecordingServer } from '../fakes/recording-server.js';
 import { tempDir, waitFor } from '../helpers.js';
+import { startWorker, type WorkerProcess } from './worker-process.js';
 
 const worker = fileURLToPath(new URL('../fixtures/plan-worker.mjs', import.meta.url));
 const clock = clockFrom('2026-11-23T12:00:00Z');
@@ -55,22 +56,11 @@ describe('a plan killed with SIGKILL between steps (real child processes, same d
     dir.remove();
   });
 
-  function runWorker(): { child: ChildProcess; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [worker, dir.path, fake.url, ollama.host, JSON.stringify([message(`/plan ${GOAL}`)])], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PIE_BRAIN_TEST_CLOCK: String(clock.now()) },
+  function runWorker(): WorkerProcess {
+    return startWorker(worker, [dir.path, fake.url, ollama.host, JSON.stringify([message(`/plan ${GOAL}`)])], {
+      ...process.env,
+      PIE_BRAIN_TEST_CLOCK: String(clock.now()),
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => {
-        if (code) process.stderr.write(stderr);
-        resolve(code);
-      }),
-    );
-    return { child, exited };
   }
 
   function stored() {
@@ -105,13 +95,11 @@ describe('a plan killed with SIGKILL between steps (real child processes, same d
 
   it('after a restart, settled steps are not run again and a step that only reads is repeated', async () => {
     ollama.onChat(() =>
-      JSON.stringify({
-        steps: [
-          { tool_name: 'jot', params: { topic: 'alpha' }, handoff: false, reason: 'note alpha' },
-          { tool_name: 'lookup', params: { topic: 'beta' }, handoff: false, reason: 'look up beta' },
-          { tool_name: 'jot', params: { topic: 'gamma' }, handoff: false, reason: 'note gamma' },
-        ],
-      }),
+      planJson(
+        ['jot', { topic: 'alpha' }, false, 'note alpha'],
+        ['lookup', { topic: 'beta' }, false, 'look up beta'],
+        ['jot', { topic: 'gamma' }, false, 'note gamma'],
+      ),
     );
     await killInStepTwo();
 
@@ -136,13 +124,11 @@ describe('a plan killed with SIGKILL between steps (real child processes, same d
 
   it('after a restart, a step that may have written something is not repeated, and the answer says so', async () => {
     ollama.onChat(() =>
-      JSON.stringify({
-        steps: [
-          { tool_name: 'lookup', params: { topic: 'alpha' }, handoff: false, reason: 'look up alpha' },
-          { tool_name: 'jot', params: { topic: 'beta' }, handoff: false, reason: 'note beta' },
-          { tool_name: 'lookup', params: { topic: 'gamma' }, handoff: false, reason: 'look up gamma' },
-        ],
-      }),
+      planJson(
+        ['lookup', { topic: 'alpha' }, false, 'look up alpha'],
+        ['jot', { topic: 'beta' }, false, 'note beta'],
+        ['lookup', { topic: 'gamma' }, false, 'look up gamma'],
+      ),
     );
     await killInStepTwo();
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HandoffRequest } from '../../../core/contracts/handoff.js';
+import type { TaskContext } from '../../../core/contracts/task.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { waitFor } from '../../helpers.js';
@@ -243,27 +244,32 @@ describe('/plan <goal>', () => {
 });
 
 describe('a plan run again after a restart', () => {
+  /** The plan an earlier run of this task stored: [title, tool, params] per step. */
+  function planOfTask(ctx: TaskContext, steps: Array<[string, string, Record<string, unknown>]>) {
+    return h.store.create(
+      {
+        taskId: ctx.task.id,
+        platform: 'fake',
+        userId: 'owner',
+        goal: ctx.message.command?.args ?? '',
+        source: 'model',
+        context: [],
+        steps: steps.map(([title, toolName, params]) => ({ title, toolName, params, handoff: false })),
+      },
+      h.runtime.clock.now(),
+    );
+  }
+
   it('skips settled steps, repeats a cut-short step that only reads, and asks no model again', async () => {
     h = await createPlanHarness();
     const lookup = readOnlyTool();
     h.runtime.tools.add(lookup);
     const ctx = h.task('/plan look up bees, then note it');
-    const made = h.store.create(
-      {
-        taskId: ctx.task.id,
-        platform: 'fake',
-        userId: 'owner',
-        goal: 'look up bees, then note it',
-        source: 'model',
-        context: [],
-        steps: [
-          { title: 'note bees', toolName: 'memory', params: { action: 'save', text: 'bees' }, handoff: false },
-          { title: 'look up bees', toolName: 'lookup', params: { topic: 'bees' }, handoff: false },
-          { title: 'note hives', toolName: 'memory', params: { action: 'save', text: 'hives' }, handoff: false },
-        ],
-      },
-      h.runtime.clock.now(),
-    );
+    const made = planOfTask(ctx, [
+      ['note bees', 'memory', { action: 'save', text: 'bees' }],
+      ['look up bees', 'lookup', { topic: 'bees' }],
+      ['note hives', 'memory', { action: 'save', text: 'hives' }],
+    ]);
     // The first run settled step 1 and was killed in step 2.
     h.store.startStep(made.id, 0, 1);
     h.store.settleStep(made.id, 0, { status: 'done', reply: { text: 'Saved bees.' } }, 2);
@@ -287,21 +293,10 @@ describe('a plan run again after a restart', () => {
   it('does not repeat a cut-short step that may have changed something, and says so', async () => {
     h = await createPlanHarness();
     const ctx = h.task('/plan note bees, then look them up');
-    const made = h.store.create(
-      {
-        taskId: ctx.task.id,
-        platform: 'fake',
-        userId: 'owner',
-        goal: 'note bees, then look them up',
-        source: 'model',
-        context: [],
-        steps: [
-          { title: 'note bees', toolName: 'memory', params: { action: 'save', text: 'bees' }, handoff: false },
-          { title: 'find papers', toolName: 'arxiv', params: { mode: 'search', query: 'bees' }, handoff: false },
-        ],
-      },
-      1,
-    );
+    const made = planOfTask(ctx, [
+      ['note bees', 'memory', { action: 'save', text: 'bees' }],
+      ['find papers', 'arxiv', { mode: 'search', query: 'bees' }],
+    ]);
     h.store.startStep(made.id, 0, 1);
     const reply = await h.rerun(ctx);
     expect(h.tools.memory.calls).toEqual([]);
