@@ -123,6 +123,16 @@ export class Supervisor {
         store.settleStep(session.id, step.index, { status: 'skipped', error: "not started: the task's deadline came first" }, clock.now());
         continue;
       }
+      if (step.toolName !== CHAT_TOOL && !this.options.tools.get(step.toolName)) {
+        // A plan stored before a restart can name a tool that is no longer loaded.
+        store.settleStep(
+          session.id,
+          step.index,
+          { status: 'failed', error: `the ${step.toolName} tool is not loaded any more` },
+          clock.now(),
+        );
+        continue;
+      }
       const earlier = store.get(session.id)?.steps.slice(0, step.index) ?? [];
       await this.runStep(session, step, earlier, ctx, deadline);
     }

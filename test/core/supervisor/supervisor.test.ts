@@ -311,6 +311,18 @@ describe('a plan run again after a restart', () => {
     expect((await h.rerun(ctx)).text).toBe(reply.text);
     expect(h.tools.arxiv.calls).toHaveLength(1);
   });
+
+  it('fails a step whose tool is no longer loaded, and goes on', async () => {
+    h = await createPlanHarness();
+    const ctx = h.task('/plan weather, then find papers');
+    planOfTask(ctx, [
+      ['check the weather', 'weather', { city: 'Oslo' }],
+      ['find papers', 'arxiv', { mode: 'discover' }],
+    ]);
+    const reply = await h.rerun(ctx);
+    expect(reply.text).toContain('*1. check the weather* (weather): failed\nthe weather tool is not loaded any more');
+    expect(h.tools.arxiv.calls).toHaveLength(1);
+  });
 });
 
 describe('/plan status and /plan history', () => {
