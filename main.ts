@@ -20,6 +20,7 @@ import { createOllamaProvider, installRouter } from './core/router/install.js';
 import { PrefsFile, prefsPath } from './core/router/prefs.js';
 import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
+import { installSupervisor } from './core/supervisor/install.js';
 import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
 import { registerDigestCommands } from './jobs/digest-commands.js';
 import { createPaperSummarizer } from './jobs/digest-summary.js';
@@ -216,6 +217,8 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
     git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
   });
   const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
+  // /plan: goals of several steps, each through the router's dispatcher, with context from memory.
+  installSupervisor(runtime, { config, logger, routing, notes });
   const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   return { runtime, notes, scheduler, routing };

@@ -4,6 +4,7 @@
 import { Semaphore } from '../core/lib/semaphore.js';
 import { OllamaProvider } from '../core/llm/ollama.js';
 import { createEvalRouter, messageOf } from './eval/eval-router.js';
+import { instantOllama } from './eval/instant-ollama.js';
 import { loadRoutingCases, type RoutingCase } from './eval/routing-cases.js';
 
 const MODEL = 'qwen2.5:1.5b';
@@ -21,27 +22,6 @@ function answerFor(item: RoutingCase | undefined): string {
   };
   const tool = item?.tool_name ?? 'chat';
   return JSON.stringify({ tool_name: tool, params: params[tool] ?? {}, handoff: item?.handoff ?? false, reason: 'bench' });
-}
-
-function instantOllama(byText: Map<string, RoutingCase>): typeof fetch {
-  return async (_input, init) => {
-    const body = JSON.parse(String(init?.body ?? '{}')) as { model: string; messages: Array<{ content: string }> };
-    const request = body.messages[1]?.content ?? '';
-    const reply = {
-      model: body.model,
-      created_at: new Date().toISOString(),
-      message: { role: 'assistant', content: answerFor(byText.get(request)) },
-      done: true,
-      done_reason: 'stop',
-      total_duration: 1,
-      load_duration: 0,
-      prompt_eval_count: 12,
-      prompt_eval_duration: 1,
-      eval_count: 30,
-      eval_duration: 1,
-    };
-    return new Response(JSON.stringify(reply), { status: 200, headers: { 'content-type': 'application/json' } });
-  };
 }
 
 function percentile(values: number[], p: number): number {
@@ -67,7 +47,7 @@ async function main(): Promise<void> {
     model: MODEL,
     keepAlive: '30m',
     limit: new Semaphore(1),
-    fetch: instantOllama(byText),
+    fetch: instantOllama((request) => answerFor(byText.get(request.messages[1]?.content ?? ''))),
   });
 
   // Which cases the fast path decides (no model call at all).

@@ -91,6 +91,11 @@ const router = z.object({
   cacheMaxEntries: z.number().int().min(0).default(2000),
 });
 
+const plan = z.object({
+  maxSteps: z.number().int().min(1).max(20).default(5),
+  timeoutSeconds: seconds.default(60),
+});
+
 const anthropic = z.object({
   baseUrl: z.string().url().nullable().default(null),
   apiKeyFile: z.string().nullable().default(null),
@@ -216,6 +221,7 @@ export const configSchema = z.object({
   slack: slack.prefault({}),
   ollama: ollama.prefault({}),
   router: router.prefault({}),
+  plan: plan.prefault({}),
   anthropic: anthropic.prefault({}),
   arxiv: arxiv.prefault({}),
   memory: memory.prefault({}),

@@ -313,4 +313,43 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX brain_runs_session ON brain_runs (thread_key, user_id, brain, id);
     `,
   },
+  {
+    version: 9,
+    name: 'plan sessions',
+    sql: `
+      -- One /plan per task, its steps in order. A step is marked running before it starts and settled after
+      -- it ends, so a task run again after a crash knows which steps are done and which one was cut short.
+      -- Retention prunes a plan with its task.
+      CREATE TABLE plan_sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER NOT NULL UNIQUE REFERENCES tasks (id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        goal TEXT NOT NULL,
+        source TEXT NOT NULL,
+        problem TEXT,
+        context TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'running',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX plan_sessions_user ON plan_sessions (platform, user_id, id);
+      CREATE TABLE plan_steps (
+        session_id INTEGER NOT NULL REFERENCES plan_sessions (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        tool_name TEXT NOT NULL,
+        params TEXT NOT NULL,
+        handoff INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        started_at INTEGER,
+        ended_at INTEGER,
+        reply TEXT,
+        error TEXT,
+        PRIMARY KEY (session_id, idx)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

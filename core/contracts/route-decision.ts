@@ -15,8 +15,11 @@ export const routeDecisionSchema = z.object({
 });
 export type RouteDecision = z.infer<typeof routeDecisionSchema>;
 
-/** Where a decision came from: a fast path (no model), the cache, the model, or the rules after the model failed. */
-export type RouteSource = 'slash' | 'rules' | 'cache' | 'model' | 'model-repaired' | 'fallback';
+/**
+ * Where a decision came from: a fast path (no model), the cache, the model, the rules after the model failed,
+ * or a step of a plan (/plan).
+ */
+export type RouteSource = 'slash' | 'rules' | 'cache' | 'model' | 'model-repaired' | 'fallback' | 'plan';
 
 /** A decision, or null when nothing fits (the user is then told what pie-brain can do). */
 export interface RouteOutcome {

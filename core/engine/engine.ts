@@ -5,6 +5,7 @@ import type { Address, InboundMessage, Reply } from '../contracts/messages.js';
 import { addressOf, type TaskContext, type TaskHandler } from '../contracts/task.js';
 import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
+import { raceAbort } from '../lib/race-abort.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
 
@@ -254,7 +255,8 @@ export class Engine {
     };
 
     try {
-      const reply = await this.raceAbort(this.options.handler(ctx), run.controller.signal);
+      // A handler that ignores its signal must not hold the task forever.
+      const reply = await raceAbort(this.options.handler(ctx), run.controller.signal);
       this.finish(task, 'done', reply, undefined, started);
     } catch (error) {
       this.fail(task, run.reason, error, started);
@@ -262,16 +264,6 @@ export class Engine {
       if (renewTimer) clock.clearTimeout(renewTimer);
       if (timeout) clock.clearTimeout(timeout);
     }
-  }
-
-  /** A handler that ignores its signal must not hold the task forever. */
-  private raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      if (signal.aborted) onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
   }
 
   private fail(task: TaskRecord, reason: StopReason | undefined, error: unknown, started: number): void {

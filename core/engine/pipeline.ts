@@ -1,7 +1,8 @@
 import { requirePrivileges } from '../access.js';
 import type { CommandContext, CommandTable } from '../commands/command-table.js';
+import type { DispatchOptions } from '../contracts/command.js';
 import type { Reply } from '../contracts/messages.js';
-import type { RouteDecision } from '../contracts/route-decision.js';
+import type { RouteDecision, RouteSource } from '../contracts/route-decision.js';
 import type { TaskContext, TaskHandler } from '../contracts/task.js';
 import { describeForUser, isPieBrainError } from '../errors.js';
 
@@ -9,8 +10,18 @@ import { describeForUser, isPieBrainError } from '../errors.js';
 export interface RouteHandler {
   /** A plain message: route it (rules, cache, the local model) and carry out the decision. */
   route(ctx: TaskContext): Promise<Reply>;
-  /** A decision already made (a tool's slash command): carry it out on the same path, with the same checks. */
-  dispatch(decision: RouteDecision, ctx: TaskContext): Promise<Reply>;
+  /** A decision already made (a tool's slash command, a plan's step): carry it out on the same path, with the same checks. */
+  dispatch(decision: RouteDecision, ctx: TaskContext, source?: RouteSource): Promise<Reply>;
+}
+
+/** The task as one decision of a command sees it: its own request text, signal and deadline where given. */
+function decisionContext(ctx: TaskContext, options: DispatchOptions): TaskContext {
+  return {
+    ...ctx,
+    ...(options.text !== undefined ? { message: { ...ctx.message, text: options.text, command: undefined } } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.extendDeadline ? { extendDeadline: options.extendDeadline } : {}),
+  };
 }
 
 export function unknownCommandReply(name: string, commands: CommandTable): Reply {
@@ -39,7 +50,7 @@ export function createTaskHandler(deps: {
     if (!entry) return unknownCommandReply(command.name, deps.commands);
     requirePrivileges(ctx.actor, entry.privileges, `/${entry.name}`);
     ctx.advance({ toolName: `/${entry.name}` });
-    const { task, message, actor, isAdmin, signal, extendDeadline, refundAttempt, detached } = ctx;
+    const { task, message, actor, isAdmin, signal, extendDeadline, refundAttempt, detached, trace, progress } = ctx;
     const commandContext: CommandContext = {
       task,
       message,
@@ -50,9 +61,11 @@ export function createTaskHandler(deps: {
       extendDeadline,
       refundAttempt,
       detached,
+      trace,
+      progress,
     };
     if (route) {
-      commandContext.dispatch = (decision) => route.dispatch(decision, ctx);
+      commandContext.dispatch = (decision, options = {}) => route.dispatch(decision, decisionContext(ctx, options), options.source);
       commandContext.route = (text) => route.route({ ...ctx, message: { ...ctx.message, text, command: undefined } });
     }
     return entry.run(commandContext);

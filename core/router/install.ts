@@ -34,6 +34,8 @@ export function createOllamaProvider(runtime: Runtime, config: Config, fetchImpl
 }
 
 export interface RouterSetup {
+  /** The local model the router, chat and plans share. */
+  llm: LlmProvider;
   router: Router;
   dispatcher: Dispatcher;
   chat: ChatResponder;
@@ -83,7 +85,7 @@ export function createRouteHandler(runtime: Runtime, router: Router, dispatcher:
   };
   return {
     route: async (ctx) => carryOut(await router.route(ctx.message, { taskId: ctx.task.id, signal: ctx.signal }), ctx),
-    dispatch: (decision, ctx) => carryOut({ decision, source: 'slash', llmCalls: 0, durationMs: 0 }, ctx),
+    dispatch: (decision, ctx, source = 'slash') => carryOut({ decision, source, llmCalls: 0, durationMs: 0 }, ctx),
   };
 }
 
@@ -129,5 +131,5 @@ export function installRouter(runtime: Runtime, options: InstallRouterOptions): 
   });
   const handler = createRouteHandler(runtime, router, dispatcher);
   runtime.setRouteHandler(handler);
-  return { router, dispatcher, chat, health, handler };
+  return { llm, router, dispatcher, chat, health, handler };
 }

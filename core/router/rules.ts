@@ -31,6 +31,11 @@ const SEARCH_LEAD =
 const ARXIV_LEAD =
   /^(?:please\s+)?(?:(?:can you |could you )?(?:find|search|look up|look for|get|show|give|pull)(?: me)?(?: for)?(?: the)?(?: recent| latest| newest| new)?(?: arxiv)? (?:papers?|preprints?|articles?|publications?|research)(?: about| on| for| regarding| titled)?|search arxiv for|arxiv:?)\s*/i;
 
+/** Text that tries to steer pie-brain itself (new instructions, its prompt, shell commands): never a tool's input. */
+export function readsAsSteering(text: string): boolean {
+  return INJECTION.test(text);
+}
+
 /** Words that only carry the request's intent, stripped to leave the topic for a search. */
 function stripLead(text: string, lead: RegExp): string {
   return text
@@ -54,7 +59,7 @@ const RULES: readonly Rule[] = [
     // Requests that try to steer pie-brain itself never reach a tool (nor the routing model).
     name: 'injection',
     sure: true,
-    match: (text) => (INJECTION.test(text) ? [{ chat: true }] : undefined),
+    match: (text) => (readsAsSteering(text) ? [{ chat: true }] : undefined),
   },
   {
     name: 'arxiv-id',

@@ -14,7 +14,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** The JSON object in a model's answer, tolerating code fences and chatter around it. */
-function extractJson(text: string): unknown {
+export function extractJson(text: string): unknown {
   const trimmed = text
     .trim()
     .replace(/^```(?:json)?\s*/i, '')
@@ -42,6 +42,14 @@ export function checkAnswer(text: string, tools: ToolRegistry): AnswerCheck {
     const refusal = REFUSAL.test(text) ? ' (it reads like a refusal; routing a request is always allowed)' : '';
     return { ok: false, problem: `it is not a JSON object${refusal}` };
   }
+  return checkDecision(raw, tools);
+}
+
+/**
+ * Check one decision already parsed from JSON (a routing answer, a step of a plan): its shape, a known tool
+ * (or `chat`), and params that the tool's own schema accepts.
+ */
+export function checkDecision(raw: unknown, tools: ToolRegistry): AnswerCheck {
   const parsed = routeDecisionSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problem: `the JSON does not have the right fields: ${describeIssues(parsed.error.issues)}` };
   const decision = parsed.data;

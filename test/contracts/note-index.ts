@@ -26,6 +26,19 @@ export function describeNoteIndexContract(name: string, create: () => Promise<{ 
       await close();
     });
 
+    it('searches by meaning: the closest notes first, at most `limit` of them', async () => {
+      const { index, close } = await create();
+      expect(await index.search(ABSTRACTS.rag.text, 3)).toEqual([]);
+      for (const [name, paper] of Object.entries(ABSTRACTS)) {
+        await index.add({ path: `/brain/inbox/${name}.md`, title: paper.title, text: `${paper.title}\n\n${paper.text}` });
+      }
+      const hits = await index.search(`${ABSTRACTS.galaxies.title}\n\n${ABSTRACTS.galaxies.text}`, 2);
+      expect(hits).toHaveLength(2);
+      expect(hits[0]).toMatchObject({ path: '/brain/inbox/galaxies.md', title: ABSTRACTS.galaxies.title, similarity: expect.any(Number) });
+      expect(hits[0]?.similarity).toBeGreaterThanOrEqual(hits[1]?.similarity ?? 1);
+      await close();
+    });
+
     it('answers with the closest of several notes', async () => {
       const { index, close } = await create();
       for (const [name, paper] of Object.entries(ABSTRACTS)) {

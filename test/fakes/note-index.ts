@@ -24,14 +24,17 @@ export class FakeNoteIndex implements NoteIndex {
 
   constructor(private readonly threshold = 0.8) {}
 
+  async search(query: string, limit = 5): Promise<SimilarNote[]> {
+    this.queries.push(query);
+    const asked = words(query);
+    return this.notes
+      .map((note) => ({ path: note.path, title: note.title, similarity: cosine(asked, words(note.text)) }))
+      .sort((a, b) => b.similarity - a.similarity)
+      .slice(0, limit);
+  }
+
   async findSimilar(text: string): Promise<SimilarNote | undefined> {
-    this.queries.push(text);
-    const query = words(text);
-    let best: SimilarNote | undefined;
-    for (const note of this.notes) {
-      const similarity = cosine(query, words(note.text));
-      if (!best || similarity > best.similarity) best = { path: note.path, title: note.title, similarity };
-    }
+    const [best] = await this.search(text, 1);
     return best && best.similarity > this.threshold ? best : undefined;
   }
 

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { SqliteOutbox } from '../../storage/outbox.js';
 import { SqliteTaskQueue } from '../../storage/queue.js';
 import { json, RecordingServer } from '../fakes/recording-server.js';
 import { tempDir, waitFor } from '../helpers.js';
+import { startWorker, type WorkerProcess } from './worker-process.js';
 
 const worker = fileURLToPath(new URL('../fixtures/crash-worker.mjs', import.meta.url));
 
@@ -21,19 +21,8 @@ const messages = [
   },
 ];
 
-function runWorker(home: string, url: string, sent = messages): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [worker, home, url, JSON.stringify(sent)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code) process.stderr.write(stderr);
-      resolve(code);
-    }),
-  );
-  return { child, exited };
+function runWorker(home: string, url: string, sent = messages): WorkerProcess {
+  return startWorker(worker, [home, url, JSON.stringify(sent)]);
 }
 
 describe('crashes (SIGKILL, real child processes, same data dir)', () => {
