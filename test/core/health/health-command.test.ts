@@ -80,7 +80,8 @@ describe('/health end to end', () => {
     expect(text).toMatch(/- ollama: up, score 100 OPTIMAL; p50 1\.8 s, p95 1\.8 s/);
     expect(text).toContain('- anthropic: unknown, untested ACCEPTABLE');
     expect(text).toMatch(/\*Queue\*: 0 pending, 1 running/);
-    expect(text).toMatch(/- claude-code for #42: 2m0[45]s, \$0\.31 so far/);
+    // At least the 125 s since the run started; more when the machine is slow to answer.
+    expect(text).toMatch(/- claude-code for #42: 2m\d\ds, \$0\.31 so far/);
     expect(text).toMatch(/- arxiv-digest: last never, next (\d+ \w{3} )?\d\d:\d\d/);
     expect(text).toContain('*Adapters*: telegram connected');
     expect(text).toContain('*Pi*: CPU no sensor; throttling not a Pi (no vcgencmd)');

@@ -2,7 +2,7 @@ import { utimesSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prefsPath } from '../../../core/router/prefs.js';
 import { FakeClock } from '../../fakes/clock.js';
-import { inbound } from '../../helpers.js';
+import { inbound, waitFor } from '../../helpers.js';
 import { createRouterHarness, decisionJson, type RouterHarness, routedRequest } from './harness.js';
 
 let h: RouterHarness;
@@ -231,9 +231,8 @@ describe('one inference at a time', () => {
     const release = h.fake.holdNextChat();
     h.fake.onChat((request) => decisionJson('chat', {}, false, String(routedRequest(request))));
     const outcomes = ['first one', 'second one', 'third one'].map((text) => route(text));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => h.fake.chats().length === 1 && h.runtime.limits.llm.waiting === 2, 10_000, 'one call in flight, two waiting');
     expect(h.fake.chats()).toHaveLength(1);
-    expect(h.runtime.limits.llm.waiting).toBe(2);
     release();
     const reasons = (await Promise.all(outcomes)).map((o) => o.decision?.reason);
     expect(reasons).toEqual(['first one', 'second one', 'third one']);
