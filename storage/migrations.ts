@@ -352,4 +352,13 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    name: 'spend by user',
+    sql: `
+      -- Who a paid call was for: a user granted the right to spend may use only their share of the budget.
+      ALTER TABLE spend_reservations ADD COLUMN user_key TEXT;
+      CREATE INDEX spend_reservations_user ON spend_reservations (user_key, created_at) WHERE user_key IS NOT NULL;
+    `,
+  },
 ];

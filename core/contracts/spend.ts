@@ -27,13 +27,18 @@ export interface SpendRequest {
   purpose: string;
   /** How long the hold counts if it is never settled (a crash); the gate's default otherwise. A long run asks for more. */
   holdMs?: number;
+  /**
+   * A user who may spend only a share of the monthly budget (config access.grants budgetShare): their
+   * month's spend plus this cap must stay within it. Absent for admins and jobs.
+   */
+  user?: { key: string; share: number };
 }
 
 /** How much a call in flight may cost in all, and what sets that figure. */
 export interface SpendAllowance {
   usd: number;
   /** Its own cap, or what is left of the month's or the day's budget (other spending and holds counted). */
-  limit: 'cap' | 'month' | 'day';
+  limit: 'cap' | 'month' | 'day' | 'share';
   /** For the user: "the $1.00 left of this month's $5.00 budget". */
   detail: string;
 }

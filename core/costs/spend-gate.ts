@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { SpendReservationStore } from '../../storage/spend-reservations.js';
+import type { ReservationRow, SpendReservationStore } from '../../storage/spend-reservations.js';
 import type { SpendAllowance, SpendGate, SpendRequest, SpendReservation } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { type BudgetSettings, type BudgetStatus, formatUsd, type PeriodSpend, readBudgetStatus, type SpentTotals } from './budget.js';
-import { shortDate } from './calendar.js';
+import { monthOf, shortDate } from './calendar.js';
 
 export interface SpendGateOptions {
   ledger: SpentTotals;
@@ -33,6 +33,8 @@ function refuse(message: string, userMessage: string): PieBrainError {
  */
 export class SqliteSpendGate implements SpendGate {
   private readonly holdMs: number;
+  /** The share each user spends under (a re-attached run's allowance needs it again). */
+  private readonly shares = new Map<string, number>();
 
   constructor(private readonly options: SpendGateOptions) {
     this.holdMs = options.holdMs ?? 6 * 3600_000;
@@ -76,6 +78,7 @@ export class SqliteSpendGate implements SpendGate {
       const now = clock.now();
       holds.expire(now);
       if (settings.profile === 'CAREFUL') this.checkRoom(cap, what, now);
+      if (request.user) this.checkShare(request.user, cap, what, now);
       holds.insert({
         id,
         taskId: request.taskId,
@@ -85,6 +88,7 @@ export class SqliteSpendGate implements SpendGate {
         capUsd: cap,
         createdAt: now,
         expiresAt: now + holdMs,
+        userKey: request.user?.key ?? null,
       });
     });
     this.options.logger?.info({ reservation: id, provider: request.provider, capUsd: cap, purpose }, 'paid call allowed');
@@ -100,8 +104,8 @@ export class SqliteSpendGate implements SpendGate {
   private allowance(id: string, capUsd: number): SpendAllowance {
     const { settings, ledger, holds, clock } = this.options;
     let allowance: SpendAllowance = { usd: capUsd, limit: 'cap', detail: `its cap of ${formatUsd(capUsd)}` };
-    if (settings.profile !== 'CAREFUL') return allowance;
     const own = holds.get(id);
+    if (settings.profile !== 'CAREFUL') return this.shareAllowance(allowance, own, monthOf(clock.now(), settings.timeZone));
     const status = readBudgetStatus(settings, ledger, holds, clock.now());
     const roomIn = (spend: PeriodSpend, limit: number): number => {
       const mine = own?.status === 'held' && own.createdAt >= spend.period.start && own.createdAt < spend.period.end ? own.capUsd : 0;
@@ -121,7 +125,38 @@ export class SqliteSpendGate implements SpendGate {
         allowance = { usd: day, limit: 'day', detail: `the ${formatUsd(day)} left of today's ${formatUsd(settings.dailyUsd)} budget` };
       }
     }
-    return allowance;
+    return this.shareAllowance(allowance, own, status.month.period);
+  }
+
+  /** A user granted the right to spend may use at most their share of the monthly budget, whatever the profile. */
+  private checkShare(user: { key: string; share: number }, cap: number, what: string, now: number): void {
+    const { settings, holds } = this.options;
+    this.shares.set(user.key, user.share);
+    const month = monthOf(now, settings.timeZone);
+    const limit = user.share * settings.monthlyUsd;
+    const spent = holds.userSpent(user.key, month.start, month.end);
+    if (spent + cap > limit + EPSILON) {
+      const left = Math.max(0, limit - spent);
+      throw refuse(
+        `Refused ${what} for ${user.key}: ${formatUsd(left)} of their ${formatUsd(limit)} share is left this month.`,
+        `That would need up to ${formatUsd(cap)}, but only ${formatUsd(left)} of your ${formatUsd(limit)} share of this month's budget is left (it renews on ${shortDate(month.end, settings.timeZone)}). The owner sets the share in config access.grants.`,
+      );
+    }
+  }
+
+  /** The allowance, or less when the call is a user's within their share: what the share has left beside this hold. */
+  private shareAllowance(
+    allowance: SpendAllowance,
+    own: ReservationRow | undefined,
+    month: { start: number; end: number },
+  ): SpendAllowance {
+    const user = own?.userKey;
+    const share = user ? this.shares.get(user) : undefined;
+    if (!user || share === undefined || own?.status !== 'held') return allowance;
+    const others = this.options.holds.userSpent(user, month.start, month.end) - own.capUsd;
+    const room = Math.max(0, share * this.options.settings.monthlyUsd - others);
+    if (room >= allowance.usd) return allowance;
+    return { usd: room, limit: 'share', detail: `the ${formatUsd(room)} left of your share of this month's budget` };
   }
 
   private checkRoom(cap: number, what: string, now: number): void {

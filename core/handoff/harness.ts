@@ -5,7 +5,7 @@ import type { Db } from '../../storage/db.js';
 import type { Ledger } from '../../storage/ledger.js';
 import type { Outbox } from '../../storage/outbox.js';
 import { FINAL_STATUSES, type TaskQueue } from '../../storage/queue.js';
-import { type Actor, type Privilege, requirePrivileges } from '../access.js';
+import { type Actor, type Privilege, requirePrivileges, userKey } from '../access.js';
 import type { Config, Env, Paths } from '../config.js';
 import type { Brain } from '../contracts/brain.js';
 import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
@@ -375,7 +375,14 @@ export class HandoffHarness {
 
   /** Who asked, and where: the run's thread and user (a session is continued only for them). */
   private ownerOf(ctx: HandoffContext): RunOwner {
-    return { taskId: ctx.task.id, threadKey: threadKeyOf(ctx.address), userId: ctx.actor.userId, signal: ctx.signal };
+    const { actor } = ctx;
+    return {
+      taskId: ctx.task.id,
+      threadKey: threadKeyOf(ctx.address),
+      userId: actor.userId,
+      ...(actor.budgetShare !== null ? { spendShare: { key: userKey(actor), share: actor.budgetShare } } : {}),
+      signal: ctx.signal,
+    };
   }
 
   private addressOfTask(run: BrainRunRecord): Address {

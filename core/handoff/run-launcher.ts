@@ -64,6 +64,8 @@ export interface RunOwner {
   taskId: number;
   threadKey: string;
   userId: string;
+  /** A user who may spend only a share of the budget (not an admin): the run's hold counts against it. */
+  spendShare?: { key: string; share: number };
   signal: AbortSignal;
 }
 
@@ -95,6 +97,7 @@ export async function launchRun(
     capUsd,
     purpose: request.reason,
     holdMs: config.brains.runTimeoutMinutes * 60_000 + HOLD_MARGIN_MS,
+    ...(task.spendShare ? { user: task.spendShare } : {}),
   });
   const branch = brain.coding && target.repo && git ? `pie-brain/task-${taskId}` : null;
   const seq = store.forTask(taskId).length + 1;

@@ -63,7 +63,12 @@ export function allUnavailableError(runs: BrainRunRecord[]): PieBrainError {
   });
 }
 
-const SETTING: Record<SpendAllowance['limit'], string> = { cap: 'brains.maxRunUsd', month: 'budget.monthlyUsd', day: 'budget.dailyUsd' };
+const SETTING: Record<SpendAllowance['limit'], string> = {
+  cap: 'brains.maxRunUsd',
+  month: 'budget.monthlyUsd',
+  day: 'budget.dailyUsd',
+  share: 'access.grants budgetShare',
+};
 
 /** A run stopped at what it may spend: the task fails, saying which limit it reached and what it spent. */
 export function runCappedError(run: BrainRunRecord): PieBrainError {

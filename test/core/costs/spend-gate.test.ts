@@ -101,6 +101,21 @@ describe('spend gate', () => {
     expect(gate.reserve(request(1)).capUsd).toBe(1);
   });
 
+  it('holds a user to their share of the monthly budget, also under UNLIMITED, and narrows their allowance to it', () => {
+    for (const profile of ['CAREFUL', 'UNLIMITED'] as const) {
+      const { gate } = setup({ profile });
+      const friend = { key: 'telegram:7', share: 0.2 };
+      gate.reserve({ ...request(1.5), user: friend }).settle(1.5);
+      expect(refusalOf(() => gate.reserve({ ...request(1), user: friend })).userMessage).toMatch(
+        /only \$0\.50 of your \$2\.00 share of this month's budget is left/,
+      );
+      const small = gate.reserve({ ...request(0.25), user: friend });
+      expect(small.allowance()).toMatchObject({ usd: 0.25, limit: 'cap' });
+      gate.reserve({ ...request(0.2), user: { key: 'telegram:8', share: 0.2 } });
+      expect(gate.reserve(request(5)).capUsd).toBe(5);
+    }
+  });
+
   it('UNLIMITED records the hold but never refuses', () => {
     const { gate, spend } = setup({ profile: 'UNLIMITED' });
     spend(50);

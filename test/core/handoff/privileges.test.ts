@@ -105,4 +105,26 @@ describe('privileges on every path into a cloud brain', () => {
     expect(repo.workflow.calls).toEqual([]);
     expect(host.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
   });
+
+  it('a friend granted spend uses at most their share of the monthly budget; the owner is not held to it', async () => {
+    host = await startHandoffHost({
+      platform: 'telegram',
+      budget: { profile: 'CAREFUL', monthlyUsd: 20 },
+      config: { access: { grants: [{ user: 'telegram:friend', privileges: ['spend', 'runCode'], budgetShare: 0.1 }] } },
+    });
+    // $2 of $20: the first run holds its whole $2 cap and fits; it costs $0.0123.
+    const first = await answer(host, '/handoff summarise the week');
+    expect(first.text).toBe('Done: summarise the week');
+    const second = await answer(host, '/handoff summarise the month');
+    expect(second.text).toMatch(
+      /^I did not start a cloud run for task \d+: .*only \$1\.99 of your \$2\.00 share of this month's budget is left/,
+    );
+    expect(host.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
+    const owner = await answer(host, '/handoff summarise the year', { user: { id: 'owner', name: 'Owner' } });
+    expect(owner.text).toBe('Done: summarise the year');
+    const rows = host.runtime.db.prepare('SELECT user_key FROM spend_reservations ORDER BY created_at').all() as Array<{
+      user_key: string | null;
+    }>;
+    expect(rows.map((row) => row.user_key)).toEqual(['telegram:friend', null]);
+  });
 });
