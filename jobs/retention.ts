@@ -4,6 +4,7 @@ import type { Config, Paths } from '../core/config.js';
 import type { Clock } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/db.js';
+import { MemoryEventStore } from '../storage/memory-events.js';
 import { checkpoint, pruneFinished } from '../storage/retention.js';
 import type { Job } from './scheduler.js';
 
@@ -34,8 +35,8 @@ function removeOlderThan(dir: string, before: number, keep: (name: string) => bo
 }
 
 /**
- * jobs/retention: prunes old finished tasks (with their trace and delivered replies), old job runs, rotated
- * logs and cloud run folders, then checkpoints the WAL. Runs off-peak.
+ * jobs/retention: prunes old finished tasks (with their trace and delivered replies), old job runs, old memory
+ * events, rotated logs and cloud run folders, then checkpoints the WAL. Runs off-peak.
  */
 export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config; clock: Clock; logger: Logger }): Job {
   const { retention } = deps.config.jobs;
@@ -52,9 +53,11 @@ export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config;
         .sort((a, b) => b.mtime - a.mtime)[0]?.name;
       const logs = removeOlderThan(logsDir, now - retention.logDays * DAY, (name) => name === newestLog);
       const runs = removeOlderThan(join(deps.paths.home, 'runs'), now - retention.runDays * DAY);
+      // The memory event log is append-only: this is the one place its entries are ever removed.
+      const memoryEvents = new MemoryEventStore(deps.db).prune(now - retention.memoryDays * DAY);
       const wal = checkpoint(deps.db);
-      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${logs} log files, ${runs} run folders; WAL checkpointed (${wal.checkpointed} pages)`;
-      deps.logger.info({ ...pruned, logs, runs, wal }, 'retention done');
+      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${memoryEvents} memory events, ${logs} log files, ${runs} run folders; WAL checkpointed (${wal.checkpointed} pages)`;
+      deps.logger.info({ ...pruned, memoryEvents, logs, runs, wal }, 'retention done');
       return summary;
     },
   };
