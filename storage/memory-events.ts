@@ -114,6 +114,10 @@ export class MemoryEventStore {
       since: db.prepare(`SELECT ${COLUMNS} FROM memory_events WHERE at >= ? ORDER BY id`),
       countSince: db.prepare('SELECT COUNT(*) AS n FROM memory_events WHERE at >= ?'),
       prune: db.prepare('DELETE FROM memory_events WHERE at < ?'),
+      taskCounter: db.prepare(
+        `INSERT INTO sqlite_sequence (name, seq) SELECT 'tasks', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tasks')`,
+      ),
+      raiseTaskCounter: db.prepare(`UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'tasks'`),
     };
   }
 
@@ -154,11 +158,17 @@ export class MemoryEventStore {
     })();
   }
 
-  /** Put events back with their own ids (a restore onto a fresh data dir), all or none. */
+  /**
+   * Put events back with their own ids (a restore onto a fresh data dir), all or none. New tasks are numbered
+   * after the highest task the events name, so a task id never stands for two tasks in the log.
+   */
   restore(events: readonly MemoryEvent[]): number {
     return this.db
       .transaction(() => {
         for (const event of events) this.s.restore.run({ ...this.toParams(event), id: event.id });
+        const lastTask = Math.max(0, ...events.map((event) => event.taskId ?? 0));
+        this.s.taskCounter.run();
+        this.s.raiseTaskCounter.run(lastTask);
         return events.length;
       })
       .immediate();

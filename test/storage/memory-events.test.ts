@@ -4,6 +4,7 @@ import { toFtsQuery } from '../../core/memory-log/fts-query.js';
 import { type Db, openDatabase } from '../../storage/db.js';
 import { MemoryEventVectors } from '../../storage/memory-event-vectors.js';
 import { MemoryEventStore, type NewMemoryEvent } from '../../storage/memory-events.js';
+import { SqliteTaskQueue } from '../../storage/queue.js';
 import { tempDir } from '../helpers.js';
 
 const dir = tempDir();
@@ -123,8 +124,8 @@ describe('the memory event store', () => {
     expect(vectors.count('new-model')).toBe(2);
   });
 
-  it('restores events with their own ids in one transaction, all or none', () => {
-    const { store } = open();
+  it('restores events with their own ids in one transaction, all or none, and numbers new tasks after theirs', () => {
+    const { db, store } = open();
     const events = [
       {
         id: 7,
@@ -156,5 +157,19 @@ describe('the memory event store', () => {
     expect(() => store.restore([{ ...events[0], id: 10 } as (typeof events)[0], events[0] as (typeof events)[0]])).toThrow();
     expect(store.count()).toBe(2);
     expect(store.append(event())).toBe(10);
+    // The next task is numbered after the restored ones: its events never mix with task 1's.
+    const queue = new SqliteTaskQueue(db);
+    const next = queue.enqueue(
+      { platform: 'telegram', chatId: 'c', userId: 'anna', userName: 'Anna', platformMessageId: 'm1', text: 'hi', message: {} },
+      AT,
+    );
+    expect(next.taskId).toBe(2);
+    store.restore([{ ...(events[0] as (typeof events)[0]), id: 20, taskId: 41 }]);
+    expect(
+      queue.enqueue(
+        { platform: 'telegram', chatId: 'c', userId: 'anna', userName: 'Anna', platformMessageId: 'm2', text: 'hi', message: {} },
+        AT,
+      ).taskId,
+    ).toBe(42);
   });
 });
