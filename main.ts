@@ -227,7 +227,7 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
   const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
   const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
-  return { runtime, notes, scheduler, routing };
+  return { runtime, notes, memoryLog, scheduler, routing };
 }
 
 /** `pie-brain commands`: the command table as a list, JSON, or the Slack app manifest (composed on a scratch data dir). */
@@ -294,13 +294,14 @@ async function start(cli: Cli): Promise<void> {
     secrets: secretValues(secrets),
   });
   for (const warning of loaded.warnings) logger.warn(warning);
-  const { runtime, notes, scheduler, routing } = await compose(loaded, secrets, logger);
+  const { runtime, notes, memoryLog, scheduler, routing } = await compose(loaded, secrets, logger);
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping');
       await runtime.stop();
       await closeNoteStore(notes);
+      await memoryLog?.close();
       logger.info('stopped');
       await flushLogger(logger);
       process.exit(0);

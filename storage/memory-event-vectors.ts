@@ -1,74 +1,136 @@
-import type { Db } from './db.js';
-import { type EventScope, NOT_RECALL, scoped, scopeParams } from './memory-events.js';
+import { mkdirSync } from 'node:fs';
+import type { Connection, Table } from '@lancedb/lancedb';
+import type { EventScope } from './memory-events.js';
 
-/** Event kinds whose text means something to search by meaning (a route or a model call is bookkeeping). */
-export const EMBEDDED_KINDS = ['request', 'tool', 'reply'] as const;
-
-function toBlob(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+export interface EventVectorRow {
+  eventId: number;
+  taskId: number | null;
+  platform: string | null;
+  userId: string | null;
+  vector: Float32Array;
 }
 
-function fromBlob(blob: Buffer): Float32Array {
-  // A Float32Array over the same memory needs 4-byte alignment; copy when the buffer is not aligned.
-  if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
-  return new Float32Array(new Uint8Array(blob).buffer);
+export interface EventNeighbour {
+  eventId: number;
+  taskId: number | null;
+  /** 1 - dot distance: the cosine of unit vectors. */
+  similarity: number;
+}
+
+const TABLE = 'memory_events';
+const EMBEDDER_KEY = 'pie-brain.embedder';
+const COMPACT_EVERY = 20;
+
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /**
- * Vectors of the log's events, one per event, tagged with the embedder that made them. Derived data: a
- * change of model drops them, and they are embedded again on the next search.
+ * The vectors of the memory event log in LanceDB ($PIE_BRAIN_HOME/vectors, beside the notes' table), one row
+ * per event with whose it is, searched by dot product (the vectors are unit length). Derived data: the table
+ * of another embedding model is dropped and built again from the log. Nothing loads until the first call.
  */
 export class MemoryEventVectors {
-  private readonly s;
+  private connection: Connection | undefined;
+  private table: Table | undefined;
+  private embedderId: string | undefined;
+  private writes = 0;
 
-  constructor(private readonly db: Db) {
-    const kinds = EMBEDDED_KINDS.map((kind) => `'${kind}'`).join(', ');
-    this.s = {
-      dropOthers: db.prepare('DELETE FROM memory_event_vectors WHERE embedder != ?'),
-      missing: db.prepare(
-        `SELECT e.id, e.text FROM memory_events e
-         WHERE e.id > ? AND e.kind IN (${kinds}) AND e.recall = 0 AND NOT EXISTS (SELECT 1 FROM memory_event_vectors v WHERE v.event_id = e.id)
-         ORDER BY e.id LIMIT ?`,
-      ),
-      put: db.prepare('INSERT OR REPLACE INTO memory_event_vectors (event_id, embedder, vector) VALUES (?, ?, ?)'),
-      scan: scoped(
-        db,
-        (filter) =>
-          `SELECT v.event_id AS id, v.vector FROM memory_event_vectors v JOIN memory_events e ON e.id = v.event_id
-           WHERE v.embedder = @embedder AND ${filter} AND ${NOT_RECALL}`,
-      ),
-      count: db.prepare('SELECT COUNT(*) AS n FROM memory_event_vectors WHERE embedder = ?'),
-    };
-  }
+  constructor(private readonly dir: string) {}
 
-  /** Forget vectors made by any other embedder: they cannot be compared with this one's. */
-  keepOnly(embedderId: string): number {
-    return this.s.dropOthers.run(embedderId).changes;
-  }
-
-  /** Events after `afterId` that should have a vector and have none yet, oldest first. */
-  missing(limit: number, afterId = 0): Array<{ id: number; text: string }> {
-    return this.s.missing.all(afterId, limit) as Array<{ id: number; text: string }>;
-  }
-
-  put(embedderId: string, rows: ReadonlyArray<{ eventId: number; vector: Float32Array }>): void {
-    this.db.transaction(() => {
-      for (const row of rows) this.s.put.run(row.eventId, embedderId, toBlob(row.vector));
-    })();
-  }
-
-  /** Every vector in scope (events of memory look-ups and of `excludeTaskId` left out), read lazily. */
-  *scan(embedderId: string, scope: EventScope, excludeTaskId = -1): IterableIterator<{ id: number; vector: Float32Array }> {
-    const statement = scope ? this.s.scan.own : this.s.scan.all;
-    for (const row of statement.iterate({ ...scopeParams(scope), embedder: embedderId, excludeTask: excludeTaskId }) as IterableIterator<{
-      id: number;
-      vector: Buffer;
-    }>) {
-      yield { id: row.id, vector: fromBlob(row.vector) };
+  /**
+   * Open the table for this embedder. False when it holds nothing of it (new, or made by another model and
+   * dropped): the caller embeds the whole log again.
+   */
+  async open(embedderId: string): Promise<boolean> {
+    if (this.embedderId === embedderId && this.connection) return this.table !== undefined;
+    await this.close();
+    mkdirSync(this.dir, { recursive: true });
+    const lancedb = await import('@lancedb/lancedb');
+    this.connection = await lancedb.connect(this.dir);
+    this.embedderId = embedderId;
+    if (!(await this.connection.tableNames()).includes(TABLE)) return false;
+    const table = await this.connection.openTable(TABLE);
+    if ((await table.schema()).metadata.get(EMBEDDER_KEY) === embedderId) {
+      this.table = table;
+      return true;
     }
+    table.close();
+    await this.connection.dropTable(TABLE);
+    return false;
   }
 
-  count(embedderId: string): number {
-    return (this.s.count.get(embedderId) as { n: number }).n;
+  /** Add (or replace) the vectors of events. */
+  async add(rows: readonly EventVectorRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const data = rows.map((row) => ({
+      event_id: row.eventId,
+      task_id: row.taskId,
+      platform: row.platform,
+      user_id: row.userId,
+      vector: row.vector,
+    }));
+    const table = this.table ?? (await this.createTable(rows[0]?.vector.length ?? 0));
+    await table.mergeInsert('event_id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    this.writes += 1;
+    if (this.writes >= COMPACT_EVERY) await this.compact();
+  }
+
+  /** The `limit` nearest events in scope, best first. */
+  async nearest(vector: Float32Array, scope: EventScope, limit: number): Promise<EventNeighbour[]> {
+    if (!this.table) return [];
+    let query = this.table.vectorSearch(vector).distanceType('dot').limit(limit);
+    if (scope) query = query.where(`platform = ${quote(scope.platform)} AND user_id = ${quote(scope.userId)}`);
+    const rows = (await query.select(['event_id', 'task_id', '_distance']).toArray()) as Array<{
+      event_id: number;
+      task_id: number | null;
+      _distance: number;
+    }>;
+    return rows.map((row) => ({
+      eventId: Number(row.event_id),
+      taskId: row.task_id === null ? null : Number(row.task_id),
+      similarity: 1 - row._distance,
+    }));
+  }
+
+  /** Forget the vectors of events retention removed (their ids are below the log's oldest). */
+  async deleteBelow(eventId: number): Promise<void> {
+    if (!this.table) return;
+    await this.table.delete(`event_id < ${Math.trunc(eventId)}`);
+    this.writes += 1;
+  }
+
+  async count(): Promise<number> {
+    return this.table ? this.table.countRows() : 0;
+  }
+
+  async close(): Promise<void> {
+    this.table?.close();
+    this.connection?.close();
+    this.table = undefined;
+    this.connection = undefined;
+    this.embedderId = undefined;
+  }
+
+  private async createTable(dim: number): Promise<Table> {
+    const { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } = await import('apache-arrow');
+    const schema = new Schema(
+      [
+        new Field('event_id', new Int32(), false),
+        new Field('task_id', new Int32(), true),
+        new Field('platform', new Utf8(), true),
+        new Field('user_id', new Utf8(), true),
+        new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
+      ],
+      new Map([[EMBEDDER_KEY, this.embedderId ?? '']]),
+    );
+    this.table = await (this.connection as Connection).createEmptyTable(TABLE, schema, { mode: 'create' });
+    return this.table;
+  }
+
+  private async compact(): Promise<void> {
+    this.writes = 0;
+    // One process owns this folder, so old versions can go at once.
+    await this.table?.optimize({ cleanupOlderThan: new Date() }).catch(() => undefined);
   }
 }

@@ -68,18 +68,30 @@ function fromRow(row: Row): MemoryEvent {
   };
 }
 
+/** Event kinds whose text means something to search by meaning (a route or a model call is bookkeeping). */
+export const EMBEDDED_KINDS = ['request', 'tool', 'reply'] as const;
+
+/** An event whose text is to be embedded, with whose it is. */
+export interface TextEvent {
+  id: number;
+  taskId: number | null;
+  platform: string | null;
+  userId: string | null;
+  text: string;
+}
+
 const COLUMNS = 'id, at, kind, task_id, platform, chat_id, user_id, text, data, recall';
 const OWN = 'e.platform = @platform AND e.user_id = @userId';
 // Events of a task that read memory back (a search, a log) would echo earlier results into later searches.
-export const NOT_RECALL = `(e.task_id IS NULL OR (e.task_id != @excludeTask AND NOT EXISTS (
+const NOT_RECALL = `(e.task_id IS NULL OR (e.task_id != @excludeTask AND NOT EXISTS (
   SELECT 1 FROM memory_events r WHERE r.recall = 1 AND r.task_id = e.task_id)))`;
 
 /** Both variants of a scoped statement: everyone's events, or one user's (which can use its index). */
-export function scoped(db: Db, sql: (filter: string) => string): { all: Statement; own: Statement } {
+function scoped(db: Db, sql: (filter: string) => string): { all: Statement; own: Statement } {
   return { all: db.prepare(sql('1 = 1')), own: db.prepare(sql(OWN)) };
 }
 
-export function scopeParams(scope: EventScope): Record<string, string> {
+function scopeParams(scope: EventScope): Record<string, string> {
   return scope ? { platform: scope.platform, userId: scope.userId } : {};
 }
 
@@ -110,6 +122,12 @@ export class MemoryEventStore {
            ORDER BY memory_events_fts.rank, e.id DESC LIMIT @limit`,
       ),
       byId: db.prepare(`SELECT ${COLUMNS} FROM memory_events WHERE id = ?`),
+      textAfter: db.prepare(
+        `SELECT id, task_id AS taskId, platform, user_id AS userId, text FROM memory_events
+         WHERE id > ? AND kind IN (${EMBEDDED_KINDS.map((kind) => `'${kind}'`).join(', ')}) AND recall = 0 ORDER BY id LIMIT ?`,
+      ),
+      searchable: db.prepare(`SELECT e.id FROM memory_events e WHERE e.id IN (SELECT value FROM json_each(@ids)) AND ${NOT_RECALL}`),
+      bounds: db.prepare('SELECT MIN(id) AS first, MAX(id) AS last FROM memory_events'),
       count: db.prepare('SELECT COUNT(*) AS n FROM memory_events'),
       since: db.prepare(`SELECT ${COLUMNS} FROM memory_events WHERE at >= ? ORDER BY id`),
       countSince: db.prepare('SELECT COUNT(*) AS n FROM memory_events WHERE at >= ?'),
@@ -146,6 +164,23 @@ export class MemoryEventStore {
     return row ? fromRow(row) : undefined;
   }
 
+  /** Events after `afterId` whose text is searched by meaning (not those that only repeat memory), oldest first. */
+  textEventsAfter(afterId: number, limit: number): TextEvent[] {
+    return this.s.textAfter.all(afterId, limit) as TextEvent[];
+  }
+
+  /** Of these ids, the events a search may show: not part of a memory look-up, not of `excludeTaskId`. */
+  searchable(ids: readonly number[], excludeTaskId = -1): Set<number> {
+    const rows = this.s.searchable.all({ ids: JSON.stringify(ids), excludeTask: excludeTaskId }) as Array<{ id: number }>;
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** The oldest and newest event ids (0 when the log is empty). */
+  bounds(): { first: number; last: number } {
+    const row = this.s.bounds.get() as { first: number | null; last: number | null };
+    return { first: row.first ?? 0, last: row.last ?? 0 };
+  }
+
   count(since?: number): number {
     return since === undefined ? (this.s.count.get() as { n: number }).n : (this.s.countSince.get(since) as { n: number }).n;
   }
@@ -174,7 +209,7 @@ export class MemoryEventStore {
       .immediate();
   }
 
-  /** Retention: delete events older than `before` (their vectors go with them). */
+  /** Retention: delete events older than `before` (their vectors go at the next search by meaning). */
   prune(before: number): number {
     return this.s.prune.run(before).changes;
   }

@@ -337,12 +337,6 @@ export const migrations: readonly Migration[] = [
       CREATE TRIGGER memory_events_append_only BEFORE UPDATE ON memory_events BEGIN
         SELECT RAISE(ABORT, 'the memory event log is append-only');
       END;
-      -- Vectors for semantic search, derived from the text (rebuilt when the embedding model changes).
-      CREATE TABLE memory_event_vectors (
-        event_id INTEGER PRIMARY KEY REFERENCES memory_events (id) ON DELETE CASCADE,
-        embedder TEXT NOT NULL,
-        vector BLOB NOT NULL
-      );
     `,
   },
 ];

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import { MemoryLog } from './memory-log.js';
 import { recordActivity } from './record-activity.js';
@@ -7,7 +8,12 @@ import { recordActivity } from './record-activity.js';
  * pie-brain's own alerts reach it: a stranger's refused message leaves nothing behind.
  */
 export function installMemoryLog(runtime: Runtime, options: { secrets?: readonly string[] } = {}): MemoryLog {
-  const log = new MemoryLog({ db: runtime.db, clock: runtime.clock, ...(options.secrets ? { secrets: options.secrets } : {}) });
+  const log = new MemoryLog({
+    db: runtime.db,
+    clock: runtime.clock,
+    vectorsDir: join(runtime.options.paths.home, 'vectors'),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
   recordActivity({ bus: runtime.bus, log, queue: runtime.queue, outbox: runtime.outbox });
   return log;
 }

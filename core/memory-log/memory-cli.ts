@@ -68,8 +68,13 @@ export async function runMemoryCli(args: string[], context: MemoryCliContext, io
     const db = openDatabase(join(context.paths.home, 'pie-brain.db'), { busyTimeoutMs: context.config.storage.busyTimeoutMs });
     try {
       const snapshot = await readSnapshot(file);
-      const log = new MemoryLog({ db, clock: context.clock, ...(context.secrets ? { secrets: context.secrets } : {}) });
-      const report = await restoreSnapshot(snapshot, { log, notes: context.notes, embedder: context.embedder });
+      const log = new MemoryLog({
+        db,
+        clock: context.clock,
+        vectorsDir: join(context.paths.home, 'vectors'),
+        ...(context.secrets ? { secrets: context.secrets } : {}),
+      });
+      const report = await restoreSnapshot(snapshot, { log, notes: context.notes, embedder: context.embedder }).finally(() => log.close());
       const unchanged = report.notesUnchanged ? ` (${report.notesUnchanged} already there)` : '';
       io.out(
         `Restored ${plural(report.events, 'event')} and ${plural(report.notesWritten, 'note')}${unchanged} from ${file} (taken ${snapshot.header.createdAt}).\n`,

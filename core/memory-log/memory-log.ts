@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/db.js';
+import { KeyValueStore } from '../../storage/kv.js';
 import { MemoryEventVectors } from '../../storage/memory-event-vectors.js';
 import { type EventScope, type FoundEvent, type MemoryEvent, MemoryEventStore, type NewMemoryEvent } from '../../storage/memory-events.js';
 import type { Actor } from '../access.js';
@@ -6,11 +7,13 @@ import type { Embedder } from '../contracts/embedder.js';
 import { PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { redactSecrets } from '../logger.js';
-import { embedMissingEvents, type NearEvent, nearestEvents } from './event-meaning.js';
+import { EventMeaning } from './event-meaning.js';
 import { toFtsQuery } from './fts-query.js';
 
 export type { FoundEvent, MemoryEvent } from '../../storage/memory-events.js';
 export type { NearEvent } from './event-meaning.js';
+
+import type { NearEvent } from './event-meaning.js';
 
 /** Longest text (and longest string inside the detail) one event keeps. */
 export const MAX_EVENT_CHARS = 4000;
@@ -18,6 +21,8 @@ export const MAX_EVENT_CHARS = 4000;
 export interface MemoryLogOptions {
   db: Db;
   clock: Clock;
+  /** Where the events' vectors live: $PIE_BRAIN_HOME/vectors, beside the notes'. */
+  vectorsDir: string;
   /** Configured secret values: replaced before anything is stored. */
   secrets?: readonly string[];
 }
@@ -50,12 +55,14 @@ function clean(value: unknown, secrets: readonly string[]): unknown {
  */
 export class MemoryLog {
   readonly events: MemoryEventStore;
-  readonly vectors: MemoryEventVectors;
+  private readonly vectors: MemoryEventVectors;
+  private readonly meaning: EventMeaning;
   private readonly secrets: readonly string[];
 
   constructor(private readonly options: MemoryLogOptions) {
     this.events = new MemoryEventStore(options.db);
-    this.vectors = new MemoryEventVectors(options.db);
+    this.vectors = new MemoryEventVectors(options.vectorsDir);
+    this.meaning = new EventMeaning(this.events, this.vectors, new KeyValueStore(options.db));
     this.secrets = options.secrets ?? [];
   }
 
@@ -93,11 +100,16 @@ export class MemoryLog {
     await this.index(embedder, options.signal);
     const [vector] = await embedder.embed([query], options.signal);
     if (!vector) return [];
-    return nearestEvents(this.vectors, this.events, embedder.id, vector, scopeOf(actor), options);
+    return this.meaning.nearest(vector, scopeOf(actor), options);
   }
 
   /** Embed every event that lacks a vector of this embedder (a restore does it up front); returns how many. */
   index(embedder: Embedder, signal?: AbortSignal): Promise<number> {
-    return embedMissingEvents(this.vectors, embedder, signal);
+    return this.meaning.index(embedder, signal);
+  }
+
+  /** Let go of the vector index (shutdown); the next search opens it again. */
+  close(): Promise<void> {
+    return this.vectors.close();
   }
 }

@@ -14,7 +14,7 @@ let counter = 0;
 function open(): { db: Db; store: MemoryEventStore; vectors: MemoryEventVectors } {
   counter += 1;
   const db = openDatabase(join(dir.path, `events-${counter}.db`));
-  return { db, store: new MemoryEventStore(db), vectors: new MemoryEventVectors(db) };
+  return { db, store: new MemoryEventStore(db), vectors: new MemoryEventVectors(join(dir.path, `vectors-${counter}`)) };
 }
 
 const AT = Date.parse('2026-11-23T12:00:00Z');
@@ -91,37 +91,55 @@ describe('the memory event store', () => {
     ).toEqual([1, 3]);
   });
 
-  it('prunes old events with their search entries and vectors, and only by age', () => {
-    const { db, store, vectors } = open();
-    const old = store.append(event({ at: AT - 400 * 86_400_000, text: 'ancient sourdough' }));
+  it('prunes old events with their search entries, and only by age', () => {
+    const { store } = open();
+    store.append(event({ at: AT - 400 * 86_400_000, text: 'ancient sourdough' }));
     store.append(event({ taskId: 2, text: 'fresh sourdough' }));
-    vectors.put('e1', [{ eventId: old, vector: unit([1, 0]) }]);
     expect(store.prune(AT - 365 * 86_400_000)).toBe(1);
     expect(store.find(null, toFtsQuery('sourdough') as string, { limit: 10 }).map((e) => e.text)).toEqual(['fresh sourdough']);
-    expect((db.prepare('SELECT COUNT(*) AS n FROM memory_event_vectors').get() as { n: number }).n).toBe(0);
     expect(store.count()).toBe(1);
+    expect(store.bounds()).toEqual({ first: 2, last: 2 });
   });
 
-  it('keeps one vector per searchable event, drops another model’s, and scans only the reader’s', () => {
-    const { store, vectors } = open();
+  it('hands out the texts to embed (not bookkeeping, not look-ups) and says which hits a search may show', () => {
+    const { store } = open();
     const a = store.append(event({ text: 'anna asks' }));
     store.append(event({ kind: 'route', text: 'memory (slash)' }));
     const b = store.append(event({ ...BEN, taskId: 2, kind: 'reply', text: 'ben is answered' }));
+    const lookUp = store.append(event({ taskId: 3, text: '/memory find x' }));
     store.append(event({ taskId: 3, kind: 'tool', text: 'recalled', recall: true }));
-    expect(vectors.missing(10).map((row) => row.id)).toEqual([a, b]);
-    expect(vectors.missing(10, a).map((row) => row.id)).toEqual([b]);
-    vectors.put('old-model', [{ eventId: a, vector: unit([1, 1]) }]);
-    expect(vectors.keepOnly('new-model')).toBe(1);
-    vectors.put('new-model', [
-      { eventId: a, vector: unit([1, 0]) },
-      { eventId: b, vector: unit([0, 1]) },
-    ]);
-    expect(vectors.missing(10)).toEqual([]);
-    expect([...vectors.scan('new-model', ANNA)].map((row) => row.id)).toEqual([a]);
-    const all = [...vectors.scan('new-model', null)];
-    expect(all.map((row) => row.id).sort()).toEqual([a, b]);
-    expect(Array.from(all.find((row) => row.id === b)?.vector ?? [])).toEqual([0, 1]);
-    expect(vectors.count('new-model')).toBe(2);
+    expect(store.textEventsAfter(0, 10).map((row) => row.id)).toEqual([a, b, lookUp]);
+    expect(store.textEventsAfter(a, 1)).toEqual([{ id: b, taskId: 2, platform: 'telegram', userId: 'ben', text: 'ben is answered' }]);
+    expect([...store.searchable([a, b, lookUp])].sort()).toEqual([a, b]);
+    expect([...store.searchable([a, b], 2)]).toEqual([a]);
+  });
+
+  it('keeps event vectors in LanceDB: nearest first, one user’s only, gone below an id, dropped for another model', async () => {
+    const { vectors } = open();
+    try {
+      expect(await vectors.open('model-a')).toBe(false);
+      await vectors.add([
+        { eventId: 1, taskId: 1, ...ANNA, vector: unit([1, 0, 0]) },
+        { eventId: 2, taskId: 2, ...BEN, vector: unit([0.9, 0.1, 0]) },
+        { eventId: 3, taskId: 3, ...ANNA, vector: unit([0, 0, 1]) },
+      ]);
+      await vectors.add([{ eventId: 3, taskId: 3, ...ANNA, vector: unit([0, 1, 0]) }]);
+      expect(await vectors.count()).toBe(3);
+      const all = await vectors.nearest(unit([1, 0, 0]), null, 3);
+      expect(all.map((row) => row.eventId)).toEqual([1, 2, 3]);
+      expect(all[0]?.similarity).toBeCloseTo(1, 5);
+      expect(all[2]?.similarity).toBeCloseTo(0, 5);
+      expect((await vectors.nearest(unit([1, 0, 0]), ANNA, 3)).map((row) => row.eventId)).toEqual([1, 3]);
+      expect(await vectors.nearest(unit([1, 0, 0]), { platform: "x' OR 1=1 --", userId: 'anna' }, 3)).toEqual([]);
+      await vectors.deleteBelow(2);
+      expect((await vectors.nearest(unit([1, 0, 0]), null, 3)).map((row) => row.eventId)).toEqual([2, 3]);
+      await vectors.close();
+      expect(await vectors.open('model-a')).toBe(true);
+      expect(await vectors.open('model-b')).toBe(false);
+      expect(await vectors.count()).toBe(0);
+    } finally {
+      await vectors.close();
+    }
   });
 
   it('restores events with their own ids in one transaction, all or none, and numbers new tasks after theirs', () => {

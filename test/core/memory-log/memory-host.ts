@@ -81,6 +81,7 @@ export async function startMemoryHost(options: MemoryHostOptions = {}) {
     },
     async close(keep = false) {
       await runtime.stop(1000);
+      await log.close();
       await closeNoteStore(openNoteStore(memoryDeps));
       await fake.close();
       if (!keep) temp?.remove();

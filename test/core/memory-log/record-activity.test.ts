@@ -115,5 +115,6 @@ describe('the memory event log, fed by a running pie-brain', () => {
     expect(events[2]).toMatchObject({ data: { brain: 'claude-code', phase: 'ended', outcome: 'ok', costUsd: 0.0123 } });
     expect(events[2]?.text).toMatch(/^claude-code ended: ok · \$0\.0123 · /);
     expect(events[3]?.text).toBe('Done: [turns:3] summarise the repository');
+    await log.close();
   });
 });

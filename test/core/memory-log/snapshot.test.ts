@@ -160,7 +160,7 @@ describe('pie-brain memory snapshot and restore', () => {
   it('writes only what happened since a date with --since, and says how to use it otherwise', async () => {
     const root = newRoot();
     const db = openDatabase(join(testPaths(root).home, 'pie-brain.db'));
-    const log = new MemoryLog({ db, clock: new FakeClock(START) });
+    const log = new MemoryLog({ db, clock: new FakeClock(START), vectorsDir: join(testPaths(root).home, 'vectors') });
     log.append({ at: Date.parse('2026-11-20T12:00:00Z'), kind: 'request', text: 'old question' });
     log.append({ at: Date.parse('2026-11-22T23:30:00Z'), kind: 'request', text: 'Sunday night in Berlin' });
     log.append({ at: Date.parse('2026-11-23T08:00:00Z'), kind: 'request', text: 'Monday morning' });
