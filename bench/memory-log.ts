@@ -148,7 +148,6 @@ async function main(): Promise<void> {
     db.close();
 
     const fresh = openDatabase(join(dir, 'restored.db'), { synchronous: 'FULL' });
-    const rssBefore = process.memoryUsage().rss;
     const restoreStarted = performance.now();
     const snapshot = await readSnapshot(written.path);
     const restored = new MemoryLog({ db: fresh, clock: fixedClock(start), vectorsDir: join(dir, 'restored-vectors') });
@@ -157,10 +156,6 @@ async function main(): Promise<void> {
     report('memory-log', 'restore_per_s', snapshot.events.length / restoreSeconds, 'events/s', {
       events: snapshot.events.length,
       includes: 'read, check every line, insert, FTS5; not the vectors',
-    });
-    report('memory-log', 'restore_rss_growth_mb', (process.memoryUsage().rss - rssBefore) / 1e6, 'MB', {
-      events: snapshot.events.length,
-      note: 'the whole file is checked in memory before anything is written',
     });
     fresh.close();
   } finally {
