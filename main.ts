@@ -15,7 +15,10 @@ import { describeForUser } from './core/errors.js';
 import { setupHandoff } from './core/handoff/setup.js';
 import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
+import { systemClock } from './core/lib/clock.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
+import { installMemoryLog } from './core/memory-log/install.js';
+import { runMemoryCli } from './core/memory-log/memory-cli.js';
 import { createOllamaProvider, installRouter } from './core/router/install.js';
 import { PrefsFile, prefsPath } from './core/router/prefs.js';
 import { Runtime } from './core/runtime.js';
@@ -33,6 +36,7 @@ import { createArxivClient } from './tools/arxiv.js';
 import type { ToolDeps } from './tools/base.js';
 import { GitWorkflow } from './tools/git-sync.js';
 import { loadTools } from './tools/index.js';
+import { openInboxArchive } from './tools/lib/note-archive.js';
 import { closeNoteStore, openNoteStore } from './tools/lib/open-memory.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
@@ -47,6 +51,8 @@ Commands:
   commands  the command table: commands [--format text|json|slack-manifest]
   version   print the version
   costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
+  memory    memory snapshot [--since DATE]: the event log and notes to $PIE_BRAIN_HOME/snapshots/;
+            memory restore FILE: rebuild notes, vectors and events on a fresh data dir
   help      print this help
 `;
 
@@ -187,6 +193,8 @@ async function createAdapters(
 async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, options: { http?: boolean } = {}) {
   const { config, paths } = loaded;
   const runtime = new Runtime({ config, paths, logger });
+  // The memory event log: what happened, fed from the event bus (/memory log, /memory find).
+  const memoryLog = config.memory.eventLog ? installMemoryLog(runtime, { secrets: secretValues(secrets) }) : undefined;
   // Costs and health: /cost, /health, /healthz, /metrics; its priceBook and spendGate are for the brains.
   const costs = await installCostHealth(runtime, { paths, version: version(), ...(options.http === false ? { http: false } : {}) });
   // The local model: the router's, and ToolDeps.llm for tools.
@@ -203,6 +211,7 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
     bus: runtime.bus,
     llm,
     notes,
+    ...(memoryLog ? { memoryLog } : {}),
   };
   const tools = await loadTools(toolDeps, runtime.tools);
   // Cloud brains: /brain, /handoff, detached runs that outlive a restart; set up before runtime.start() so a
@@ -221,7 +230,7 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
   installSupervisor(runtime, { config, logger, routing, notes });
   const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
-  return { runtime, notes, scheduler, routing };
+  return { runtime, notes, memoryLog, scheduler, routing };
 }
 
 /** `pie-brain commands`: the command table as a list, JSON, or the Slack app manifest (composed on a scratch data dir). */
@@ -248,6 +257,30 @@ async function printCommands(cli: Cli): Promise<void> {
   }
 }
 
+/** `pie-brain memory snapshot|restore`: the memory written out as JSON Lines, or rebuilt from them. */
+async function runMemory(cli: Cli): Promise<number> {
+  const { loaded, secrets } = loadOrExit(cli);
+  const logger = await createLogger({ level: 'warn', pretty: process.stderr, secrets: secretValues(secrets) });
+  const memory = openInboxArchive({ config: loaded.config, paths: loaded.paths, logger });
+  const write = (stream: NodeJS.WriteStream) => (chunk: string) => void stream.write(chunk);
+  try {
+    return await runMemoryCli(
+      cli.rest,
+      {
+        ...loaded,
+        clock: systemClock,
+        version: version(),
+        notes: memory.archive,
+        embedder: memory.embedder,
+        secrets: secretValues(secrets),
+      },
+      { out: write(process.stdout), err: write(process.stderr) },
+    );
+  } finally {
+    await memory.close();
+  }
+}
+
 async function start(cli: Cli): Promise<void> {
   const { loaded, secrets } = loadOrExit(cli);
   const { config, paths } = loaded;
@@ -264,13 +297,14 @@ async function start(cli: Cli): Promise<void> {
     secrets: secretValues(secrets),
   });
   for (const warning of loaded.warnings) logger.warn(warning);
-  const { runtime, notes, scheduler, routing } = await compose(loaded, secrets, logger);
+  const { runtime, notes, memoryLog, scheduler, routing } = await compose(loaded, secrets, logger);
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping');
       await runtime.stop();
       await closeNoteStore(notes);
+      await memoryLog?.close();
       logger.info('stopped');
       await flushLogger(logger);
       process.exit(0);
@@ -338,6 +372,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = runCostsCli(cli.rest, loaded, { out: write(process.stdout), err: write(process.stderr) });
       return;
     }
+    case 'memory':
+      process.exitCode = await runMemory(cli);
+      return;
     case 'commands':
       await printCommands(cli);
       return;

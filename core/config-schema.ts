@@ -118,6 +118,7 @@ const memory = z.object({
   modelsDir: z.string().nullable().default(null),
   dedupThreshold: z.number().min(0).max(1).default(0.8),
   idleUnloadMinutes: z.number().min(0).default(10),
+  eventLog: z.boolean().default(true),
 });
 
 const gitRepo = z.object({
@@ -199,6 +200,7 @@ const retention = z.object({
   runDays: z.number().min(1).default(14),
   logDays: z.number().min(1).default(14),
   scratchDays: z.number().min(1).default(7),
+  memoryDays: z.number().min(1).default(365),
 });
 
 const jobs = z.object({

@@ -4,6 +4,7 @@ import type { Config, Paths } from '../core/config.js';
 import type { Clock } from '../core/lib/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/db.js';
+import { MemoryEventStore } from '../storage/memory-events.js';
 import { checkpoint, pruneFinished } from '../storage/retention.js';
 import type { Job } from './scheduler.js';
 
@@ -42,8 +43,8 @@ function newestChange(path: string): number {
 }
 
 /**
- * jobs/retention: prunes old finished tasks (with their trace and delivered replies), old job runs, rotated
- * logs, cloud run folders and what was left in scratch, then checkpoints the WAL. Runs off-peak.
+ * jobs/retention: prunes old finished tasks (with their trace and delivered replies), old job runs, old memory
+ * events, rotated logs, cloud run folders and what was left in scratch, then checkpoints the WAL. Runs off-peak.
  */
 export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config; clock: Clock; logger: Logger }): Job {
   const { retention } = deps.config.jobs;
@@ -62,9 +63,11 @@ export function createRetentionJob(deps: { db: Db; paths: Paths; config: Config;
       const logs = removeStale(logsDir, (path, name) => name !== newestLog && statSync(path).mtimeMs < now - retention.logDays * DAY);
       const runs = removeStale(join(deps.paths.home, 'runs'), (path) => statSync(path).mtimeMs < now - retention.runDays * DAY);
       const scratch = removeStale(join(deps.paths.home, 'scratch'), (path) => newestChange(path) < now - retention.scratchDays * DAY);
+      // The memory event log is append-only: this is the one place its entries are ever removed.
+      const memoryEvents = new MemoryEventStore(deps.db).prune(now - retention.memoryDays * DAY);
       const wal = checkpoint(deps.db);
-      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${logs} log files, ${runs} run folders, ${scratch} scratch entries; WAL checkpointed (${wal.checkpointed} pages)`;
-      deps.logger.info({ ...pruned, logs, runs, scratch, wal }, 'retention done');
+      const summary = `pruned ${pruned.tasks} tasks, ${pruned.events} trace events, ${pruned.outbox} replies, ${pruned.jobRuns} job runs, ${pruned.codeRuns} code runs, ${memoryEvents} memory events, ${logs} log files, ${runs} run folders, ${scratch} scratch entries; WAL checkpointed (${wal.checkpointed} pages)`;
+      deps.logger.info({ ...pruned, memoryEvents, logs, runs, scratch, wal }, 'retention done');
       return summary;
     },
   };

@@ -361,4 +361,40 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX spend_reservations_user ON spend_reservations (user_key, created_at) WHERE user_key IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'memory event log',
+    sql: `
+      -- What happened, append-only: requests, route decisions, tool calls, replies, model calls, cloud runs.
+      -- Rows are never updated (a trigger refuses it); only retention deletes old ones.
+      CREATE TABLE memory_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        task_id INTEGER,
+        platform TEXT,
+        chat_id TEXT,
+        user_id TEXT,
+        text TEXT NOT NULL,
+        data TEXT,
+        recall INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX memory_events_time ON memory_events (at);
+      CREATE INDEX memory_events_user ON memory_events (platform, user_id, id);
+      -- Tasks that only read memory back (their events stay out of searches): a small partial index.
+      CREATE INDEX memory_events_recall ON memory_events (task_id) WHERE recall = 1;
+      CREATE VIRTUAL TABLE memory_events_fts USING fts5 (
+        text, content = 'memory_events', content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER memory_events_fts_insert AFTER INSERT ON memory_events BEGIN
+        INSERT INTO memory_events_fts (rowid, text) VALUES (NEW.id, NEW.text);
+      END;
+      CREATE TRIGGER memory_events_fts_delete AFTER DELETE ON memory_events BEGIN
+        INSERT INTO memory_events_fts (memory_events_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+      END;
+      CREATE TRIGGER memory_events_append_only BEFORE UPDATE ON memory_events BEGIN
+        SELECT RAISE(ABORT, 'the memory event log is append-only');
+      END;
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import type { EventBus } from '../core/engine/events.js';
 import type { Clock } from '../core/lib/clock.js';
 import type { LlmProvider } from '../core/llm/provider.js';
 import type { Logger } from '../core/logger.js';
+import type { MemoryLog } from '../core/memory-log/memory-log.js';
 import type { Db } from '../storage/db.js';
 
 export type { ToolContext, ToolResult, ToolSlashCommand } from '../core/contracts/tool.js';
@@ -24,6 +25,8 @@ export interface ToolDeps {
   fetch?: typeof fetch;
   /** The memory's dedup check, when memory is configured (tools that write notes consult it). */
   notes?: NoteIndex;
+  /** The memory event log (the memory tool reads it back). */
+  memoryLog?: MemoryLog;
 }
 
 /** Each module in tools/ default-exports one of these. Returning null leaves the tool out (not configured). */

@@ -25,6 +25,11 @@ export interface ToolResult {
   links?: Array<{ title: string; url: string }>;
   images?: Attachment[];
   data?: unknown;
+  /**
+   * The text only repeats what memory already holds (a search, the event log): the log keeps that it
+   * happened, not the text again, and later searches leave it out instead of finding their own echoes.
+   */
+  recall?: boolean;
 }
 
 /** A slash command that goes straight to a tool, skipping the model; it joins the command table when the tool loads. */

@@ -18,7 +18,8 @@ interface CliIo {
   err(chunk: string): void;
 }
 
-function option(args: string[], name: string): string | undefined {
+/** The value of `--name VALUE` or `--name=VALUE`. */
+export function option(args: string[], name: string): string | undefined {
   const index = args.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
   if (index < 0) return undefined;
   const arg = args[index] as string;

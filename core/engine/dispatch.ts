@@ -4,7 +4,7 @@ import type { Reply } from '../contracts/messages.js';
 import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from '../contracts/route-decision.js';
 import type { TaskContext } from '../contracts/task.js';
 import type { Tool, ToolContext, ToolResult } from '../contracts/tool.js';
-import { isPieBrainError, PieBrainError } from '../errors.js';
+import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
 import type { Semaphore } from '../lib/semaphore.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from './events.js';
@@ -121,20 +121,25 @@ export class Dispatcher {
       const started = performance.now();
       bus.emit('tool-started', { taskId, toolName: tool.name });
       let ok = false;
+      let outcome: { output?: string; code?: string; recall?: boolean } = {};
       try {
         const value = await tool.runLocal(decision.params, toolCtx);
         ok = true;
+        outcome = { output: value.text, ...(value.recall ? { recall: true } : {}) };
         return value;
       } catch (error) {
-        if (isPieBrainError(error) || ctx.signal.aborted) throw error;
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new PieBrainError('TOOL_FAILED', `The ${tool.name} tool failed: ${detail}`, {
-          cause: error,
-          userMessage: `The ${tool.name} tool failed; the admins can find the details in the log.`,
-        });
+        const failure =
+          isPieBrainError(error) || ctx.signal.aborted
+            ? error
+            : new PieBrainError('TOOL_FAILED', `The ${tool.name} tool failed: ${error instanceof Error ? error.message : String(error)}`, {
+                cause: error,
+                userMessage: `The ${tool.name} tool failed; the admins can find the details in the log.`,
+              });
+        outcome = { output: describeForUser(failure), code: isPieBrainError(failure) ? failure.code : 'INTERNAL' };
+        throw failure;
       } finally {
         const durationMs = performance.now() - started;
-        bus.emit('tool-ended', { taskId, toolName: tool.name, durationMs, ok });
+        bus.emit('tool-ended', { taskId, toolName: tool.name, durationMs, ok, params: decision.params, ...outcome });
         ctx.trace(`tool:${tool.name}`, { durationMs: Math.round(durationMs), data: { ok } });
       }
     });

@@ -13,9 +13,22 @@ export interface EventMap {
     reason: string;
     source: string;
     durationMs: number;
+    /** The tool's params as decided. */
+    params?: Record<string, unknown>;
   };
   'tool-started': { taskId: number; toolName: string };
-  'tool-ended': { taskId: number; toolName: string; durationMs: number; ok: boolean };
+  'tool-ended': {
+    taskId: number;
+    toolName: string;
+    durationMs: number;
+    ok: boolean;
+    params?: Record<string, unknown>;
+    /** The result's text, or what the user was told when it failed. */
+    output?: string;
+    code?: string;
+    /** The result only repeats what memory holds (ToolResult.recall). */
+    recall?: boolean;
+  };
   'task-finished': { taskId: number; status: 'done' | 'failed' | 'dead' | 'cancelled'; durationMs: number };
   'task-retried': { taskId: number; attempt: number; code: string; delayMs: number };
   'reply-sent': { outboxId: number; taskId: number | null; platform: string; messageId: string; attempt: number; latencyMs: number };

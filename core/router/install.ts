@@ -65,6 +65,7 @@ export function createRouteHandler(runtime: Runtime, router: Router, dispatcher:
       reason: decision?.reason ?? outcome.problem ?? '',
       source: outcome.source,
       durationMs,
+      ...(decision ? { params: decision.params } : {}),
     });
     ctx.trace('routed', {
       durationMs: Math.round(outcome.durationMs),

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import { createRetentionJob } from '../../jobs/retention.js';
 import { type Db, openDatabase } from '../../storage/db.js';
+import { MemoryEventStore } from '../../storage/memory-events.js';
 import { SqliteOutbox } from '../../storage/outbox.js';
 import { SqliteTaskQueue } from '../../storage/queue.js';
 import { FakeClock } from '../fakes/clock.js';
@@ -71,7 +72,7 @@ describe('retention job', () => {
     const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
     const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
     expect(summary).toMatch(
-      /^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 code runs, 1 log files, 1 run folders, 0 scratch entries; WAL checkpointed/,
+      /^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 code runs, 0 memory events, 1 log files, 1 run folders, 0 scratch entries; WAL checkpointed/,
     );
     expect(queue.get(old)).toBeUndefined();
     expect((db.prepare('SELECT COUNT(*) AS n FROM code_runs').get() as { n: number }).n).toBe(1);
@@ -109,5 +110,20 @@ describe('retention job', () => {
     expect(summary).toContain('3 scratch entries');
     expect(readdirSync(scratch).sort()).toEqual(['project', 'today.md']);
     expect(existsSync(join(outside, 'precious.txt'))).toBe(true);
+  });
+
+  it('removes memory events only once they are older than jobs.retention.memoryDays, with their search entries', async () => {
+    const clock = new FakeClock('2026-11-23T03:30:00Z');
+    const now = clock.now();
+    const events = new MemoryEventStore(db);
+    events.append({ at: now - 400 * DAY, kind: 'request', text: 'the old sourdough question' });
+    events.append({ at: now - 40 * DAY, kind: 'request', text: 'a sourdough question from last month' });
+    const paths = testPaths(dir.path);
+    mkdirSync(join(paths.home, 'logs'), { recursive: true });
+    const config = testConfig({ jobs: { retention: { memoryDays: 365 } } });
+    const job = createRetentionJob({ db, paths, config, clock, logger: silentLogger() });
+    const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
+    expect(summary).toContain('1 memory events');
+    expect(events.find(null, '"sourdough"', { limit: 10 }).map((event) => event.text)).toEqual(['a sourdough question from last month']);
   });
 });
