@@ -201,6 +201,11 @@ const retention = z.object({
   scratchDays: z.number().min(1).default(7),
 });
 
+const rules = z.object({
+  disabled: ids.default([]),
+  dir: z.string().nullable().default(null),
+});
+
 const jobs = z.object({
   graceMinutes: z.number().min(0).default(180),
   digest: digest.prefault({}),
@@ -231,6 +236,7 @@ export const configSchema = z.object({
   budget: budget.prefault({}),
   costs: costs.prefault({}),
   http: http.prefault({}),
+  rules: rules.prefault({}),
   jobs: jobs.prefault({}),
 });
 
