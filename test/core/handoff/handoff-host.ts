@@ -81,6 +81,8 @@ export interface HandoffHostOptions {
   ollamaHost?: string;
   /** The fake platform's name (config access.allowedUsers knows telegram, discord and slack). */
   platform?: string;
+  /** Configured secret values (the secrets rule pack redacts them). */
+  secrets?: string[];
 }
 
 /** A runtime with the fake chat adapter and the cloud brains wired, on a temp data dir, with the fake CLIs on PATH. */
@@ -94,7 +96,13 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);
-  const runtime = new Runtime({ config, paths, logger: quietLogger(), ...(options.clock ? { clock: options.clock } : {}) });
+  const runtime = new Runtime({
+    config,
+    paths,
+    logger: quietLogger(),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
   const adapter = new FakeChatAdapter(options.platform ?? 'fake');
   runtime.addAdapter(adapter);
   const spend = new FakeSpendGate(options.limitUsd ?? 100);
@@ -117,7 +125,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     FAKE_GH_COUNTER: join(dir.path, 'prs'),
     ...options.env,
   };
-  const { harness, brains } = await setupHandoff({
+  const { harness, brains, handler } = await setupHandoff({
     runtime,
     brainsDir: BRAINS_DIR,
     env,
@@ -132,7 +140,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
       config: { ...config, ollama: { host: options.ollamaHost } },
       paths,
       logger: quietLogger(),
-      handoff: harness.handler,
+      handoff: handler,
     });
   }
   await runtime.start();
