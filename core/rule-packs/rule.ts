@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
 import type { RuleSeverity, RuleSurface } from '../contracts/rule-gate.js';
 import { PieBrainError } from '../errors.js';
 
@@ -34,17 +34,21 @@ export class PatternError extends PieBrainError {
 
 export interface PatternOptions {
   ignoreCase?: boolean;
-  /** Only this capture group is the match (a secret after its name, say); 0, the default, is the whole match. */
-  group?: number;
 }
 
+// re2js is loaded on the first user pack: the built-in packs need none of its 0.9 MB.
+const requireModule = createRequire(import.meta.url);
+let re2: typeof import('re2js') | undefined;
+
 /**
- * Compile a pattern with RE2 (re2js): matching time grows linearly with the text whatever the pattern, so a
- * pattern from a user pack cannot stall the Pi on a hostile message. RE2 has no backreferences or lookarounds.
- * A pattern that matches empty text would hit every message and is refused.
+ * Compile a user's pattern with RE2 (re2js): matching time grows linearly with the text whatever the pattern,
+ * so a pattern from a user pack cannot stall the Pi on a hostile message. RE2 has no backreferences or
+ * lookarounds. A pattern that matches empty text would hit every message and is refused.
  */
 export function compilePattern(pattern: string, options: PatternOptions = {}): (text: string) => Span[] {
-  let compiled: RE2JS;
+  re2 ??= requireModule('re2js') as typeof import('re2js');
+  const { RE2JS } = re2;
+  let compiled: InstanceType<typeof RE2JS>;
   try {
     compiled = RE2JS.compile(pattern, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (error) {
@@ -52,17 +56,30 @@ export function compilePattern(pattern: string, options: PatternOptions = {}): (
     throw new PatternError(`not a valid RE2 pattern (${detail})`);
   }
   if (compiled.test('')) throw new PatternError('it matches empty text, so it would hit every message');
-  const group = options.group ?? 0;
-  if (group > compiled.groupCount()) throw new PatternError(`it has no capture group ${group}`);
   return (text) => {
     // The DFA answers "anywhere?" fast; most texts match nothing and stop here.
     if (!compiled.test(text)) return [];
     const spans: Array<[number, number]> = [];
     const matcher = compiled.matcher(text);
     while (matcher.find()) {
-      const start = matcher.start(group);
-      const end = matcher.end(group);
-      if (start >= 0 && end > start) spans.push([start, end]);
+      if (matcher.end() > matcher.start()) spans.push([matcher.start(), matcher.end()]);
+    }
+    return spans;
+  };
+}
+
+/**
+ * Where a built-in pattern matches (`group`: only that capture group is the match, a secret after its name,
+ * say). Built-in patterns run on V8's own engine, fast and with nothing to load; each is written so that it
+ * cannot backtrack beyond a bound (every repetition that could overlap another is capped).
+ */
+export function findPattern(pattern: RegExp, group = 0): (text: string) => Span[] {
+  const global = new RegExp(pattern.source, `${pattern.flags.replace(/[gyd]/g, '')}gd`);
+  return (text) => {
+    const spans: Array<[number, number]> = [];
+    for (const match of text.matchAll(global)) {
+      const span = match.indices?.[group];
+      if (span && span[1] > span[0]) spans.push([span[0], span[1]]);
     }
     return spans;
   };

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { RuleBlockedError } from '../../../core/contracts/rule-gate.js';
 import { commandsPack } from '../../../core/rule-packs/commands-pack.js';
 import { RuleChecker } from '../../../core/rule-packs/rule-checker.js';
+import { secretsPack } from '../../../core/rule-packs/secrets-pack.js';
 
 const checker = new RuleChecker({ packs: [commandsPack(['/etc/pie-brain/telegram.token'])] });
+const secrets = new RuleChecker({ packs: [secretsPack(['s3cret-value'])] });
 
 /** The rule that stops `text` as code to run, or undefined when it may run. */
 function blockedBy(text: string, surface: 'run' | 'brain' = 'run'): string | undefined {
@@ -107,6 +109,22 @@ describe('the commands pack', () => {
     })();
     expect(refusal?.code).toBe('RULE_BLOCKED');
     expect(refusal?.message).toBe('Refused by the rule commands/rm-rf-root: it deletes the whole file system or a home directory');
+  });
+
+  it('a hostile text cannot make the patterns backtrack without bound (the test would hang, not fail)', () => {
+    const hostile = [
+      `rm ${'-r '.repeat(20_000)}x`,
+      `${'rm '.repeat(30_000)}--no-preserve`,
+      `${'curl '.repeat(20_000)}\n`,
+      `${'dd '.repeat(30_000)}of=/tmp/x`,
+      `${': ( ) { : | : '.repeat(5000)}`,
+      `${'-----BEGIN '.repeat(5000)}${'A'.repeat(50_000)}`,
+      `${'/home/'.repeat(20_000)}`,
+    ];
+    for (const text of hostile) {
+      expect(checker.check('run', text).blocked).toBeUndefined();
+      expect(secrets.check('output', text).hits).toEqual([]);
+    }
   });
 
   it('does not look at replies or at the command line (only at what would run, or go to a brain)', () => {
