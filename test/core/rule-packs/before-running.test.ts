@@ -1,13 +1,13 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installRouter } from '../../../core/router/install.js';
 import { CodeRunStore } from '../../../storage/code-runs.js';
 import { RunCodeTool } from '../../../tools/run-code.js';
 import { FakeOllama } from '../../fakes/ollama.js';
 import { quietLogger } from '../../helpers.js';
-import { type HandoffHost, startHandoffHost } from '../handoff/handoff-host.js';
+import { closedPort, type HandoffHost, startHandoffHost } from '../handoff/handoff-host.js';
 import { decisionJson } from '../router/harness.js';
 import { startRuntime } from '../runtime-harness.js';
+import { ruleHits } from './rule-hits.js';
 
 // What a chat can make pie-brain run, and what it can make it send to a cloud brain: the commands pack stops
 // the dangerous forms before anything starts, on every path (a slash command, the model's decision), and the
@@ -56,12 +56,9 @@ describe('code about to run on the Pi', () => {
     const refused = await ask('/run python print("rm -rf /")');
     expect(refused.text).toBe('⛔ Refused by the rule commands/rm-rf-root: it deletes the whole file system or a home directory');
     expect(store.list(undefined)).toEqual([]);
-    expect(
-      harness.runtime.queue
-        .events(refused.taskId)
-        .filter((event) => event.type === 'rule-hit')
-        .map((event) => event.data),
-    ).toEqual([{ pack: 'commands', rule: 'rm-rf-root', severity: 'error', surface: 'run', count: 1 }]);
+    expect(ruleHits(harness.runtime.queue, refused.taskId)).toEqual([
+      { pack: 'commands', rule: 'rm-rf-root', severity: 'error', surface: 'run', count: 1 },
+    ]);
     expect(harness.runtime.queue.events(refused.taskId).some((event) => event.type === 'tool:run_code')).toBe(false);
 
     const ok = await ask('/run python print(6 * 7)');
@@ -76,15 +73,6 @@ describe('code about to run on the Pi', () => {
     expect(store.list(undefined)).toEqual([]);
   });
 });
-
-/** A port nothing listens on: Ollama is down (the rules route, not the model). */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 describe('prompts about to leave for a cloud brain', () => {
   let host: HandoffHost | undefined;
@@ -117,12 +105,9 @@ describe('prompts about to leave for a cloud brain', () => {
     expect(started[0]?.prompt).toBe('rotate the webhook; the old secret was [REDACTED: configured secret]');
     expect(JSON.stringify(host.cli())).not.toContain(SECRET);
     expect(done.text).toContain('Done: rotate the webhook; the old secret was [REDACTED: configured secret]');
-    expect(
-      host.runtime.queue
-        .events(done.taskId)
-        .filter((event) => event.type === 'rule-hit')
-        .map((event) => event.data),
-    ).toEqual([{ pack: 'secrets', rule: 'configured-secret', severity: 'redact', surface: 'brain', count: 1 }]);
+    expect(ruleHits(host.runtime.queue, done.taskId)).toEqual([
+      { pack: 'secrets', rule: 'configured-secret', severity: 'redact', surface: 'brain', count: 1 },
+    ]);
   });
 
   it('a plain request the rules hand to the cloud (Ollama down) is checked the same way', async () => {

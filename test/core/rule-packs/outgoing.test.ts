@@ -8,6 +8,7 @@ import { ProgressMessage } from '../../../core/engine/progress.js';
 import { createMetrics } from '../../../core/http/metrics.js';
 import { quietLogger, tempDir, waitFor } from '../../helpers.js';
 import { startRuntime } from '../runtime-harness.js';
+import { ruleHits } from './rule-hits.js';
 
 const SECRET = 'pb-configured-Secret-4711';
 const ANTHROPIC_KEY = 'sk-ant-api03-Zx9Qm2Lk7Vb4Nc1Rt8Yw3Pe6Ha5Sd0Fg';
@@ -42,13 +43,6 @@ function databaseBytes(harness: Harness): string {
     .join('');
 }
 
-function ruleHits(harness: Harness, taskId: number) {
-  return harness.runtime.queue
-    .events(taskId)
-    .filter((event) => event.type === 'rule-hit')
-    .map((event) => event.data);
-}
-
 describe('rule packs on the way out', () => {
   it('a reply quoting secrets is redacted before it is stored: the chat gets the redacted text, the SD card never holds the secret', async () => {
     // A tool (or a model talked into it) answers with a configured secret and a key it read somewhere.
@@ -62,7 +56,7 @@ describe('rule packs on the way out', () => {
     expect(bytes).toContain('[REDACTED: configured secret]');
     expect(bytes).not.toContain(SECRET);
     expect(bytes).not.toContain(ANTHROPIC_KEY);
-    expect(ruleHits(harness, taskId)).toEqual([
+    expect(ruleHits(harness.runtime.queue, taskId)).toEqual([
       { pack: 'secrets', rule: 'configured-secret', severity: 'redact', surface: 'output', count: 1 },
       { pack: 'secrets', rule: 'anthropic-key', severity: 'redact', surface: 'output', count: 1 },
     ]);
@@ -117,7 +111,7 @@ describe('rule packs on the way out', () => {
     await waitFor(() => adapter.texts().includes('starting'), 5000, 'the progress message');
     await progress.update(`step 2: exported ANTHROPIC_API_KEY=${ANTHROPIC_KEY}`, true);
     expect(adapter.edits.map((edit) => edit.reply.text)).toEqual(['step 2: exported ANTHROPIC_API_KEY=[REDACTED: Anthropic API key]']);
-    expect(ruleHits(harness, taskId).map((hit) => hit?.rule)).toEqual(['configured-secret', 'anthropic-key']);
+    expect(ruleHits(harness.runtime.queue, taskId).map((hit) => hit?.rule)).toEqual(['configured-secret', 'anthropic-key']);
 
     // An error quoting the Bot API URL, forwarded to the admins as an alert.
     runtime.alerts.notify('telegram-down', `Telegram failed: GET https://api.telegram.org/bot${TELEGRAM_TOKEN}/getMe: 401`);
@@ -200,13 +194,17 @@ describe('user rule packs on a running pie-brain', () => {
     try {
       const blocked = await ask(harness, 'where');
       expect(harness.adapter.texts().at(-1)).toBe('⛔ I held back this message: internal host names stay inside (rule house/intranet).');
-      expect(ruleHits(harness, blocked)).toEqual([{ pack: 'house', rule: 'intranet', severity: 'error', surface: 'output', count: 1 }]);
+      expect(ruleHits(harness.runtime.queue, blocked)).toEqual([
+        { pack: 'house', rule: 'intranet', severity: 'error', surface: 'output', count: 1 },
+      ]);
       expect(databaseBytes(harness)).not.toContain('ci-01.corp.example');
 
       const noted = await ask(harness, 'please deploy to prod');
       // Once for the request (a command or message before it runs), then the reply passes with the note.
       expect(harness.adapter.texts().at(-1)).toBe('ok\n\n⚠️ production deploys need a second pair of eyes');
-      expect(ruleHits(harness, noted)).toEqual([{ pack: 'house', rule: 'prod', severity: 'warning', surface: 'command', count: 1 }]);
+      expect(ruleHits(harness.runtime.queue, noted)).toEqual([
+        { pack: 'house', rule: 'prod', severity: 'warning', surface: 'command', count: 1 },
+      ]);
     } finally {
       cleanup.remove();
     }
@@ -230,7 +228,9 @@ describe('user rule packs on a running pie-brain', () => {
       expect(ran).toEqual([]);
       expect(harness.adapter.texts().at(-1)).toBe('⛔ Refused by the rule house/wipe: nobody wipes anything from a chat');
       expect(harness.runtime.queue.get(taskId)?.status).toBe('done');
-      expect(ruleHits(harness, taskId)).toEqual([{ pack: 'house', rule: 'wipe', severity: 'error', surface: 'command', count: 1 }]);
+      expect(ruleHits(harness.runtime.queue, taskId)).toEqual([
+        { pack: 'house', rule: 'wipe', severity: 'error', surface: 'command', count: 1 },
+      ]);
     } finally {
       cleanup.remove();
     }
