@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { installRouter } from '../../../core/router/install.js';
 import { CodeRunStore } from '../../../storage/code-runs.js';
-import { RunCodeTool } from '../../../tools/run-code.js';
 import { FakeOllama } from '../../fakes/ollama.js';
 import { quietLogger } from '../../helpers.js';
+import { makeRunCodeTool } from '../../tools/run-code-tool.js';
 import { closedPort, type HandoffHost, startHandoffHost } from '../handoff/handoff-host.js';
 import { decisionJson } from '../router/harness.js';
 import { startRuntime } from '../runtime-harness.js';
@@ -28,17 +28,7 @@ async function withCodeRunner() {
   cleanups.push(() => harness.close());
   const { runtime } = harness;
   const store = new CodeRunStore(runtime.db);
-  runtime.tools.add(
-    new RunCodeTool({
-      store,
-      scratchRoot: `${harness.root}/scratch`,
-      timeoutSeconds: 5,
-      maxOutputBytes: 4096,
-      memoryMb: 128,
-      python: 'python3',
-      now: () => runtime.clock.now(),
-    }),
-  );
+  runtime.tools.add(makeRunCodeTool(runtime.db, `${harness.root}/scratch`, { now: () => runtime.clock.now() }));
   installRouter(runtime, { config: runtime.options.config, paths: runtime.options.paths, logger: quietLogger() });
   const ask = async (text: string) => {
     const result = await harness.adapter.receive(text);
