@@ -155,6 +155,7 @@ export class Runtime {
       admins: () => config.access.admins,
       clock: this.clock,
       logger: logger.child({ part: 'storage-alarm' }),
+      guard: (reply) => this.rules.guardReply(reply, null),
     });
     this.intake = guardIntake(
       createIntake({
