@@ -44,10 +44,11 @@ export interface RuleGate {
   guardReply(reply: Reply, taskId: number | null): Reply;
 }
 
-/** The reply with the notes of warning rules under its text. */
+/** The reply with the notes of warning rules under its text, each once (a rule may match on several surfaces). */
 export function withRuleNotes(reply: Reply, notes: readonly string[]): Reply {
-  if (notes.length === 0) return reply;
-  return { ...reply, text: `${reply.text}\n\n${notes.map((note) => `⚠️ ${note}`).join('\n')}` };
+  const lines = [...new Set(notes)].map((note) => `⚠️ ${note}`).filter((line) => !reply.text.includes(line));
+  if (lines.length === 0) return reply;
+  return { ...reply, text: `${reply.text}\n\n${lines.join('\n')}` };
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/config.js';
-import { RuleBlockedError } from '../../../core/contracts/rule-gate.js';
+import { RuleBlockedError, withRuleNotes } from '../../../core/contracts/rule-gate.js';
 import { enabledPacks } from '../../../core/rule-packs/enabled-packs.js';
 import { RuleChecker } from '../../../core/rule-packs/rule-checker.js';
 import { loadUserPacks, parseUserPack } from '../../../core/rule-packs/user-packs.js';
@@ -65,6 +65,11 @@ describe('user rule packs', () => {
     const noted = checker.guardReply({ text: 'Deploying to PROD now.' }, 7);
     expect(noted.text).toBe('Deploying to PROD now.\n\n⚠️ production deploys need a second pair of eyes');
     expect(checker.enforce('command', '/handoff deploy to prod', 8).notes).toEqual(['production deploys need a second pair of eyes']);
+    // The same note from the command and from the brain prompt, or a note that itself matches, shows once.
+    const twice = withRuleNotes(withRuleNotes({ text: 'ok' }, ['production deploys need a second pair of eyes']), [
+      'production deploys need a second pair of eyes',
+    ]);
+    expect(twice.text).toBe('ok\n\n⚠️ production deploys need a second pair of eyes');
 
     expect(hits).toEqual([
       {
