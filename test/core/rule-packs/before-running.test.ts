@@ -92,7 +92,7 @@ describe('prompts about to leave for a cloud brain', () => {
     const done = await answer(host, `/handoff rotate the webhook; the old secret was ${SECRET}`);
     const started = host.cli().filter((event) => event.tool === 'claude' && event.event === 'start');
     expect(started).toHaveLength(1);
-    expect(started[0]?.prompt).toBe('rotate the webhook; the old secret was [REDACTED: configured secret]');
+    expect(started[0]?.prompt).toMatch(/\nrotate the webhook; the old secret was \[REDACTED: configured secret\]$/);
     expect(JSON.stringify(host.cli())).not.toContain(SECRET);
     expect(done.text).toContain('Done: rotate the webhook; the old secret was [REDACTED: configured secret]');
     expect(ruleHits(host.runtime.queue, done.taskId)).toEqual([
