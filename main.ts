@@ -82,17 +82,19 @@ function version(): string {
   return pkg.version;
 }
 
-/** Config problems: one line each on stderr, exit 2, never a stack trace. */
+/** Config problems (and broken rule packs): one line each on stderr, exit 2, never a stack trace. */
+function exitWithProblems(error: ConfigError): never {
+  process.stderr.write(`pie-brain: the configuration cannot be used:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exit(2);
+}
+
 function loadOrExit(cli: Cli): { loaded: LoadedConfig; secrets: Secrets } {
   try {
     const loaded = loadConfig({ cliPath: cli.configPath, env: process.env });
     const secrets = loadSecrets(loaded.config, process.env);
     return { loaded, secrets };
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`pie-brain: the configuration cannot be used:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) exitWithProblems(error);
     throw error;
   }
 }
@@ -192,7 +194,7 @@ async function createAdapters(
 /** Everything pie-brain is, wired together and not yet started: the one place that composes every folder. */
 async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, options: { http?: boolean } = {}) {
   const { config, paths } = loaded;
-  const runtime = new Runtime({ config, paths, logger });
+  const runtime = new Runtime({ config, paths, logger, secrets: secretValues(secrets) });
   // The memory event log: what happened, fed from the event bus (/memory log, /memory find).
   const memoryLog = config.memory.eventLog ? installMemoryLog(runtime, { secrets: secretValues(secrets) }) : undefined;
   // Costs and health: /cost, /health, /healthz, /metrics; its priceBook and spendGate are for the brains.
@@ -391,6 +393,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  // A broken rule pack is found while composing: told like a broken config.
+  if (error instanceof ConfigError) exitWithProblems(error);
   process.stderr.write(`pie-brain: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -203,6 +203,11 @@ const retention = z.object({
   memoryDays: z.number().min(1).default(365),
 });
 
+const rules = z.object({
+  disabled: ids.default([]),
+  dir: z.string().nullable().default(null),
+});
+
 const jobs = z.object({
   graceMinutes: z.number().min(0).default(180),
   digest: digest.prefault({}),
@@ -233,6 +238,7 @@ export const configSchema = z.object({
   budget: budget.prefault({}),
   costs: costs.prefault({}),
   http: http.prefault({}),
+  rules: rules.prefault({}),
   jobs: jobs.prefault({}),
 });
 

@@ -104,7 +104,8 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}`;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+/** One zod issue as a line: the key path, what was expected, what was found. */
+export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const path = issue.path.map(String).join('.') || '(top level)';
   const found = describeValue(valueAt(raw, issue.path));
   switch (issue.code) {
@@ -112,6 +113,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return `${path}: expected ${issue.expected}, found ${found}`;
     case 'invalid_value':
       return `${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
+    case 'unrecognized_keys':
+      return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
     case 'too_small':
     case 'too_big':
     case 'invalid_format':

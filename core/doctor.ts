@@ -1,8 +1,9 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import type { Config, Paths } from './config.js';
+import { type Config, ConfigError, type Paths } from './config.js';
 import { configuredModelNotices } from './costs/model-lifecycle.js';
 import { probeBubblewrap } from './lib/bubblewrap.js';
-import type { Secrets } from './secrets.js';
+import { enabledPacks } from './rule-packs/enabled-packs.js';
+import { type Secrets, secretFiles, secretValues } from './secrets.js';
 
 export interface Check {
   name: string;
@@ -73,6 +74,7 @@ export async function runDoctor(
     const retired = notice.state === 'retired';
     checks.push({ name: 'model', ok: !retired, warn: !retired, detail: notice.text, fix: `set ${notice.setting}: ${notice.replacement}` });
   }
+  checks.push(rulePacksCheck(config, paths, secrets));
   const ollama = await reachable(new URL('/api/version', config.ollama.host).href, fetchImpl, timeoutMs);
   checks.push({
     name: 'ollama',
@@ -97,6 +99,18 @@ export async function runDoctor(
     checks.push({ name: 'anthropic', ...result, fix: 'check the network and ANTHROPIC_BASE_URL' });
   }
   return checks;
+}
+
+/** The rule packs that would be in force: a broken user pack fails here before it stops a start. */
+function rulePacksCheck(config: Config, paths: Paths, secrets: Secrets): Check {
+  try {
+    const { packs, warnings } = enabledPacks({ config, paths, secrets: secretValues(secrets), secretFiles: secretFiles(config) });
+    const names = packs.map((pack) => pack.id).join(', ') || 'none';
+    return { name: 'rule packs', ok: true, ...(warnings.length ? { warn: true } : {}), detail: [names, ...warnings].join('; ') };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { name: 'rule packs', ok: false, detail: error.problems.join('; '), fix: 'correct the rule pack file, or remove it' };
+  }
 }
 
 export function formatChecks(checks: Check[]): string {

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'CONFIG_NOT_FOUND'
   | 'VALIDATION'
   | 'FORBIDDEN'
+  | 'RULE_BLOCKED'
   | 'TASK_CANCELLED'
   | 'TIMEOUT'
   | 'RATE_LIMITED'

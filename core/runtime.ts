@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Db, openDatabase } from '../storage/db.js';
 import { KeyValueStore } from '../storage/kv.js';
 import { type Ledger, SqliteLedger } from '../storage/ledger.js';
-import { type Outbox, onOutboxAdded, SqliteOutbox } from '../storage/outbox.js';
+import { guardOutbox, type Outbox, onOutboxAdded, SqliteOutbox } from '../storage/outbox.js';
 import { SqliteTaskQueue, type TaskQueue } from '../storage/queue.js';
 import { AccessPolicy } from './access.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
@@ -11,6 +11,7 @@ import { CommandTable } from './commands/command-table.js';
 import type { Config, Paths } from './config.js';
 import type { ChatAdapter, Intake } from './contracts/chat-adapter.js';
 import type { Reply } from './contracts/messages.js';
+import { guardOutboxBody, type RuleHit } from './contracts/rule-gate.js';
 import type { TaskContext } from './contracts/task.js';
 import { withCostFooter } from './costs/cost-footer.js';
 import { Alerts } from './engine/alerts.js';
@@ -26,6 +27,9 @@ import { guardIntake, StorageAlarm } from './health/storage-alarm.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { Semaphore } from './lib/semaphore.js';
 import type { Logger } from './logger.js';
+import { enabledPacks } from './rule-packs/enabled-packs.js';
+import { RuleChecker } from './rule-packs/rule-checker.js';
+import { secretFiles } from './secrets.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -36,6 +40,8 @@ export interface RuntimeOptions {
   db?: Db;
   /** Lease owner id; unique per process by default. */
   owner?: string;
+  /** Every configured secret value: the secrets rule pack redacts them from whatever leaves. */
+  secrets?: readonly string[];
 }
 
 /** The limits of the Pi: one local inference, one cloud run, a pool of tools. */
@@ -72,6 +78,8 @@ export class Runtime {
   /** Where the handoff runner and the scheduler register what /health shows. */
   readonly health = new HealthHooks();
   readonly owner: string;
+  /** The enabled rule packs: every message that leaves, every command, code run and brain prompt passes them. */
+  readonly rules: RuleChecker;
   private route: RouteHandler | undefined;
   private readonly stopHooks: Array<() => Promise<void> | void> = [];
 
@@ -79,6 +87,14 @@ export class Runtime {
     const { config, logger } = options;
     this.clock = options.clock ?? systemClock;
     this.owner = options.owner ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
+    // Before the database opens: a broken user pack stops start-up like a broken config.
+    const packs = enabledPacks({ config, paths: options.paths, secrets: options.secrets ?? [], secretFiles: secretFiles(config) });
+    for (const warning of packs.warnings) logger.warn(warning);
+    this.rules = new RuleChecker({
+      packs: packs.packs,
+      onHit: (hit, taskId) => this.recordRuleHit(hit, taskId),
+      onError: (error) => logger.error({ err: error }, 'a message could not be checked against the rule packs; it was held back'),
+    });
     this.db =
       options.db ??
       openDatabase(join(options.paths.home, 'pie-brain.db'), {
@@ -87,6 +103,9 @@ export class Runtime {
       });
     this.queue = new SqliteTaskQueue(this.db);
     this.outbox = new SqliteOutbox(this.db);
+    // Checked before the row is written, not at send time: a redacted secret never reaches the SD card, and a
+    // retry or a restart sends exactly what was checked.
+    guardOutbox(this.db, (body, taskId) => guardOutboxBody(this.rules, body, taskId));
     this.ledger = new SqliteLedger(this.db);
     this.kv = new KeyValueStore(this.db);
     this.bus = new EventBus((error, name) => logger.error({ err: error, event: name }, 'an event listener failed'));
@@ -97,6 +116,7 @@ export class Runtime {
       bus: this.bus,
       clock: this.clock,
       logger: logger.child({ part: 'delivery' }),
+      rules: this.rules,
       ...config.delivery,
     });
     // Whatever adds to the outbox (a reply, an alert, a digest post, a progress message), delivery wakes.
@@ -106,6 +126,7 @@ export class Runtime {
       createTaskHandler({
         commands: this.commands,
         route: () => this.route,
+        rules: this.rules,
       }),
       { ledger: this.ledger, enabled: config.costs.footer },
     );
@@ -134,6 +155,7 @@ export class Runtime {
       admins: () => config.access.admins,
       clock: this.clock,
       logger: logger.child({ part: 'storage-alarm' }),
+      guard: (reply) => this.rules.guardReply(reply, null),
     });
     this.intake = guardIntake(
       createIntake({
@@ -168,6 +190,14 @@ export class Runtime {
       );
     });
     registerBuiltinCommands(this.commands, { queue: this.queue, engine: () => this.engine });
+  }
+
+  /** A rule matched: counted in /metrics (through the bus) and traced on its task. */
+  private recordRuleHit(hit: RuleHit, taskId: number | null): void {
+    this.bus.emit('rule-hit', { ...hit, taskId });
+    if (taskId === null) return;
+    const { pack, rule, severity, surface, count } = hit;
+    this.queue.record({ taskId, at: this.clock.now(), type: 'rule-hit', data: { pack, rule, severity, surface, count } });
   }
 
   /**

@@ -49,3 +49,8 @@ export function loadSecrets(config: Config, env: Env): Secrets {
 export function secretValues(secrets: Secrets): string[] {
   return Object.values(secrets).filter((value): value is string => typeof value === 'string' && value.length >= 4);
 }
+
+/** The files config names as holding secrets (`telegram.tokenFile`, ...): code must not read them. */
+export function secretFiles(config: Config): string[] {
+  return SOURCES.map(([, , fileOf]) => fileOf(config)).filter((file): file is string => typeof file === 'string' && file.length > 0);
+}

@@ -120,6 +120,21 @@ function fromRow(row: Row): OutboxRow {
 
 const insertStatements = new WeakMap<Db, { insert: Statement; byKey: Statement }>();
 const addedListeners = new WeakMap<Db, Set<() => void>>();
+const bodyGuards = new WeakMap<Db, OutboxBodyGuard>();
+
+/** Rewrites a body before it is stored (returns the body to keep); `taskId` is the task it answers, if any. */
+export type OutboxBodyGuard = (body: unknown, taskId: number | null) => unknown;
+
+/**
+ * Pass every body added to this database's outbox through `guard` before it is written, however it was
+ * added: what the guard removes never reaches the disk. One guard per database; returns the undo.
+ */
+export function guardOutbox(db: Db, guard: OutboxBodyGuard): () => void {
+  bodyGuards.set(db, guard);
+  return () => {
+    if (bodyGuards.get(db) === guard) bodyGuards.delete(db);
+  };
+}
 
 /**
  * Call `listener` after every row added to this database's outbox, however it was added (an alert, a
@@ -148,13 +163,18 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
     };
     insertStatements.set(db, statements);
   }
+  // A row that already exists keeps its body: the guard looks only at what will be written.
+  const existing = item.dedupeKey === undefined ? undefined : (statements.byKey.get(item.dedupeKey) as { id: number } | undefined);
+  if (existing) return { id: existing.id, created: false };
+  const guard = bodyGuards.get(db);
+  const body = guard ? guard(item.body, item.taskId ?? null) : item.body;
   const info = statements.insert.run(
     item.taskId ?? null,
     item.address.platform,
     item.address.chatId,
     item.address.threadId ?? null,
     item.address.replyTo ?? null,
-    JSON.stringify(item.body),
+    JSON.stringify(body),
     item.kind ?? 'reply',
     item.dedupeKey ?? null,
     now,
@@ -164,9 +184,9 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
     for (const listener of addedListeners.get(db) ?? []) listener();
     return { id: Number(info.lastInsertRowid), created: true };
   }
-  const existing = statements.byKey.get(item.dedupeKey ?? null) as { id: number } | undefined;
-  if (!existing) throw new Error('outbox insert was ignored without a dedupe key');
-  return { id: existing.id, created: false };
+  const raced = statements.byKey.get(item.dedupeKey ?? null) as { id: number } | undefined;
+  if (!raced) throw new Error('outbox insert was ignored without a dedupe key');
+  return { id: raced.id, created: false };
 }
 
 export class SqliteOutbox implements Outbox {

@@ -99,6 +99,13 @@ export class RunCodeTool extends BaseTool<typeof params> {
     super();
   }
 
+  /** The snippet and its arguments: what the rule packs look at before it runs. */
+  executedText(raw: unknown): string | undefined {
+    const input = params.safeParse(raw);
+    if (!input.success || input.data.action !== 'run') return undefined;
+    return [input.data.code, ...input.data.args].join('\n');
+  }
+
   async run(input: RunParams, ctx: ToolContext): Promise<ToolResult> {
     if (input.action === 'list') return this.list(input.query);
     const result = await runSnippet({

@@ -57,4 +57,9 @@ export interface Tool {
   readonly privileges: readonly Privilege[];
   readonly slashCommands: readonly ToolSlashCommand[];
   runLocal(params: unknown, ctx: ToolContext): Promise<ToolResult>;
+  /**
+   * The text these params would execute on the Pi (code, a command line), for a tool that runs what it is
+   * given: the rule packs check it before the tool runs, whichever path chose the tool. Undefined: nothing.
+   */
+  executedText?(params: unknown): string | undefined;
 }

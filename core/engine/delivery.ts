@@ -1,6 +1,7 @@
 import { chatKey, type Outbox, type OutboxRow } from '../../storage/outbox.js';
 import type { ChatAdapter } from '../contracts/chat-adapter.js';
 import { type Address, type Reply, replySchema } from '../contracts/messages.js';
+import type { RuleGate } from '../contracts/rule-gate.js';
 import { isPieBrainError } from '../errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +18,11 @@ export interface DeliveryOptions {
   maxDelayMs: number;
   concurrency: number;
   random?: () => number;
+  /**
+   * The rule packs, for edits of sent messages. Outbox rows need no check here: they were checked before they
+   * were stored.
+   */
+  rules?: Pick<RuleGate, 'guardReply'>;
 }
 
 /** How long to wait before the next try: the platform's retry-after if it gave one, else exponential backoff. */
@@ -122,12 +128,16 @@ export class Delivery {
     return Boolean(adapter?.capabilities.edit && adapter.edit);
   }
 
-  /** Edit a sent message; throws when the platform refused (the caller's next edit supersedes this one). */
-  async edit(address: Address, messageId: string, reply: Reply): Promise<void> {
+  /**
+   * Edit a sent message, after the rule packs (`taskId`: the task the message belongs to, for its trace);
+   * throws when the platform refused (the caller's next edit supersedes this one).
+   */
+  async edit(address: Address, messageId: string, reply: Reply, taskId: number | null = null): Promise<void> {
     const adapter = this.adapters.get(address.platform);
     if (!adapter?.capabilities.edit || !adapter.edit) return;
-    const [first] = splitReply(reply, adapter.capabilities.maxLength);
-    await adapter.edit(address, messageId, first ?? reply);
+    const checked = this.options.rules ? this.options.rules.guardReply(reply, taskId) : reply;
+    const [first] = splitReply(checked, adapter.capabilities.maxLength);
+    await adapter.edit(address, messageId, first ?? checked);
   }
 
   /** Show that pie-brain is working on an answer, where the platform can; failures only cost the indicator. */

@@ -2,6 +2,7 @@ import { type Actor, missingPrivileges, requirePrivileges } from '../access.js';
 import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
 import type { Reply } from '../contracts/messages.js';
 import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from '../contracts/route-decision.js';
+import { type RuleGate, withRuleNotes } from '../contracts/rule-gate.js';
 import type { TaskContext } from '../contracts/task.js';
 import type { Tool, ToolContext, ToolResult } from '../contracts/tool.js';
 import { describeForUser, isPieBrainError, PieBrainError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface DispatcherOptions {
   chat: ChatAnswerer;
   /** The cloud side; another module provides it. Without one, handoffs are answered with a clear refusal. */
   handoff?: HandoffHandler;
+  /** The rule packs: what a tool would execute is checked before it runs. */
+  rules?: Pick<RuleGate, 'enforce'>;
 }
 
 /** A tool's result as a reply: its text, links it did not already mention, and its images. */
@@ -84,7 +87,10 @@ export class Dispatcher {
     }
     if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx);
     if (!tool) return capabilitiesReply(this.options.tools, ctx.actor);
-    return this.runTool(tool, decision, ctx);
+    // From a slash command, the rules or the model alike: code is checked before it runs.
+    const executed = tool.executedText?.(decision.params);
+    const notes = executed && this.options.rules ? this.options.rules.enforce('run', executed, ctx.task.id).notes : [];
+    return withRuleNotes(await this.runTool(tool, decision, ctx), notes);
   }
 
   private async handOff(decision: RouteDecision, ctx: TaskContext): Promise<Reply> {

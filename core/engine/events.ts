@@ -1,3 +1,5 @@
+import type { RuleHit } from '../contracts/rule-gate.js';
+
 /**
  * The typed event bus. Event names are noun-verb. Modules add their own events by merging into
  * `EventMap` (declare module '.../core/engine/events.js' { interface EventMap { ... } }).
@@ -47,6 +49,8 @@ export interface EventMap {
   'llm-failed': { taskId: number | null; provider: string; model: string; purpose: string; code: string; latencyMs: number };
   'intake-refused': { platform: string; userId: string; reason: string };
   'alert-raised': { key: string; text: string; severity: 'info' | 'warning' | 'critical' };
+  /** A rule pack matched a text (never the text itself: it may be a secret). */
+  'rule-hit': RuleHit & { taskId: number | null };
 }
 
 export type EventName = keyof EventMap;

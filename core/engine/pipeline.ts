@@ -3,6 +3,7 @@ import type { CommandContext, CommandTable } from '../commands/command-table.js'
 import type { DispatchOptions } from '../contracts/command.js';
 import type { Reply } from '../contracts/messages.js';
 import type { RouteDecision, RouteSource } from '../contracts/route-decision.js';
+import { type RuleGate, withRuleNotes } from '../contracts/rule-gate.js';
 import type { TaskContext, TaskHandler } from '../contracts/task.js';
 import { describeForUser, isPieBrainError } from '../errors.js';
 
@@ -30,16 +31,22 @@ export function unknownCommandReply(name: string, commands: CommandTable): Reply
 }
 
 /**
- * The task handler: a command is looked up once in the command table and checked against the user's
- * privileges before it runs; everything else goes to the route handler. A refusal for missing privileges,
- * wherever it is raised (a tool, the handoff), becomes the reply.
+ * The task handler: the request passes the rule packs first (a command or a plain message, before anything
+ * runs); a command is looked up once in the command table and checked against the user's privileges before it
+ * runs; everything else goes to the route handler. A refusal, for missing privileges or by a rule, wherever it
+ * is raised (a tool, the handoff), becomes the reply; the notes of warning rules go under it.
  */
 export function createTaskHandler(deps: {
   commands: CommandTable;
   /** The route handler as it is now (main.ts installs the router after the runtime is built). */
   route: () => RouteHandler | undefined;
+  rules?: Pick<RuleGate, 'enforce'>;
 }): TaskHandler {
   const handle = async (ctx: TaskContext): Promise<Reply> => {
+    const notes = deps.rules?.enforce('command', ctx.message.text, ctx.task.id).notes ?? [];
+    return withRuleNotes(await run(ctx), notes);
+  };
+  const run = async (ctx: TaskContext): Promise<Reply> => {
     const command = ctx.message.command;
     const route = deps.route();
     if (!command) {
@@ -78,6 +85,8 @@ export function createTaskHandler(deps: {
         ctx.trace('refused', { data: { reason: error.message } });
         return { text: describeForUser(error) };
       }
+      // The rule-hit is already in the trace.
+      if (isPieBrainError(error) && error.code === 'RULE_BLOCKED') return { text: `⛔ ${describeForUser(error)}` };
       throw error;
     }
   };

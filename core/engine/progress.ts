@@ -20,7 +20,8 @@ export interface ProgressMessageOptions {
 /** What a progress message needs of delivery. */
 export interface MessageEditor {
   canEdit(platform: string): boolean;
-  edit(address: Address, messageId: string, reply: Reply): Promise<void>;
+  /** `taskId`: the task the message belongs to (the rule packs trace their hits on it). */
+  edit(address: Address, messageId: string, reply: Reply, taskId?: number | null): Promise<void>;
 }
 
 /**
@@ -84,7 +85,7 @@ export class ProgressMessage {
     const receipt = outbox.get(this.outboxId)?.receipt;
     if (!receipt) return;
     this.lastEditAt = clock.now();
-    await delivery.edit(address, receipt, { text });
+    await delivery.edit(address, receipt, { text }, this.options.taskId);
     this.lastText = text;
   }
 }

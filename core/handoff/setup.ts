@@ -5,6 +5,7 @@ import type { RepoWorkflow } from '../contracts/repo-workflow.js';
 import type { PriceBook, SpendGate } from '../contracts/spend.js';
 import type { Runtime } from '../runtime.js';
 import { BrainRegistry } from './brain-registry.js';
+import { guardHandoff } from './guarded-handoff.js';
 import { HandoffHarness, type HandoffHarnessOptions } from './harness.js';
 
 export interface HandoffSetupOptions {
@@ -22,8 +23,8 @@ export interface HandoffSetupOptions {
 }
 
 /**
- * Wire cloud brains into a runtime: load brains/, build the harness, register /brain and /handoff, and watch
- * the runs a previous process left. Call before `runtime.start()`, so a surviving run keeps its place in line.
+ * Wire cloud brains into a runtime: load brains/, build the harness, register /brain and /handoff (prompts
+ * checked by the rule packs first), and watch the runs a previous process left. Call before `runtime.start()`, so a surviving run keeps its place in line.
  */
 export async function setupHandoff(
   options: HandoffSetupOptions,
@@ -62,8 +63,10 @@ export async function setupHandoff(
     delivery: runtime.delivery,
     ...options.timing,
   });
-  registerBrainCommands(runtime.commands, { brains, handoff: (request, ctx) => harness.handle(request, ctx) });
+  // Every prompt, from /handoff or the router, passes the rule packs before a brain sees it.
+  const handler = guardHandoff((request, ctx) => harness.handle(request, ctx), runtime.rules);
+  registerBrainCommands(runtime.commands, { brains, handoff: handler });
   runtime.onStop(() => harness.stop());
   harness.start();
-  return { brains, harness, handler: harness.handler };
+  return { brains, harness, handler };
 }

@@ -1,4 +1,5 @@
 import type { ChatAdapter, Intake } from '../contracts/chat-adapter.js';
+import type { Reply } from '../contracts/messages.js';
 import { directAddress } from '../engine/alerts.js';
 import { PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -13,6 +14,8 @@ export interface StorageAlarmOptions {
   logger: Logger;
   /** Least time between two "storage fails" alerts, so a flapping disk is no flood; 15 minutes by default. */
   minIntervalMs?: number;
+  /** The rule packs: what goes out here passes them too, though it skips the outbox. */
+  guard?: (reply: Reply) => Reply;
 }
 
 function reasonOf(error: unknown): string {
@@ -70,7 +73,8 @@ export class StorageAlarm {
       const platform = admin.slice(0, at);
       const adapter = this.options.adapters().find((candidate) => candidate.platform === platform);
       if (!adapter || adapter.connected?.() === false) continue;
-      adapter.send(directAddress(platform, admin.slice(at + 1)), { text }).catch((error: unknown) => {
+      const reply = this.options.guard ? this.options.guard({ text }) : { text };
+      adapter.send(directAddress(platform, admin.slice(at + 1)), reply).catch((error: unknown) => {
         this.options.logger.warn({ err: error, platform }, 'could not tell an admin about storage');
       });
     }

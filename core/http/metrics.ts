@@ -22,7 +22,7 @@ const STATES = { up: 1, down: 0 } as const;
 
 /**
  * Prometheus metrics fed by the event bus (requests, task durations, LLM calls, latencies, tokens,
- * spend, cache hits, replies) plus gauges read when scraped (queue depth, provider state, budget).
+ * spend, cache hits, replies, rule-pack hits) plus gauges read when scraped (queue depth, provider state, budget).
  * A private registry, and no default metrics: their event-loop sampler would wake an idle Pi.
  */
 export function createMetrics(deps: MetricsDeps): Metrics {
@@ -68,6 +68,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     name: 'pie_brain_replies_total',
     help: 'Replies sent or failed',
     labelNames: ['platform', 'outcome'],
+    registers,
+  });
+  const ruleHits = new Counter({
+    name: 'pie_brain_rule_hits_total',
+    help: 'Texts a rule pack matched (redacted, refused or noted), by pack, rule, where and what it did',
+    labelNames: ['pack', 'rule', 'surface', 'severity'],
     registers,
   });
   new Gauge({
@@ -150,6 +156,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     }),
     deps.bus.on('reply-sent', (e) => replies.inc({ platform: e.platform, outcome: 'sent' })),
     deps.bus.on('reply-failed', (e) => replies.inc({ platform: e.platform, outcome: e.willRetry ? 'retry' : 'failed' })),
+    deps.bus.on('rule-hit', (e) => ruleHits.inc({ pack: e.pack, rule: e.rule, surface: e.surface, severity: e.severity })),
   ];
   return {
     registry,

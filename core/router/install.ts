@@ -128,6 +128,7 @@ export function installRouter(runtime: Runtime, options: InstallRouterOptions): 
     bus: runtime.bus,
     logger: logger.child({ part: 'dispatch' }),
     chat,
+    rules: runtime.rules,
     ...(options.handoff ? { handoff: options.handoff } : {}),
   });
   const handler = createRouteHandler(runtime, router, dispatcher);

@@ -63,6 +63,13 @@ describe('Telegram end to end through the runtime', () => {
     expect(task?.status).toBe('done');
   });
 
+  it('what reaches Telegram has passed the rule packs: a key in a reply arrives redacted', async () => {
+    await boot();
+    const [answer] = await ask(OWNER, 'my key is sk-ant-api03-Zx9Qm2Lk7Vb4Nc1Rt8Yw3Pe6Ha5Sd0Fg');
+    expect(answer?.visible).toBe('echo: my key is [REDACTED: Anthropic API key]');
+    expect(JSON.stringify(fake.calls('sendMessage'))).not.toContain('sk-ant-api03');
+  });
+
   it('answers /ping and /help, and publishes the menu with admin commands for admins only', async () => {
     await boot();
     expect((await ask(OWNER, '/ping'))[0]?.visible).toBe('pong');

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
 import { modelNotice } from '../../core/costs/model-lifecycle.js';
@@ -68,6 +70,29 @@ describe('doctor', () => {
     expect(formatChecks(await runDoctor(allowed, testPaths(dir.path), {}, { bwrap: null }))).toContain(
       'warn bwrap: bubblewrap (bwrap) is not installed: /run runs snippets without a sandbox (runCode.allowUnsandboxed)',
     );
+  });
+
+  it('names the rule packs in force, warns when a built-in one is off, and fails on a broken user pack', async () => {
+    server.on('/api/version', (_req, res) => json(res, 200, { version: '0.12.0' }));
+    const paths = testPaths(dir.path);
+    const config = parseConfig({ ollama: { host: server.url } }).config;
+    expect((await runDoctor(config, paths, {})).find((c) => c.name === 'rule packs')).toEqual({
+      name: 'rule packs',
+      ok: true,
+      detail: 'secrets, commands',
+    });
+    const off = parseConfig({ ollama: { host: server.url }, rules: { disabled: ['commands'] } }).config;
+    expect(formatChecks((await runDoctor(off, paths, {})).filter((c) => c.name === 'rule packs'))).toBe(
+      'warn rule packs: secrets; rules.disabled: the commands pack is off, so /run and cloud-brain prompts are not checked',
+    );
+    mkdirSync(join(paths.home, 'rule-packs'), { recursive: true });
+    writeFileSync(
+      join(paths.home, 'rule-packs', 'house.yaml'),
+      'id: house\nrules:\n  - {id: x, severity: error, pattern: "(", message: m}\n',
+    );
+    const broken = formatChecks((await runDoctor(config, paths, {})).filter((c) => c.name === 'rule packs'));
+    expect(broken).toMatch(/^FAIL rule packs: .*house\.yaml: rules\.0\.pattern: not a valid RE2 pattern/);
+    expect(broken).toContain('fix: correct the rule pack file, or remove it');
   });
 
   it('knows retired models by any spelling: dated ids, provider prefixes, dots', () => {

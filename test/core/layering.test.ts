@@ -52,8 +52,12 @@ describe('dependency direction (docs/architecture.md)', () => {
     expect(violations('core/lib', /\.\.\/(?!lib\/)[a-z-]+\//)).toEqual([]);
   });
 
-  it('core/engine/ never imports the features built on it (costs, handoff, health, http, router)', () => {
-    expect(violations('core/engine', /\.\.\/(costs|handoff|health|http|router)\//)).toEqual([]);
+  it('core/engine/ never imports the features built on it (costs, handoff, health, http, router, rule packs)', () => {
+    expect(violations('core/engine', /\.\.\/(costs|handoff|health|http|router|rule-packs)\//)).toEqual([]);
+  });
+
+  it('core/rule-packs/ stands beside the engine: it reaches it only through core/contracts', () => {
+    expect(violations('core/rule-packs', /\.\.\/(engine|commands|costs|handoff|health|http|llm|router)\//)).toEqual([]);
   });
 
   it('bots/, tools/, brains/ and jobs/ do not import each other', () => {

@@ -11,7 +11,15 @@ type Overrides = Parameters<typeof testConfig>[0];
 
 /** A Runtime on a temp data dir with a fake chat platform, for engine-level tests. */
 export async function startRuntime(
-  options: { config?: Overrides; clock?: Clock; dir?: string; owner?: string; route?: Parameters<RuntimeType['setRouteHandler']>[0] } = {},
+  options: {
+    config?: Overrides;
+    clock?: Clock;
+    dir?: string;
+    owner?: string;
+    route?: Parameters<RuntimeType['setRouteHandler']>[0];
+    /** Configured secret values (the secrets rule pack redacts them). */
+    secrets?: string[];
+  } = {},
 ) {
   const temp = options.dir ? undefined : tempDir();
   const root = options.dir ?? (temp?.path as string);
@@ -24,6 +32,7 @@ export async function startRuntime(
     db: openDatabase(join(paths.home, 'pie-brain.db'), { synchronous: 'NORMAL' }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.owner ? { owner: options.owner } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const adapter = new FakeChatAdapter('fake');
   runtime.addAdapter(adapter);

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,20 @@ describe('the command line', () => {
       expect.stringMatching(/delivery\.concurrency: .*found number -1$/),
     ]);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a broken rule pack in the data dir exits 2 with one line per problem, like a bad config', async () => {
+    const home = join(dir.path, 'pack-home');
+    mkdirSync(join(home, 'rule-packs'), { recursive: true });
+    const pack = join(home, 'rule-packs', 'house.yaml');
+    writeFileSync(pack, 'id: house\nrules:\n  - {id: wide, severity: error, pattern: ".*", message: everything}\n');
+    const result = await run(['start'], { input: '/ping\n', env: { PIE_BRAIN_HOME: home } });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'pie-brain: the configuration cannot be used:',
+      `  ${pack}: rules.0.pattern: it matches empty text, so it would hit every message`,
+    ]);
+    expect(result.stdout).toBe('');
   });
 
   it('a missing --config file exits 2', async () => {

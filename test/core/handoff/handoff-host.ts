@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
@@ -61,6 +62,15 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** A port nothing listens on: Ollama is down. */
+export async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
 export type TestConfigOverrides = Parameters<typeof testConfig>[0];
 
 export interface HandoffHostOptions {
@@ -81,6 +91,8 @@ export interface HandoffHostOptions {
   ollamaHost?: string;
   /** The fake platform's name (config access.allowedUsers knows telegram, discord and slack). */
   platform?: string;
+  /** Configured secret values (the secrets rule pack redacts them). */
+  secrets?: string[];
 }
 
 /** A runtime with the fake chat adapter and the cloud brains wired, on a temp data dir, with the fake CLIs on PATH. */
@@ -94,7 +106,13 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     brains: { progressIntervalSeconds: 0.05, passEnv: FAKE_CLI_ENV, ...options.config?.brains },
   });
   const paths = testPaths(dir.path);
-  const runtime = new Runtime({ config, paths, logger: quietLogger(), ...(options.clock ? { clock: options.clock } : {}) });
+  const runtime = new Runtime({
+    config,
+    paths,
+    logger: quietLogger(),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
   const adapter = new FakeChatAdapter(options.platform ?? 'fake');
   runtime.addAdapter(adapter);
   const spend = new FakeSpendGate(options.limitUsd ?? 100);
@@ -117,7 +135,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     FAKE_GH_COUNTER: join(dir.path, 'prs'),
     ...options.env,
   };
-  const { harness, brains } = await setupHandoff({
+  const { harness, brains, handler } = await setupHandoff({
     runtime,
     brainsDir: BRAINS_DIR,
     env,
@@ -132,7 +150,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
       config: { ...config, ollama: { host: options.ollamaHost } },
       paths,
       logger: quietLogger(),
-      handoff: harness.handler,
+      handoff: handler,
     });
   }
   await runtime.start();

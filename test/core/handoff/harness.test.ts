@@ -67,7 +67,8 @@ describe('handoff harness with the fake claude', () => {
 
   it('passes a prompt full of shell metacharacters on stdin, intact, and none of it in argv', async () => {
     host = await startHandoffHost();
-    const prompt = `fix "quotes" and 'single'; rm -rf ~ && echo $(whoami) \`id\` | tee > /dev/null & * ? [x] $HOME \\ ; exit 1`;
+    // (`rm -rf ~` itself would be refused by the commands rule pack before any brain starts.)
+    const prompt = `fix "quotes" and 'single'; rm -rf ./tmp && echo $(whoami) \`id\` | tee > /dev/null & * ? [x] $HOME \\ ; exit 1`;
     const taskId = await host.ask(`/handoff ${prompt}`);
     await host.answered(taskId);
     const start = host.cli().find((e) => e.tool === 'claude' && e.event === 'start');

@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { tempDir } from '../../helpers.js';
-import { createOriginRepo, type HandoffHost, startHandoffHost } from './handoff-host.js';
+import { closedPort, createOriginRepo, type HandoffHost, startHandoffHost } from './handoff-host.js';
 
 // Who may make pie-brain spend money, run code or change a repository through a cloud brain: the attacks of
 // an allowed friend, on every path (the /handoff command, a free-text request the rules send to the cloud
@@ -20,15 +19,6 @@ afterEach(async () => {
 });
 
 const FRIEND = { user: { id: 'friend', name: 'Friend' } };
-
-/** A port nothing listens on: Ollama is down. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 function createRepo() {
   const repo = createOriginRepo();

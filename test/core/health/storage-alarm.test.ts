@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { Intake } from '../../../core/contracts/chat-adapter.js';
 import { guardIntake, StorageAlarm } from '../../../core/health/storage-alarm.js';
 import { isStorageFailure } from '../../../core/lib/storage-failure.js';
+import { RuleChecker } from '../../../core/rule-packs/rule-checker.js';
+import { secretsPack } from '../../../core/rule-packs/secrets-pack.js';
 import { FakeChatAdapter } from '../../fakes/chat-adapter.js';
 import { FakeClock } from '../../fakes/clock.js';
-import { inbound, quietLogger } from '../../helpers.js';
+import { inbound, quietLogger, waitFor } from '../../helpers.js';
 
 /** A real better-sqlite3 error of the given kind. */
 function sqliteError(kind: 'readonly' | 'constraint'): unknown {
@@ -82,5 +84,21 @@ describe('storage alarm', () => {
     expect(telegram.texts()).toHaveLength(2);
     await expect(intake.submit(message)).rejects.toBe(bug);
     expect(alarm.isFailing).toBe(false);
+  });
+
+  it('what it sends straight through the adapters passes the rule packs like everything else', async () => {
+    const telegram = new FakeChatAdapter('telegram');
+    await telegram.start(failingIntake([]));
+    const checker = new RuleChecker({ packs: [secretsPack(['SQLITE_FULL'])] });
+    const alarm = new StorageAlarm({
+      adapters: () => [telegram],
+      admins: () => ['telegram:1'],
+      clock: new FakeClock(),
+      logger: quietLogger(),
+      guard: (reply) => checker.guardReply(reply, null),
+    });
+    alarm.failed('telegram', Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    await waitFor(() => telegram.sent.length === 1, 2000, 'the alert');
+    expect(telegram.texts()[0]).toMatch(/^🔴 I cannot store incoming messages \(\[REDACTED: configured secret\], first on telegram\)/);
   });
 });

@@ -45,7 +45,7 @@ describe('HTTP endpoints', () => {
     expect(await response.json()).toMatchObject({ status: 'degraded', ready: true, checks: { ollama: { ok: false, detail: 'down' } } });
   });
 
-  it('/metrics exposes requests, latencies, tokens, spend, cache hits, queue depth and provider state', async () => {
+  it('/metrics exposes requests, latencies, tokens, spend, cache hits, rule-pack hits, queue depth and provider state', async () => {
     const app = await start();
     const { bus } = app.runtime;
     bus.emit('llm-called', {
@@ -67,6 +67,7 @@ describe('HTTP endpoints', () => {
       latencyMs: 20,
     });
     bus.emit('llm-cache-hit', { taskId: 2, provider: 'anthropic', model: 'claude-haiku-4-5', tokensSaved: 1500, costSavedUsd: 0.0027 });
+    bus.emit('rule-hit', { taskId: 3, pack: 'commands', rule: 'rm-rf-root', severity: 'error', surface: 'run', message: 'm', count: 1 });
     await app.ask('/ping');
     const response = await fetch(`${app.url}/metrics`);
     expect(response.status).toBe(200);
@@ -80,6 +81,7 @@ describe('HTTP endpoints', () => {
     expect(text).toContain('pie_brain_llm_tokens_total{provider="anthropic",direction="in"} 1200');
     expect(text).toContain('pie_brain_spend_usd_total{provider="anthropic"} 0.0027');
     expect(text).toContain('pie_brain_cache_hits_total 1');
+    expect(text).toContain('pie_brain_rule_hits_total{pack="commands",rule="rm-rf-root",surface="run",severity="error"} 1');
     expect(text).toContain('pie_brain_queue_depth{state="pending"} 0');
     expect(text).toContain('pie_brain_provider_up{provider="anthropic"} 1');
     expect(text).toMatch(/pie_brain_provider_score\{provider="anthropic"\} \d+/);
