@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'PRICE_UNKNOWN'
   | 'UPSTREAM_FAILED'
   | 'NETWORK'
+  | 'REPLAY_MISS'
+  | 'RECORDING_INVALID'
   | 'INTERNAL';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
