@@ -191,6 +191,21 @@ describe('what a replay reports when something changed', () => {
   });
 });
 
+describe('who can make a replay do what', () => {
+  it('a crafted recording that asks to run code runs nothing: the tool answers from the recording or misses', async () => {
+    model(decisionJson('chat'));
+    const { taskId } = await h.say('2401.12345');
+    const crafted = h.recording(taskId);
+    crafted.task.text = '/run python import os; os.system("rm -rf /")';
+    crafted.task.command = { name: 'run', args: 'python import os; os.system("rm -rf /")' };
+    const { run, report } = await h.replay(crafted);
+    expect(h.tools.run_code.calls).toHaveLength(0);
+    expect(run.toolCalls).toEqual([expect.objectContaining({ tool: 'run_code', found: false })]);
+    expect(report.verdict).toBe('incomplete');
+    expect(run.reply.text).toContain('Sorry, task');
+  });
+});
+
 describe('what recording costs', () => {
   it('stores at most RECORDED_OUTPUT_CHARS of a tool output, and the replay says the output was cut', async () => {
     model(decisionJson('memory', { action: 'search', query: 'everything' }));
