@@ -67,12 +67,16 @@ describe('pie-brain replay (compiled)', () => {
     expect(counts()).toEqual(before);
   });
 
-  it('--live asks the configured Ollama and shows how today\'s answer differs', async () => {
+  it("--live asks the configured Ollama and shows how today's answer differs", async () => {
     joke = 'A different joke.';
     const live = await pieBrain(['replay', '1', '--live', '--json']);
     joke = 'Why did the raspberry blush? It saw the pi.';
     expect(live.code).toBe(1);
-    const report = JSON.parse(live.stdout) as { verdict: string; mode: string; checks: Array<{ name: string; same: boolean; replayed: string }> };
+    const report = JSON.parse(live.stdout) as {
+      verdict: string;
+      mode: string;
+      checks: Array<{ name: string; same: boolean; replayed: string }>;
+    };
     expect(report).toMatchObject({ verdict: 'different', mode: 'live' });
     expect(report.checks.map((check) => [check.name, check.same])).toEqual([
       ['route', true],
