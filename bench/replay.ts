@@ -43,7 +43,10 @@ function sink(): ChatAdapter {
     capabilities: { edit: false, threads: true, images: false, typing: false, maxLength: 4000 },
     start: async (_intake: Intake) => {},
     stop: async () => {},
-    send: async () => ({ messageId: String((sent += 1)) }),
+    send: async () => {
+      sent += 1;
+      return { messageId: String(sent) };
+    },
   };
 }
 

@@ -51,15 +51,14 @@ export interface ReplayRun {
 
 /** Why a task cannot be replayed at all (it never reached the router), or undefined when it can. */
 export function notReplayable(recording: Recording): string | undefined {
-  const { task } = recording;
-  if (recording.route) return undefined;
+  const { task, route } = recording;
   if (task.status === 'pending' || task.status === 'routing' || task.status === 'executing') {
     return `Task ${task.id} has not finished yet (${task.status}).`;
   }
-  if (task.command && task.command.name !== 'ask') {
-    return `Task ${task.id} was the command /${task.command.name}, which is answered without the router (nothing of it is recorded to replay).`;
-  }
-  return `Task ${task.id} has no recorded route: it ran before pie-brain recorded tasks, or it ended before it was routed.`;
+  if (route && !route.params) return `Task ${task.id} ran before pie-brain recorded tasks for replay.`;
+  if (route) return undefined;
+  const what = task.command ? ` (/${task.command.name})` : '';
+  return `Task ${task.id}${what} never reached the router: built-in commands, and requests refused or stopped before routing, leave nothing to replay.`;
 }
 
 function taskRecordOf(recording: Recording, message: InboundMessage): TaskRecord {

@@ -111,7 +111,7 @@ describe('pie-brain replay (compiled)', () => {
     const ping = await pieBrain(['replay', '3']);
     expect(ping).toMatchObject({ code: 2, stdout: '' });
     expect(ping.stderr).toBe(
-      'pie-brain replay: Task 3 was the command /ping, which is answered without the router (nothing of it is recorded to replay).\n',
+      'pie-brain replay: Task 3 (/ping) never reached the router: built-in commands, and requests refused or stopped before routing, leave nothing to replay.\n',
     );
     expect((await pieBrain(['replay', '99'])).stderr).toBe('pie-brain replay: there is no task 99\n');
     const bad = join(dir.path, 'bad.json');

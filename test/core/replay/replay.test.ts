@@ -3,6 +3,7 @@ import { AccessPolicy } from '../../../core/access.js';
 import type { HandoffRequest } from '../../../core/contracts/handoff.js';
 import { RECORDED_OUTPUT_CHARS } from '../../../core/contracts/recording.js';
 import { formatReplayReport } from '../../../core/replay/format-report.js';
+import { notReplayable } from '../../../core/replay/replay-task.js';
 import { createOllamaProvider } from '../../../core/router/install.js';
 import { pruneFinished } from '../../../storage/retention.js';
 import type { RecordedChat } from '../../fakes/ollama.js';
@@ -203,6 +204,20 @@ describe('who can make a replay do what', () => {
     expect(run.toolCalls).toEqual([expect.objectContaining({ tool: 'run_code', found: false })]);
     expect(report.verdict).toBe('incomplete');
     expect(run.reply.text).toContain('Sorry, task');
+  });
+});
+
+describe('what cannot be replayed', () => {
+  it('a task traced before recording existed, a built-in command, and an unfinished task say so', async () => {
+    model(decisionJson('memory', { action: 'search', query: 'owls' }));
+    const { taskId } = await h.say('owls at dusk');
+    const old = h.recording(taskId);
+    delete old.route?.params;
+    expect(notReplayable(old)).toBe(`Task ${taskId} ran before pie-brain recorded tasks for replay.`);
+    const ping = h.recording((await h.say('/ping')).taskId);
+    expect(notReplayable(ping)).toMatch(/\(\/ping\) never reached the router/);
+    expect(notReplayable({ ...ping, task: { ...ping.task, status: 'executing' } })).toMatch(/has not finished yet \(executing\)/);
+    expect(notReplayable(h.recording(taskId))).toBeUndefined();
   });
 });
 
