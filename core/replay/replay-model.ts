@@ -3,6 +3,9 @@ import { type ErrorCode, PieBrainError } from '../errors.js';
 import type { ChatRequest, ChatResponse, LlmProvider } from '../llm/provider.js';
 import type { RecordedModelCall } from './recording.js';
 
+// A live replay wants today's answer, not the router's latency policy: a cold model on a Pi may take a while to load.
+const LIVE_TIMEOUT_MS = 300_000;
+
 /** A model call the replay made, and where its answer came from. */
 export interface ReplayedModelCall {
   purpose: string;
@@ -37,7 +40,8 @@ export class ReplayModel implements LlmProvider {
     const inputs = digestModelInputs(request);
     if (this.live) {
       try {
-        const response = await this.live.chat({ ...request, taskId: null });
+        const timeoutMs = Math.max(request.timeoutMs ?? 0, LIVE_TIMEOUT_MS);
+        const response = await this.live.chat({ ...request, taskId: null, timeoutMs });
         this.calls.push({ purpose, key, inputs, answeredBy: 'live', latencyMs: response.latencyMs });
         return response;
       } catch (error) {

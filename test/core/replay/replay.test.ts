@@ -181,6 +181,14 @@ describe('what a replay reports when something changed', () => {
     expect(text).toContain("Today's model answered 1 call");
   });
 
+  it('--live waits for a model slower than the routing timeout (a cold model loading on a Pi)', async () => {
+    model(decisionJson('memory', { action: 'search', query: 'moths' }));
+    const { taskId } = await h.say('moths and lamps');
+    h.fake.latencyMs = h.config.router.timeoutSeconds * 1000 + 500;
+    const { report } = await h.replay(h.recording(taskId), { live: createOllamaProvider(h.runtime, h.config) });
+    expect(report.verdict).toBe('identical');
+  });
+
   it('--live with the same decision is identical, the route cache left out on purpose', async () => {
     model(decisionJson('memory', { action: 'search', query: 'kale' }));
     await h.say('kale notes');
