@@ -140,7 +140,9 @@ export class Dispatcher {
       ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ reply }) } });
       return reply;
     } catch (error) {
-      if (!ctx.signal.aborted) ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ error }) } });
+      // A shutdown lets go of a detached run (it goes on): only a real refusal or failure is its outcome.
+      const letGo = ctx.signal.aborted || (isPieBrainError(error) && error.code === 'TASK_CANCELLED');
+      if (!letGo) ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ error }) } });
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../../core/access.js';
 import type { HandoffRequest } from '../../../core/contracts/handoff.js';
 import { RECORDED_OUTPUT_CHARS } from '../../../core/contracts/recording.js';
+import { PieBrainError } from '../../../core/errors.js';
 import { formatReplayReport } from '../../../core/replay/format-report.js';
 import { notReplayable } from '../../../core/replay/replay-task.js';
 import { createOllamaProvider } from '../../../core/router/install.js';
@@ -13,13 +14,17 @@ import { createReplayHarness, type ReplayHarness } from './replay-harness.js';
 
 const isRouting = (request: RecordedChat) => request.format !== undefined;
 const handoffs: HandoffRequest[] = [];
+let refuseHandoffs = false;
 let h: ReplayHarness;
 
 beforeEach(async () => {
   handoffs.length = 0;
+  refuseHandoffs = false;
   h = await createReplayHarness({
     handoff: async (request) => {
       handoffs.push(request);
+      if (refuseHandoffs)
+        throw new PieBrainError('BUDGET_EXCEEDED', 'monthly budget spent', { userMessage: 'The monthly budget is spent.' });
       return { text: `The cloud brain did: ${request.prompt}` };
     },
   });
@@ -122,6 +127,16 @@ describe('replaying a recorded task: no model, no network, no tool run', () => {
     const { report } = await h.replay(h.recording(taskId));
     expect(report.verdict).toBe('identical');
     expect(report.checks[0]?.recorded).toBe('model -> handoff to the cloud brain for git');
+    expect(handoffs).toHaveLength(1);
+  });
+
+  it('a cloud run the budget refused replays as the same refusal, asking nothing', async () => {
+    refuseHandoffs = true;
+    model(decisionJson('git', { action: 'task', task: 'refactor' }, true, 'coding'));
+    const { taskId, text } = await h.say('refactor my project');
+    expect(text).toContain('The monthly budget is spent.');
+    const { report } = await h.replay(h.recording(taskId));
+    expect(report.verdict).toBe('identical');
     expect(handoffs).toHaveLength(1);
   });
 });
