@@ -11,6 +11,8 @@ import type { Embedder } from './core/contracts/embedder.js';
 import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
+import { EventBus } from './core/engine/events.js';
+import { ToolRegistry } from './core/engine/tool-registry.js';
 import { describeForUser } from './core/errors.js';
 import { setupHandoff } from './core/handoff/setup.js';
 import { readPiVitals } from './core/health/pi-vitals.js';
@@ -19,6 +21,7 @@ import { systemClock } from './core/lib/clock.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { installMemoryLog } from './core/memory-log/install.js';
 import { runMemoryCli } from './core/memory-log/memory-cli.js';
+import { runReplayCli } from './core/replay/replay-cli.js';
 import { createOllamaProvider, installRouter } from './core/router/install.js';
 import { PrefsFile, prefsPath } from './core/router/prefs.js';
 import { Runtime } from './core/runtime.js';
@@ -53,6 +56,7 @@ Commands:
   costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
   memory    memory snapshot [--since DATE]: the event log and notes to $PIE_BRAIN_HOME/snapshots/;
             memory restore FILE: rebuild notes, vectors and events on a fresh data dir
+  replay    replay <task-id> [--live] [--json]: run a task again against its recording and show what changed
   help      print this help
 `;
 
@@ -283,6 +287,28 @@ async function runMemory(cli: Cli): Promise<number> {
   }
 }
 
+/** `pie-brain replay`: today's tools are loaded for their names, schemas and slash commands; none of them runs. */
+async function replay(cli: Cli): Promise<number> {
+  const { loaded, secrets } = loadOrExit(cli);
+  const { config, paths } = loaded;
+  const logger = await createLogger({ level: 'silent' });
+  const write = (stream: NodeJS.WriteStream) => (chunk: string) => void stream.write(chunk);
+  return runReplayCli(cli.rest, {
+    config,
+    paths,
+    secrets: secretValues(secrets),
+    logger,
+    loadTools: async (db) => {
+      const registry = new ToolRegistry();
+      const bus = new EventBus(() => {});
+      await loadTools({ config, paths, logger, clock: systemClock, db, bus }, registry);
+      return registry.list();
+    },
+    out: write(process.stdout),
+    err: write(process.stderr),
+  });
+}
+
 async function start(cli: Cli): Promise<void> {
   const { loaded, secrets } = loadOrExit(cli);
   const { config, paths } = loaded;
@@ -379,6 +405,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'commands':
       await printCommands(cli);
+      return;
+    case 'replay':
+      process.exitCode = await replay(cli);
       return;
     case 'version':
       process.stdout.write(`pie-brain ${version()} (Node ${process.versions.node})\n`);

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'UPSTREAM_FAILED'
   | 'NETWORK'
   | 'STORAGE_FAILED'
+  | 'REPLAY_MISS'
+  | 'RECORDING_INVALID'
   | 'INTERNAL';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set([

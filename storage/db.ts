@@ -27,6 +27,16 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   return db;
 }
 
+/**
+ * Open an existing database for reading only (a replay next to a running pie-brain): nothing done through it
+ * can change the file. Throws when the file does not exist.
+ */
+export function openDatabaseReadOnly(file: string, options: { busyTimeoutMs?: number } = {}): Db {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  return db;
+}
+
 const relaxedState = new WeakMap<Db, { level: Synchronous; relax: Statement; restore: Statement }>();
 
 /**

@@ -30,4 +30,6 @@ export interface RouteOutcome {
   durationMs: number;
   /** Why the model's answer was not used, when it was not. */
   problem?: string;
+  /** The route cache key a cached decision was found under (its recording, for replay). */
+  cacheKey?: string;
 }

@@ -1,6 +1,14 @@
 import { type Actor, missingPrivileges, requirePrivileges } from '../access.js';
 import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
 import type { Reply } from '../contracts/messages.js';
+import {
+  RECORDED_HANDOFF,
+  RECORDED_LIST_ITEMS,
+  RECORDED_TOOL_PREFIX,
+  recordParams,
+  recordText,
+  toolCallKey,
+} from '../contracts/recording.js';
 import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from '../contracts/route-decision.js';
 import { type RuleGate, withRuleNotes } from '../contracts/rule-gate.js';
 import type { TaskContext } from '../contracts/task.js';
@@ -48,6 +56,31 @@ export function capabilitiesReply(tools: ToolRegistry, actor: Actor, note?: stri
   }
   lines.push('- chat with you when the local model is running', '', 'Try /help for every command.');
   return { text: lines.join('\n') };
+}
+
+/** A tool's result or error as its trace records it for replay (text cut; files, links and image paths kept). */
+function recordedOutcome(outcome: { result: ToolResult } | { error: unknown }): Record<string, unknown> {
+  if ('error' in outcome) {
+    const error = outcome.error;
+    return {
+      error: {
+        code: isPieBrainError(error) ? error.code : 'INTERNAL',
+        message: recordText(error instanceof Error ? error.message : String(error)).text,
+        ...(isPieBrainError(error) && error.userMessage ? { userMessage: error.userMessage } : {}),
+      },
+    };
+  }
+  const { text, links, files, images } = outcome.result;
+  const list = <T>(items: T[] | undefined) => (items?.length ? items.slice(0, RECORDED_LIST_ITEMS) : undefined);
+  const kept = { links: list(links), files: list(files), images: list(images) };
+  return { output: { ...recordText(text), ...Object.fromEntries(Object.entries(kept).filter(([, items]) => items)) } };
+}
+
+/** A handoff's reply (or refusal) as the trace records it for replay. */
+function recordedReply(outcome: { reply: Reply } | { error: unknown }): Record<string, unknown> {
+  if ('error' in outcome) return recordedOutcome(outcome);
+  const { text, attachments } = outcome.reply;
+  return { output: { ...recordText(text), ...(attachments?.length ? { images: attachments } : {}) } };
 }
 
 function repoOf(params: Record<string, unknown>): string | undefined {
@@ -106,7 +139,18 @@ export class Dispatcher {
     };
     const repo = repoOf(decision.params);
     if (repo) request.repo = repo;
-    return this.handoff(request, ctx);
+    // Recorded for replay under the hash of the request, so a replay never starts a cloud run.
+    const key = toolCallKey('handoff', request);
+    try {
+      const reply = await this.handoff(request, ctx);
+      ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ reply }) } });
+      return reply;
+    } catch (error) {
+      // A shutdown lets go of a detached run (it goes on): only a real refusal or failure is its outcome.
+      const letGo = ctx.signal.aborted || (isPieBrainError(error) && error.code === 'TASK_CANCELLED');
+      if (!letGo) ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ error }) } });
+      throw error;
+    }
   }
 
   private async runTool(tool: Tool, decision: RouteDecision, ctx: TaskContext): Promise<Reply> {
@@ -126,12 +170,10 @@ export class Dispatcher {
       ctx.signal.throwIfAborted();
       const started = performance.now();
       bus.emit('tool-started', { taskId, toolName: tool.name });
-      let ok = false;
-      let outcome: { output?: string; code?: string; recall?: boolean } = {};
+      let outcome: { result: ToolResult } | { error: unknown } = { error: undefined };
       try {
         const value = await tool.runLocal(decision.params, toolCtx);
-        ok = true;
-        outcome = { output: value.text, ...(value.recall ? { recall: true } : {}) };
+        outcome = { result: value };
         return value;
       } catch (error) {
         const failure =
@@ -141,12 +183,22 @@ export class Dispatcher {
                 cause: error,
                 userMessage: `The ${tool.name} tool failed; the admins can find the details in the log.`,
               });
-        outcome = { output: describeForUser(failure), code: isPieBrainError(failure) ? failure.code : 'INTERNAL' };
+        outcome = { error: failure };
         throw failure;
       } finally {
         const durationMs = performance.now() - started;
-        bus.emit('tool-ended', { taskId, toolName: tool.name, durationMs, ok, params: decision.params, ...outcome });
-        ctx.trace(`tool:${tool.name}`, { durationMs: Math.round(durationMs), data: { ok } });
+        const ok = 'result' in outcome;
+        // What the memory log keeps of the call: its output, or what the user was told and the error's code.
+        const logged =
+          'result' in outcome
+            ? { output: outcome.result.text, ...(outcome.result.recall ? { recall: true } : {}) }
+            : { output: describeForUser(outcome.error), code: isPieBrainError(outcome.error) ? outcome.error.code : 'INTERNAL' };
+        bus.emit('tool-ended', { taskId, toolName: tool.name, durationMs, ok, params: decision.params, ...logged });
+        // The step of the trace is also the tool's recording for replay: its params' hash, its params and its output.
+        ctx.trace(`${RECORDED_TOOL_PREFIX}${tool.name}`, {
+          durationMs: Math.round(durationMs),
+          data: { ok, key: toolCallKey(tool.name, decision.params), params: recordParams(decision.params), ...recordedOutcome(outcome) },
+        });
       }
     });
     return replyFromResult(result);

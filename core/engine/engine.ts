@@ -42,6 +42,11 @@ interface RunningTask {
   detached: Set<(error: Error) => void>;
 }
 
+/** The reply of a task that failed for good (a replay builds the same one). */
+export function failureReply(taskId: number, error: unknown): Reply {
+  return { text: `Sorry, task ${taskId} failed: ${describeForUser(error)}` };
+}
+
 function messageOf(task: TaskRecord): InboundMessage {
   const stored = task.message as Partial<InboundMessage>;
   return {
@@ -292,13 +297,7 @@ export class Engine {
     }
     if (code === 'INTERNAL') logger.error({ err: error, taskId: task.id }, 'task failed');
     else logger.warn({ taskId: task.id, code, msg: (error as Error).message }, 'task failed');
-    this.finish(
-      task,
-      'failed',
-      { text: `Sorry, task ${task.id} failed: ${describeForUser(error)}` },
-      `${code}: ${(error as Error)?.message ?? String(error)}`,
-      started,
-    );
+    this.finish(task, 'failed', failureReply(task.id, error), `${code}: ${(error as Error)?.message ?? String(error)}`, started);
   }
 
   private finish(

@@ -1,5 +1,6 @@
 import type { Ledger } from '../../storage/ledger.js';
 import type { TaskEvent } from '../../storage/queue.js';
+import { digestModelInputs, modelCallKey, recordText } from '../contracts/recording.js';
 import type { EventBus } from '../engine/events.js';
 import { isPieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -15,7 +16,8 @@ export interface LlmAccountingOptions {
 
 /**
  * Records every LLM call the same way whatever the provider: an `llm-called` or `llm-failed` event, one
- * ledger row (local calls cost $0, but their tokens and latency count) and, for a task, a trace entry.
+ * ledger row (local calls cost $0, but their tokens and latency count) and, for a task, a trace entry that
+ * is also the call's recording for replay: the hash of its inputs, a digest of them, and its answer (cut).
  */
 export class LlmAccounting {
   constructor(private readonly options: LlmAccountingOptions) {}
@@ -64,7 +66,14 @@ export class LlmAccounting {
         tokensIn: response.usage.inputTokens,
         tokensOut: response.usage.outputTokens,
         costUsd: response.costUsd,
-        data: { provider, model: response.model, ...timings },
+        data: {
+          provider,
+          model: response.model,
+          ...timings,
+          key: modelCallKey(request),
+          inputs: digestModelInputs(request),
+          output: recordText(response.text),
+        },
       });
     }
   }
@@ -81,7 +90,7 @@ export class LlmAccounting {
         at: clock.now(),
         type: `llm-failed:${purpose}`,
         durationMs: Math.round(latencyMs),
-        data: { provider, model, code },
+        data: { provider, model, code, key: modelCallKey(request), inputs: digestModelInputs(request) },
       });
     }
   }

@@ -1,6 +1,7 @@
 import type { Config, Paths } from '../config.js';
 import type { HandoffHandler } from '../contracts/handoff.js';
 import type { Reply } from '../contracts/messages.js';
+import { recordParams } from '../contracts/recording.js';
 import { CHAT_TOOL, type RouteOutcome } from '../contracts/route-decision.js';
 import type { TaskContext } from '../contracts/task.js';
 import { Dispatcher } from '../engine/dispatch.js';
@@ -53,7 +54,7 @@ export interface InstallRouterOptions {
 }
 
 /** The route handler: route (or take a slash command's decision), trace the decision, then dispatch it. */
-export function createRouteHandler(runtime: Runtime, router: Router, dispatcher: Dispatcher): RouteHandler {
+export function createRouteHandler(runtime: Pick<Runtime, 'bus'>, router: Router, dispatcher: Dispatcher): RouteHandler {
   const carryOut = (outcome: RouteOutcome, ctx: TaskContext): Promise<Reply> => {
     const decision = outcome.decision;
     const toolName = decision ? (decision.handoff ? `handoff:${decision.tool_name}` : decision.tool_name) : 'none';
@@ -76,6 +77,9 @@ export function createRouteHandler(runtime: Runtime, router: Router, dispatcher:
         reason: decision?.reason ?? null,
         llmCalls: outcome.llmCalls,
         ...(outcome.problem ? { problem: outcome.problem } : {}),
+        // The decision's params and cache key: what a replay compares and what it looks a cached decision up by.
+        params: recordParams(decision?.params ?? {}),
+        ...(outcome.cacheKey ? { cacheKey: outcome.cacheKey } : {}),
       },
     });
     ctx.advance({

@@ -78,12 +78,19 @@ export class Router {
 
   async route(message: InboundMessage, call: RouteCallContext = {}): Promise<RouteOutcome> {
     const started = performance.now();
-    const done = (decision: RouteDecision | null, source: RouteSource, llmCalls: number, problem?: string): RouteOutcome => ({
+    const done = (
+      decision: RouteDecision | null,
+      source: RouteSource,
+      llmCalls: number,
+      problem?: string,
+      cacheKey?: string,
+    ): RouteOutcome => ({
       decision,
       source,
       llmCalls,
       durationMs: performance.now() - started,
       ...(problem ? { problem } : {}),
+      ...(cacheKey ? { cacheKey } : {}),
     });
     const { tools, cache, health } = this.options;
 
@@ -98,7 +105,7 @@ export class Router {
       model: this.options.model,
     });
     const cached = cache.get(key);
-    if (cached) return done(cached, 'cache', 0);
+    if (cached) return done(cached, 'cache', 0, undefined, key);
 
     if (!health.shouldTry()) {
       return done(routeByRules(message.text, tools, 'fallback') ?? null, 'fallback', 0, 'the local model is down');

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Config } from '../../../core/config.js';
+import type { Config, Paths } from '../../../core/config.js';
 import type { HandoffHandler } from '../../../core/contracts/handoff.js';
 import type { InboundMessage, Reply } from '../../../core/contracts/messages.js';
 import type { TaskContext } from '../../../core/contracts/task.js';
@@ -32,6 +32,7 @@ export interface RouterHarness {
   setup: RouterSetup;
   tools: ReturnType<typeof createTestTools>;
   config: Config;
+  paths: Paths;
   writePrefs(text: string): void;
   /** What the engine does with a claimed task: a command from the table, or the route handler. */
   handle(ctx: TaskContext): Promise<Reply>;
@@ -65,6 +66,7 @@ export async function createRouterHarness(
     setup,
     tools,
     config,
+    paths,
     handle: createTaskHandler({ commands: runtime.commands, route: () => setup.handler }),
     writePrefs(text) {
       mkdirSync(`${paths.brainDir}/profile`, { recursive: true });
