@@ -1,27 +1,18 @@
 import type { Env } from '../config.js';
+import { allowedEnv, BASE_CHILD_ENV } from '../lib/allowed-env.js';
 
 /**
- * What every child of pie-brain may see of its environment: where programs and home are, the locale, the
- * time zone, temp and XDG folders, certificates and proxies. Nothing else passes unless named: a coding agent
- * runs arbitrary commands, and pie-brain's tokens (Telegram, Discord, Slack, the Anthropic key) are not its
- * business.
+ * What a cloud brain may see of pie-brain's environment: what every child gets (where programs and home are,
+ * the locale, the time zone), plus temp and XDG folders, a shell and a terminal, certificates and proxies.
+ * Nothing else passes unless named: a coding agent runs arbitrary commands, and pie-brain's tokens
+ * (Telegram, Discord, Slack, the Anthropic key) are not its business.
  */
-const ALLOWED = new Set([
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
+const BRAIN_ENV: readonly string[] = [
+  ...BASE_CHILD_ENV,
   'SHELL',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
   'TERM',
   'TMPDIR',
-  'XDG_CONFIG_HOME',
-  'XDG_CACHE_HOME',
-  'XDG_DATA_HOME',
-  'XDG_STATE_HOME',
-  'XDG_RUNTIME_DIR',
+  'XDG_*',
   'NODE_EXTRA_CA_CERTS',
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
@@ -31,9 +22,9 @@ const ALLOWED = new Set([
   'http_proxy',
   'https_proxy',
   'no_proxy',
-]);
+];
 
-/** Never passed, even when named: a typo in `brains.passEnv` must not hand a child a platform token. */
+/** Never handed over, even when named or added: a typo in `brains.passEnv` must not give a child a platform token. */
 const NEVER = /^(TELEGRAM|DISCORD|SLACK)_/;
 
 export interface ChildEnvOptions {
@@ -43,18 +34,10 @@ export interface ChildEnvOptions {
   add?: Record<string, string>;
 }
 
-/** The environment of a child: the allowlist (plus `pass`) taken from `base`, then `add`. */
+/** The environment of a brain's child: the allowlist (plus `pass`) taken from `base`, then `add` (the brain's own key). */
 export function childEnv(base: Env, options: ChildEnvOptions = {}): Record<string, string> {
-  const pass = new Set(options.pass ?? []);
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || NEVER.test(name)) continue;
-    if (ALLOWED.has(name) || name.startsWith('LC_') || pass.has(name)) env[name] = value;
-  }
-  for (const [name, value] of Object.entries(options.add ?? {})) {
-    if (!NEVER.test(name)) env[name] = value;
-  }
-  return env;
+  const add = Object.fromEntries(Object.entries(options.add ?? {}).filter(([name]) => !NEVER.test(name)));
+  return allowedEnv(base, [...BRAIN_ENV, ...(options.pass ?? [])], add);
 }
 
 /** The values of `base` whose names match: a brain picks its own settings and keys this way. */
