@@ -7,6 +7,7 @@ import type { Paper, PaperSource } from '../core/contracts/papers.js';
 import { dayOf } from '../core/costs/calendar.js';
 import { writeFileAtomic } from '../core/lib/atomic-file.js';
 import type { Clock } from '../core/lib/clock.js';
+import { formatTokens, formatUsd } from '../core/lib/format.js';
 import type { Logger } from '../core/logger.js';
 import type { KeyValueStore } from '../storage/kv.js';
 import type { Outbox } from '../storage/outbox.js';
@@ -110,7 +111,7 @@ export async function buildDigest(deps: DigestDeps, signal: AbortSignal): Promis
       lines.push(`   _why: ${item.why}_`, `   ${item.paper.absUrl}`, '');
     });
   }
-  const reply: Reply = { text: lines.join('\n').trim(), footer: `local · ${tokens} tok · $0.00` };
+  const reply: Reply = { text: lines.join('\n').trim(), footer: `local · ${formatTokens(tokens)} · ${formatUsd(0)}` };
 
   let file: string | undefined;
   if (top.length) {

@@ -2,6 +2,7 @@ import type { TaskQueue, TaskRecord } from '../../storage/queue.js';
 import { isRestricted, missingPrivileges } from '../access.js';
 import type { Reply } from '../contracts/messages.js';
 import type { Engine } from '../engine/engine.js';
+import { formatTokens, formatUsd } from '../lib/format.js';
 import type { Command, CommandContext, CommandTable } from './command-table.js';
 
 function formatTime(ms: number): string {
@@ -78,8 +79,8 @@ export function registerBuiltinCommands(table: CommandTable, deps: { queue: Task
       for (const event of deps.queue.events(id)) {
         const extra = [
           event.durationMs != null ? `${event.durationMs} ms` : '',
-          event.tokensIn != null ? `${event.tokensIn}+${event.tokensOut ?? 0} tok` : '',
-          event.costUsd ? `$${event.costUsd.toFixed(4)}` : '',
+          event.tokensIn != null ? formatTokens(event.tokensIn, event.tokensOut ?? 0) : '',
+          event.costUsd ? formatUsd(event.costUsd) : '',
         ]
           .filter(Boolean)
           .join(', ');

@@ -1,6 +1,7 @@
 import type { KeyValueStore } from '../../storage/kv.js';
 import type { Alerts } from '../engine/alerts.js';
-import { type BudgetSettings, type BudgetStatus, formatUsd } from './budget.js';
+import { formatUsd } from '../lib/format.js';
+import type { BudgetSettings, BudgetStatus } from './budget.js';
 import { shortDate } from './calendar.js';
 
 export interface BudgetAlertsOptions {

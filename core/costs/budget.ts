@@ -64,11 +64,3 @@ export function readBudgetStatus(settings: BudgetSettings, ledger: SpentTotals, 
     perRunUsd: settings.perRunUsd,
   };
 }
-
-/** `$12.34`, `$0.23`, `$0.0042`, `$0`: cents for everyday amounts, more digits for tiny ones. */
-export function formatUsd(amount: number): string {
-  if (amount === 0) return '$0';
-  const abs = Math.abs(amount);
-  const digits = abs >= 0.01 ? 2 : abs >= 0.0001 ? 4 : 6;
-  return `${amount < 0 ? '-' : ''}$${abs.toFixed(digits)}`;
-}

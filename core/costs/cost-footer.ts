@@ -1,17 +1,7 @@
 import type { Ledger, LedgerRow } from '../../storage/ledger.js';
 import type { TaskHandler } from '../contracts/task.js';
-import { formatUsd } from './budget.js';
+import { formatDuration, formatTokens, formatUsd } from '../lib/format.js';
 import { LOCAL_PROVIDERS } from './model-catalog.js';
-
-/** `450 ms`, `2.1 s`, `3m12s`, `1h04m`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
-  const minutes = Math.round(seconds / 60);
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
 
 /**
  * One line saying what a task's models cost: `local · 412 tok · 2.1 s` when only local models ran,
@@ -36,7 +26,7 @@ export function formatCostFooter(rows: readonly LedgerRow[]): string | undefined
     tokens += row.tokensIn + row.tokensOut + row.cacheReadTokens + row.cacheWriteTokens;
     latency += row.latencyMs;
   }
-  const middle = paid ? `${estimated ? '~' : ''}${formatUsd(cost)}` : `${tokens.toLocaleString('en-US')} tok`;
+  const middle = paid ? `${estimated ? '~' : ''}${formatUsd(cost)}` : formatTokens(tokens);
   return `${labels.join(' + ')} · ${middle} · ${formatDuration(latency)}`;
 }
 

@@ -1,6 +1,7 @@
 import type { LedgerStats, SpendGroup, TaskSpend } from '../../storage/ledger-stats.js';
 import type { CacheSavings } from '../../storage/response-cache.js';
-import { type BudgetStatus, formatUsd } from './budget.js';
+import { formatUsd } from '../lib/format.js';
+import type { BudgetStatus } from './budget.js';
 import { dayOf, daysBetween, MONTHS, monthOf, type Period, zonedParts } from './calendar.js';
 import { LOCAL_PROVIDERS } from './model-catalog.js';
 import type { SpendChart } from './spend-chart.js';

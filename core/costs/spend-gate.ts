@@ -3,8 +3,9 @@ import type { ReservationRow, SpendReservationStore } from '../../storage/spend-
 import type { SpendAllowance, SpendGate, SpendRequest, SpendReservation } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { formatUsd } from '../lib/format.js';
 import type { Logger } from '../logger.js';
-import { type BudgetSettings, type BudgetStatus, formatUsd, type PeriodSpend, readBudgetStatus, type SpentTotals } from './budget.js';
+import { type BudgetSettings, type BudgetStatus, type PeriodSpend, readBudgetStatus, type SpentTotals } from './budget.js';
 import { monthOf, shortDate } from './calendar.js';
 
 export interface SpendGateOptions {

@@ -7,8 +7,9 @@ import type { EventBus } from '../engine/events.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import './brain-events.js';
+import { formatUsd } from '../lib/format.js';
 import type { RunEnd } from './run-follower.js';
-import { formatUsd, type RunProgress } from './run-progress.js';
+import type { RunProgress } from './run-progress.js';
 import type { CapReached, StopReason } from './run-session.js';
 
 /** What is kept of a run's result (in brain_runs.result): the brain's answer plus what the harness worked out. */

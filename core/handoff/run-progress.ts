@@ -1,28 +1,5 @@
 import type { BrainProgress, BrainUsage } from '../contracts/brain.js';
-
-/** "45s", "3m", "1h 05m": short enough for a progress line. */
-export function formatElapsed(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m`;
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
-}
-
-/** "3m 12s", "1h 05m": for the final reply. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
-  return formatElapsed(ms);
-}
-
-/** "$0.14", "$0.0123", "$2.50": cents always, sub-cent digits only when they say something. */
-export function formatUsd(usd: number): string {
-  if (usd >= 1) return `$${usd.toFixed(2)}`;
-  const [whole, fraction = ''] = usd.toFixed(4).split('.');
-  return `$${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
-}
+import { formatDuration, formatUsd } from '../lib/format.js';
 
 function addUsage(total: BrainUsage, usage: BrainUsage): void {
   total.inputTokens += usage.inputTokens;
@@ -84,7 +61,7 @@ export class RunProgress {
 
   /** "working 3m, 12 turns, $0.14 so far", "... $0.14 so far (estimated)". */
   describe(elapsedMs: number): string {
-    const parts = [`working ${formatElapsed(elapsedMs)}`];
+    const parts = [`working ${formatDuration(elapsedMs)}`];
     if (this.turns) parts.push(`${this.turns} turn${this.turns === 1 ? '' : 's'}`);
     else if (this.outputTokens) parts.push(`${this.outputTokens} tokens written`);
     const cost = this.costSoFar();

@@ -2,8 +2,8 @@ import type { BrainRunRecord } from '../../storage/brain-runs.js';
 import type { Reply } from '../contracts/messages.js';
 import type { SpendAllowance } from '../contracts/spend.js';
 import { PieBrainError } from '../errors.js';
+import { formatDuration, formatUsd } from '../lib/format.js';
 import { storedResult } from './run-book.js';
-import { formatDuration, formatUsd } from './run-progress.js';
 
 /** "claude-code (not installed) and aider (Invalid API key)". */
 function listSkipped(runs: BrainRunRecord[], except: number): string {

@@ -1,10 +1,9 @@
 import type { QueueStats } from '../../storage/queue.js';
 import type { ChatAdapter } from '../contracts/chat-adapter.js';
-import { formatUsd } from '../costs/budget.js';
 import { MONTHS, zonedParts } from '../costs/calendar.js';
-import { formatDuration } from '../costs/cost-footer.js';
 import type { ModelNotice } from '../costs/model-lifecycle.js';
 import type { Clock } from '../lib/clock.js';
+import { formatDuration, formatUsd } from '../lib/format.js';
 import type { HealthHooks, RunningCloudRun, ScheduledJobInfo } from './health-hooks.js';
 import type { OllamaProbe } from './ollama-probe.js';
 import type { PiVitals } from './pi-vitals.js';

@@ -1,7 +1,7 @@
-import { formatDuration } from '../costs/cost-footer.js';
 import type { AlertState, Alerts } from '../engine/alerts.js';
 import type { EventBus } from '../engine/events.js';
 import type { Clock } from '../lib/clock.js';
+import { formatDuration } from '../lib/format.js';
 import { LatencyRing } from './latency-ring.js';
 import { type Recommendation, recommend, scoreProvider } from './provider-score.js';
 

@@ -2,7 +2,7 @@ import type { Outbox } from '../../storage/outbox.js';
 import type { TaskQueue } from '../../storage/queue.js';
 import type { Reply } from '../contracts/messages.js';
 import type { EventBus } from '../engine/events.js';
-import { formatUsd } from '../handoff/run-progress.js';
+import { formatDuration, formatTokens, formatUsd } from '../lib/format.js';
 import type { LogEntry, MemoryLog } from './memory-log.js';
 
 export interface RecordActivityDeps {
@@ -10,10 +10,6 @@ export interface RecordActivityDeps {
   log: MemoryLog;
   queue: Pick<TaskQueue, 'get'>;
   outbox: Pick<Outbox, 'forTask'>;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function paramsText(params: Record<string, unknown> | undefined): string {
@@ -90,14 +86,14 @@ export function recordActivity(deps: RecordActivityDeps): () => void {
     bus.on('llm-called', ({ taskId, provider, model, purpose, tokensIn, tokensOut, costUsd, latencyMs }) => {
       forTask(taskId, {
         kind: 'model-call',
-        text: `${provider} ${model} · ${purpose} · ${tokensIn}+${tokensOut} tok · ${formatUsd(costUsd)} · ${seconds(latencyMs)}`,
+        text: `${provider} ${model} · ${purpose} · ${formatTokens(tokensIn, tokensOut)} · ${formatUsd(costUsd)} · ${formatDuration(latencyMs)}`,
         data: { ok: true, provider, model, purpose, tokensIn, tokensOut, costUsd, latencyMs: Math.round(latencyMs) },
       });
     }),
     bus.on('llm-failed', ({ taskId, provider, model, purpose, code, latencyMs }) => {
       forTask(taskId, {
         kind: 'model-call',
-        text: `${provider} ${model} · ${purpose} · failed (${code}) · ${seconds(latencyMs)}`,
+        text: `${provider} ${model} · ${purpose} · failed (${code}) · ${formatDuration(latencyMs)}`,
         data: { ok: false, provider, model, purpose, code, latencyMs: Math.round(latencyMs) },
       });
     }),
@@ -111,7 +107,7 @@ export function recordActivity(deps: RecordActivityDeps): () => void {
     bus.on('brain-run-ended', ({ taskId, runId, brain, outcome, costUsd, durationMs }) => {
       forTask(taskId, {
         kind: 'cloud-run',
-        text: `${brain} ended: ${outcome} · ${formatUsd(costUsd)} · ${seconds(durationMs)} (run ${runId})`,
+        text: `${brain} ended: ${outcome} · ${formatUsd(costUsd)} · ${formatDuration(durationMs)} (run ${runId})`,
         data: { brain, runId, phase: 'ended', outcome, costUsd, durationMs },
       });
     }),

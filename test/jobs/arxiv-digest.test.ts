@@ -110,7 +110,7 @@ describe('daily arXiv digest', () => {
     expect(digest.reply.text).toMatch(/^\*arXiv digest, 2026-11-23\* \(cs\.AI, cs\.CL, cs\.LG\): 2 of 3 new papers/);
     expect(digest.reply.text).toContain('(B. One, C. Two, D. Three et al.)');
     expect(digest.reply.text).toMatch(/https?:\/\/arxiv\.org\/abs\/2611\.00002v2/);
-    expect(digest.reply.footer).toBe('local · 0 tok · $0.00');
+    expect(digest.reply.footer).toBe('local · 0 tok · $0');
     expect(digest.file && readFileSync(digest.file, 'utf8')).toContain('type: digest');
     expect(digest.file).toBe(join(runtime.options.paths.brainDir, 'inbox', 'digest-2026-11-23.md'));
   });
@@ -137,7 +137,7 @@ describe('daily arXiv digest', () => {
     const config = { ...deps.config, jobs: { ...deps.config.jobs, digest: { ...deps.config.jobs.digest, summaries: true } } };
     const digest = await buildDigest({ ...deps, config, summarize: createPaperSummarizer(llm) }, new AbortController().signal);
     expect(digest.reply.text).toContain('   A RAG pipeline for small models.');
-    expect(digest.reply.footer).toBe('local · 96 tok · $0.00');
+    expect(digest.reply.footer).toBe('local · 96 tok · $0');
     expect(ollama.requests.filter((r) => r.path === '/api/chat')).toHaveLength(2);
   });
 

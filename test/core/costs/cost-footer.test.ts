@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskContext } from '../../../core/contracts/task.js';
-import { formatCostFooter, formatDuration, withCostFooter } from '../../../core/costs/cost-footer.js';
+import { formatCostFooter, withCostFooter } from '../../../core/costs/cost-footer.js';
+import { formatDuration, formatTokens, formatUsd } from '../../../core/lib/format.js';
 import type { LedgerEntry } from '../../../storage/ledger.js';
 import type { TaskRecord } from '../../../storage/queue.js';
 import { openCostsFixture } from './cost-fixtures.js';
@@ -30,6 +31,16 @@ describe('cost footer', () => {
     expect(formatDuration(2100)).toBe('2.1 s');
     expect(formatDuration(192_000)).toBe('3m12s');
     expect(formatDuration(3_840_000)).toBe('1h04m');
+    expect([0, 0.31, 0.2312, 0.0123, 2.5, 0.000004, -1.5].map(formatUsd)).toEqual([
+      '$0',
+      '$0.31',
+      '$0.23',
+      '$0.0123',
+      '$2.50',
+      '$0.000004',
+      '-$1.50',
+    ]);
+    expect([formatTokens(12_304), formatTokens(300, 20)]).toEqual(['12,304 tok', '300+20 tok']);
   });
 
   it('says local, tokens and time for local-only work; brain, dollars and time for paid work', () => {
@@ -44,7 +55,7 @@ describe('cost footer', () => {
     ledger.record(row({ taskId: 3, provider: 'anthropic', model: 'claude-haiku-4-5', costUsd: 0.004, estimated: true, latencyMs: 1500 }));
     expect(formatCostFooter(ledger.forTask(1))).toBe('local · 412 tok · 2.1 s');
     expect(formatCostFooter(ledger.forTask(2))).toBe('claude-code · $0.23 · 3m12s');
-    expect(formatCostFooter(ledger.forTask(3))).toBe('local + anthropic · ~$0.0040 · 2.0 s');
+    expect(formatCostFooter(ledger.forTask(3))).toBe('local + anthropic · ~$0.004 · 2.0 s');
     expect(formatCostFooter(ledger.forTask(4))).toBeUndefined();
   });
 

@@ -33,7 +33,7 @@ describe('failover', () => {
     const [reply] = host.repliesFor(taskId);
     expect(reply?.text).toMatch(/^_claude-code \(Invalid API key · Please run \/login\) was unavailable, so aider answered\._\n\n/);
     expect(reply?.text).toContain('Here is what I did for: write the changelog');
-    expect(reply?.footer).toMatch(/^aider · \$0\.0129 · \d+s · 2 turns$/);
+    expect(reply?.footer).toMatch(/^aider · \$0\.0129 · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 2 turns$/);
     const runs = host.runtime.db.prepare('SELECT seq, brain, outcome FROM brain_runs WHERE task_id = ? ORDER BY seq').all(taskId);
     expect(runs).toEqual([
       { seq: 1, brain: 'claude-code', outcome: 'unavailable' },

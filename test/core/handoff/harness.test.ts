@@ -17,7 +17,7 @@ describe('handoff harness with the fake claude', () => {
     await host.answered(taskId);
     const [reply] = host.repliesFor(taskId);
     expect(reply?.text).toBe('Done: [slow] [turns:3] summarise the repository');
-    expect(reply?.footer).toMatch(/^claude-code · \$0\.0123 · \d+s · 3 turns$/);
+    expect(reply?.footer).toMatch(/^claude-code · \$0\.0123 · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 3 turns$/);
 
     const started = host.cli().filter((e) => e.tool === 'claude' && e.event === 'start');
     expect(started).toHaveLength(1);
@@ -59,10 +59,12 @@ describe('handoff harness with the fake claude', () => {
     );
     const edits = host.adapter.edits.filter((edit) => edit.messageId === progress[0]?.receipt);
     // While it works, the cost is estimated from the usage of each model message, and says so.
-    expect(edits.some((edit) => /^claude-code: working \d+s, 4 turns, \$[\d.]+ so far \(estimated\)$/.test(edit.reply.text))).toBe(true);
+    expect(
+      edits.some((edit) => /^claude-code: working (\d+ ms|\d+\.\d s), 4 turns, \$[\d.]+ so far \(estimated\)$/.test(edit.reply.text)),
+    ).toBe(true);
     const last = () => host?.adapter.edits.filter((edit) => edit.messageId === progress[0]?.receipt).at(-1)?.reply.text;
     await waitFor(() => last()?.startsWith('claude-code finished'), 2000, 'the last edit');
-    expect(last()).toMatch(/^claude-code finished after \d+s \(\$0\.0123\)\.$/);
+    expect(last()).toMatch(/^claude-code finished after (\d+ ms|\d+\.\d s) \(\$0\.0123\)\.$/);
   });
 
   it('passes a prompt full of shell metacharacters on stdin, intact, and none of it in argv', async () => {

@@ -144,7 +144,7 @@ describe('a brain run outlives pie-brain', () => {
     expect(posted[0]?.address).toMatchObject(THREAD);
     expect(posted[0]?.host).toBe(second.pid);
     expect(posted[0]?.reply.text).toBe('Done: [wait] [turns:3] build the parser');
-    expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · \d+s · 3 turns$/);
+    expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 3 turns$/);
     expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
     const started = setup.sent().filter((entry) => entry.type === 'send' && entry.reply.text.startsWith('Started claude-code'));
     expect(started).toHaveLength(1);
@@ -204,7 +204,7 @@ describe('a brain run outlives pie-brain', () => {
     const posted = answers(setup.sent());
     expect(posted).toHaveLength(1);
     expect(posted[0]?.address).toMatchObject(THREAD);
-    expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · \d+s · 2 turns$/);
+    expect(posted[0]?.reply.footer).toMatch(/^claude-code · \$0\.0123 · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 2 turns$/);
     expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
   });
 });
@@ -247,7 +247,7 @@ describe('a SIGKILL between starting a run and writing its pid down', () => {
 
     expect(setup.cli().filter((e) => e.tool === 'claude' && e.event === 'start')).toHaveLength(1);
     expect(answers(setup.sent()).map((entry) => entry.reply.footer)).toEqual([
-      expect.stringMatching(/^claude-code · \$0\.0123 · \d+s · 3 turns$/),
+      expect.stringMatching(/^claude-code · \$0\.0123 · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 3 turns$/),
     ]);
     expect(setup.brainRun(1)).toEqual({
       run: { status: 'ended', outcome: 'ok', pid: null, settled: 1, costUsd: 0.0123 },

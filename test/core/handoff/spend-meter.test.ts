@@ -64,7 +64,7 @@ describe('spend is held while a run runs', () => {
 
     const [reply] = host.repliesFor(taskId);
     expect(reply?.text).toMatch(/I stopped claude-code at \$2\.\d\d \(estimated\): that reached its cap of \$2\.00 \(brains\.maxRunUsd\)/);
-    expect(reply?.text).toMatch(/_claude-code · \$2\.\d\d \(estimated\) · \d+s · 2 turns_/);
+    expect(reply?.text).toMatch(/_claude-code · \$2\.\d\d \(estimated\) · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 2 turns_/);
     expect(host.cli().some((e) => e.tool === 'claude' && e.event === 'end')).toBe(false);
     const [entry] = host.runtime.ledger.forTask(taskId);
     expect(entry).toMatchObject({ provider: 'claude-code', estimated: true, reportedCostUsd: null });
@@ -87,7 +87,7 @@ describe('spend is held while a run runs', () => {
     const host = await start();
     const taskId = await host.ask('/handoff [nocost] [turns:2] a run whose result line has no cost');
     await host.answered(taskId);
-    expect(host.repliesFor(taskId)[0]?.footer).toMatch(/^claude-code · \$0\.0246 \(estimated\) · \d+s · 2 turns$/);
+    expect(host.repliesFor(taskId)[0]?.footer).toMatch(/^claude-code · \$0\.0246 \(estimated\) · (\d+ ms|\d+\.\d s|\d+m\d\ds) · 2 turns$/);
     const [entry] = host.runtime.ledger.forTask(taskId);
     expect(entry).toMatchObject({ estimated: true, reportedCostUsd: null });
     // The larger of the two estimates: the result's usage, and the messages' usage (2 x 3 input, 120 output,

@@ -51,7 +51,7 @@ describe('the memory event log, fed by a running pie-brain', () => {
     const calls = events.filter((event) => event.kind === 'model-call');
     expect(calls.map((call) => call.data?.purpose)).toEqual(['route', 'chat']);
     expect(calls[0]?.data).toMatchObject({ ok: true, provider: 'ollama', costUsd: 0, tokensIn: expect.any(Number) });
-    expect(calls[0]?.text).toMatch(/^ollama \S+ · route · \d+\+\d+ tok · \$0\.00 · /);
+    expect(calls[0]?.text).toMatch(/^ollama \S+ · route · \d+\+\d+ tok · \$0 · /);
     expect(events.find((event) => event.kind === 'route')?.data).toMatchObject({ tool: 'chat', source: 'model', reason: 'small talk' });
   });
 
