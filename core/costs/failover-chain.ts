@@ -96,7 +96,8 @@ export class FailoverChain {
     let lastError: unknown;
     const order = options.order ?? this.members;
     for (const member of order) {
-      if (!this.members.includes(member) || this.cooldownUntil(member) !== undefined) continue;
+      // Asked again before each try: another call's 429 may have cooled a member down meanwhile.
+      if (!this.available().includes(member)) continue;
       try {
         const result = await attempt(member);
         this.reportSuccess(member);

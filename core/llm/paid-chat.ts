@@ -26,10 +26,6 @@ export interface PaidAnswer {
 export class PaidChat {
   constructor(private readonly options: PaidChatOptions) {}
 
-  get models(): ModelRouter {
-    return this.options.models;
-  }
-
   async answer(request: Omit<ChatRequest, 'model' | 'choice' | 'temperature'>, profile: RequestProfile): Promise<PaidAnswer> {
     const { models, provider } = this.options;
     const plan = models.plan(profile);
