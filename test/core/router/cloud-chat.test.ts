@@ -100,6 +100,8 @@ describe('failing over along the chain', () => {
     expect(first.reply.text).toMatch(
       /^_The local model is down, so claude-sonnet-5 answered, after claude-haiku-4-5 was rate-limited \(429, retry after 30\.0 s\)\._\n\n/,
     );
+    // The reason is worded from the status alone: nothing of the API's own message reaches the chat.
+    expect(first.reply.text).not.toContain('per-minute');
     // No waiting on the limited model (no retry of it): straight to the next one.
     expect(host.api.models()).toEqual(['claude-haiku-4-5', 'claude-sonnet-5']);
     expect(paidRows(host, first.taskId)[0]?.purpose).toMatch(
