@@ -52,6 +52,7 @@ export class AnthropicProvider implements LlmProvider {
       model,
       capUsd: this.estimate(model, { inputTokens: Math.ceil(promptChars / 3), outputTokens: maxTokens }),
       purpose,
+      ...(request.spender ? { user: request.spender } : {}),
     });
     // The request's bound covers the whole call, retries included (the SDK's own timeout is per try).
     const timeout = request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs);

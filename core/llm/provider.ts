@@ -26,6 +26,8 @@ export interface ChatRequest {
   purpose?: string;
   /** Why this model was chosen (paid calls): the ledger row keeps it next to the purpose. */
   choice?: ModelChoiceNote;
+  /** The user whose share of the budget a paid call counts against (config access.grants); absent for admins and jobs. */
+  spender?: { key: string; share: number };
   taskId?: number | null;
 }
 

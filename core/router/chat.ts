@@ -1,6 +1,6 @@
 import type { Outbox } from '../../storage/outbox.js';
 import type { TaskQueue } from '../../storage/queue.js';
-import { missingPrivileges } from '../access.js';
+import { missingPrivileges, userKey } from '../access.js';
 import type { Reply } from '../contracts/messages.js';
 import type { RouteDecision } from '../contracts/route-decision.js';
 import type { TaskContext } from '../contracts/task.js';
@@ -128,6 +128,8 @@ export class ChatResponder {
           taskId: ctx.task.id,
           signal: ctx.signal,
           timeoutMs: CLOUD_TIMEOUT_MS,
+          // A user granted spend pays out of their share of the budget; admins out of the whole.
+          ...(ctx.actor.budgetShare !== null ? { spender: { key: userKey(ctx.actor), share: ctx.actor.budgetShare } } : {}),
         },
         {
           text: ctx.message.text,

@@ -79,6 +79,24 @@ describe('chat in the cloud while the local model is down', () => {
     expect(paidRows(host, payerChat.taskId)[0]?.purpose).toMatch(/^cloud chat: claude-haiku-4-5 for a light request/);
   });
 
+  it('a granted user pays out of their share: past it no paid model is asked for them, while an admin is still answered', async () => {
+    host = await startCloudChatHost({
+      access: {
+        admins: ['telegram:owner'],
+        allowedUsers: { telegram: [FRIEND], discord: [], slack: [] },
+        // $20 a month x 0.0001: $0.002, less than one call may cost.
+        grants: [{ user: `telegram:${PAYER}`, privileges: ['spend'], budgetShare: 0.0001 }],
+      },
+    });
+    const payer = await host.ask('what is a monad?', { userId: PAYER });
+    expect(payer.reply.text).toMatch(
+      /no paid model could take over: That would need up to \$0\.00\d+, but only \$0\.0020 of your \$0\.0020 share of this month's budget is left/,
+    );
+    expect(host.api.requests).toEqual([]);
+    const owner = await host.ask('what is a monad?');
+    expect(owner.reply.text).toMatch(/^_The local model is down, so claude-haiku-4-5 answered\._/);
+  });
+
   it('asks the spend gate first: a budget that cannot hold the call reaches no paid model, and says so', async () => {
     host = await startCloudChatHost({ budget: { monthlyUsd: 0.001 } });
     const { taskId, reply } = await host.ask('what is a monad?');
