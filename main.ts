@@ -18,6 +18,7 @@ import { setupHandoff } from './core/handoff/setup.js';
 import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { systemClock } from './core/lib/clock.js';
+import { createPaidModels } from './core/llm/paid-models.js';
 import { createLogger, flushLogger, type Logger } from './core/logger.js';
 import { installMemoryLog } from './core/memory-log/install.js';
 import { runMemoryCli } from './core/memory-log/memory-cli.js';
@@ -205,6 +206,8 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
   const costs = await installCostHealth(runtime, { paths, version: version(), ...(options.http === false ? { http: false } : {}) });
   // The local model: the router's, and ToolDeps.llm for tools.
   const llm = createOllamaProvider(runtime, config);
+  // Paid models: one router chooses among anthropic.models for cloud chat and the Anthropic brain.
+  const paid = createPaidModels(runtime, costs, secrets.anthropicApiKey);
   // Memory: one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
   const notes = openNoteStore({ config, paths, logger: logger.child({ part: 'memory' }), clock: runtime.clock });
   // Tools: every module of tools/ fills the registry and the command table (adding a tool is adding one file).
@@ -229,9 +232,17 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
     anthropicApiKey: secrets.anthropicApiKey,
     spend: costs.spendGate,
     prices: costs.priceBook,
+    models: paid.router,
     git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
   });
-  const routing = installRouter(runtime, { config, paths, logger, llm, handoff: handoff.handler });
+  const routing = installRouter(runtime, {
+    config,
+    paths,
+    logger,
+    llm,
+    handoff: handoff.handler,
+    ...(paid.chat ? { paid: paid.chat } : {}),
+  });
   // /plan: goals of several steps, each through the router's dispatcher, with context from memory.
   installSupervisor(runtime, { config, logger, routing, notes });
   const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import type { ModelAttempt } from '../core/contracts/model-choice.js';
+import { choiceWhy, failoverNote } from '../core/costs/model-failures.js';
 import { findCompiledScript } from '../core/lib/compiled-script.js';
 import {
   BaseBrain,
@@ -35,7 +37,18 @@ export class AnthropicBrain extends BaseBrain {
 
   buildCommand(job: BrainJob): BrainCommand {
     const { anthropic } = this.deps.config;
-    const args = [this.runner ?? 'anthropic-runner.js', `--model=${anthropic.model}`, `--max-tokens=${anthropic.maxTokens}`];
+    // The model router's chain for this request (complexity, price, latency, health); else the configured model.
+    const plan = this.deps.models?.plan({
+      text: job.prompt,
+      tool: job.route?.tool,
+      reason: job.route?.reason,
+      handoff: true,
+      maxOutputTokens: anthropic.maxTokens,
+      maxCostUsd: job.maxBudgetUsd,
+    });
+    const models = plan?.chain.length ? plan.chain.map((m) => m.model) : [anthropic.model];
+    const args = [this.runner ?? 'anthropic-runner.js', ...models.map((m) => `--model=${m}`), `--max-tokens=${anthropic.maxTokens}`];
+    if (plan?.chain.length) args.push(`--why=${plan.why}`);
     if (job.userPrefs) args.push(`--system=${job.userPrefs}`);
     args.push('--', job.prompt);
     const env: Record<string, string> = {};
@@ -68,13 +81,48 @@ export class AnthropicBrain extends BaseBrain {
       return { text: `the Anthropic run ended without a result: ${why}`, costUsd: 0, costKnown: false, usage: NO_USAGE, isError: true };
     }
     const text = typeof result.result === 'string' ? result.result : '';
+    const attempts = this.observeAttempts(result.attempts);
     if (result.is_error === true) {
       return { text, costUsd: 0, costKnown: true, usage: NO_USAGE, isError: true, unavailable: result.unavailable === true };
     }
     const usage = readUsage(result.usage);
     const model = typeof result.model === 'string' ? result.model : this.deps.config.anthropic.model;
     const costUsd = this.estimateCostUsd(usage, model);
-    return { text, costUsd: costUsd ?? 0, costKnown: costUsd !== undefined, usage, isError: false, turns: 1, model };
+    const requested = typeof result.requested_model === 'string' ? result.requested_model : model;
+    const failures = attempts.filter((attempt) => !attempt.ok);
+    const note = failoverNote(failures, requested);
+    const planned = typeof result.why === 'string' ? result.why : undefined;
+    const choice = planned ? { why: choiceWhy(requested, failures, planned), detail: { model: requested, attempts } } : undefined;
+    return {
+      text: note ? `${note}\n\n${text}` : text,
+      costUsd: costUsd ?? 0,
+      costKnown: costUsd !== undefined,
+      usage,
+      isError: false,
+      turns: 1,
+      model,
+      ...(choice ? { choice } : {}),
+    };
+  }
+
+  /** The run's tries, model by model; each one tells the model router how that model did. */
+  private observeAttempts(value: unknown): ModelAttempt[] {
+    if (!Array.isArray(value)) return [];
+    const attempts = value.flatMap((raw: Record<string, unknown>): ModelAttempt[] => {
+      if (typeof raw?.model !== 'string') return [];
+      return [
+        {
+          model: raw.model,
+          ok: raw.ok === true,
+          latencyMs: numberOr(raw.latency_ms, 0),
+          ...(typeof raw.code === 'string' ? { code: raw.code as ModelAttempt['code'] } : {}),
+          ...(typeof raw.status === 'number' ? { status: raw.status } : {}),
+          ...(typeof raw.retry_after_ms === 'number' ? { retryAfterMs: raw.retry_after_ms } : {}),
+        },
+      ];
+    });
+    for (const attempt of attempts) this.deps.models?.observe(attempt);
+    return attempts;
   }
 
   estimateCostUsd(usage: BrainResult['usage'], model?: string): number | undefined {

@@ -89,6 +89,7 @@ const router = z.object({
   historyTurns: z.number().int().min(0).default(6),
   cacheTtlSeconds: seconds.default(86_400),
   cacheMaxEntries: z.number().int().min(0).default(2000),
+  cloudChat: z.boolean().default(false),
 });
 
 const plan = z.object({
@@ -100,6 +101,7 @@ const anthropic = z.object({
   baseUrl: z.string().url().nullable().default(null),
   apiKeyFile: z.string().nullable().default(null),
   model: z.string().default(DEFAULT_ANTHROPIC_MODEL),
+  models: ids.default(['claude-haiku-4-5', DEFAULT_ANTHROPIC_MODEL, 'claude-opus-4-5']),
   maxTokens: z.number().int().min(1).default(4096),
 });
 

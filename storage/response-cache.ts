@@ -52,7 +52,6 @@ export class SqliteResponseCache {
       savings: db.prepare(
         'SELECT COUNT(*) AS hits, COALESCE(SUM(tokens), 0) AS tokens, COALESCE(SUM(cost_usd), 0) AS cost FROM llm_cache_hits WHERE at >= ? AND at < ?',
       ),
-      pruneHits: db.prepare('DELETE FROM llm_cache_hits WHERE at < ?'),
     };
   }
 
@@ -96,10 +95,5 @@ export class SqliteResponseCache {
   savingsBetween(from: number, to: number): CacheSavings {
     const row = this.s.savings.get(from, to) as { hits: number; tokens: number; cost: number };
     return { hits: row.hits, tokens: row.tokens, costUsd: row.cost };
-  }
-
-  /** Forget hit records older than `before` (retention). */
-  pruneHits(before: number): number {
-    return this.s.pruneHits.run(before).changes;
   }
 }

@@ -1,6 +1,7 @@
 import type { Config, Env, Paths } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import type { ModelChoiceNote, ModelChooser } from './model-choice.js';
 import type { PriceBook } from './spend.js';
 
 /**
@@ -23,6 +24,8 @@ export interface BrainJob {
   resumeSessionId?: string;
   /** The most this run may cost (--max-budget-usd where the brain supports it). */
   maxBudgetUsd: number;
+  /** What the router decided (the tool and its reason): brains that choose a model weigh it. */
+  route?: { tool?: string; reason: string };
 }
 
 /** A command line: always an argv array, never a shell string. */
@@ -98,6 +101,8 @@ export interface BrainResult {
   unavailable?: boolean;
   turns?: number;
   model?: string;
+  /** Why this model answered (brains that choose one): the run's ledger row keeps it. */
+  choice?: ModelChoiceNote;
 }
 
 /** What every brain module's factory receives from main.ts. */
@@ -111,6 +116,8 @@ export interface BrainDeps {
   /** The Anthropic key, for brains that pass it to their child through the environment. */
   anthropicApiKey?: string;
   prices?: PriceBook;
+  /** Chooses paid models by the request's complexity, price, latency and health (brains that call an API). */
+  models?: ModelChooser;
 }
 
 export interface Brain {

@@ -79,7 +79,7 @@ export function withResponseCache(
           tokensSaved: hit.tokens,
           costSavedUsd: hit.costUsd,
         });
-        return { ...stored, costUsd: 0, latencyMs: clock.now() - started };
+        return { ...stored, costUsd: 0, latencyMs: clock.now() - started, cached: true };
       }
       const response = await provider.chat(request);
       cache.put(

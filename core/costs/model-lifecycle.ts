@@ -34,6 +34,7 @@ export function modelNotice(setting: string, model: string, now: number): ModelN
 export function configuredModelNotices(config: Config, now: number): ModelNotice[] {
   const named: Array<[string, string | null]> = [
     ['anthropic.model', config.anthropic.model],
+    ...config.anthropic.models.map((model, index): [string, string] => [`anthropic.models[${index}]`, model]),
     ['brains.model', config.brains.model],
   ];
   return named.flatMap(([setting, model]) => {

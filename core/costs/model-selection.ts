@@ -71,11 +71,3 @@ export function rankCandidates(candidates: readonly Candidate[], strategy: Selec
   const compare = COMPARE[strategy](needs);
   return candidates.filter((c) => fits(c, needs)).sort((a, b) => compare(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
-
-export function selectCandidate(
-  candidates: readonly Candidate[],
-  strategy: SelectionStrategy,
-  needs: SelectionNeeds,
-): Candidate | undefined {
-  return rankCandidates(candidates, strategy, needs)[0];
-}

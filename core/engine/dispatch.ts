@@ -21,7 +21,9 @@ import type { ToolRegistry } from './tool-registry.js';
 
 /** Answers a `chat` decision (the local model, see core/router/chat.ts). */
 export interface ChatAnswerer {
-  answer(ctx: TaskContext): Promise<Reply>;
+  answer(ctx: TaskContext, decision?: RouteDecision): Promise<Reply>;
+  /** Whether a paid model would answer this user's chat because the local model is down (config router.cloudChat). */
+  answersInCloud?(ctx: TaskContext): boolean;
 }
 
 export interface DispatcherOptions {
@@ -108,6 +110,8 @@ export class Dispatcher {
     const decision = outcome.decision;
     if (!decision) {
       if (outcome.source === 'slash' && outcome.problem) return { text: outcome.problem };
+      // The local model is down and no rule fits: a user allowed to spend gets a paid model's answer instead.
+      if (outcome.source === 'fallback' && this.options.chat.answersInCloud?.(ctx)) return this.options.chat.answer(ctx);
       const note = outcome.source === 'fallback' ? 'the local model could not help just now, and no simple rule fits' : undefined;
       return capabilitiesReply(this.options.tools, ctx.actor, note);
     }
@@ -118,7 +122,7 @@ export class Dispatcher {
       requirePrivileges(ctx.actor, ['spend'], 'handing work to a cloud brain');
       return this.handOff(decision, ctx);
     }
-    if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx);
+    if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx, decision);
     if (!tool) return capabilitiesReply(this.options.tools, ctx.actor);
     // From a slash command, the rules or the model alike: code is checked before it runs.
     const executed = tool.executedText?.(decision.params);

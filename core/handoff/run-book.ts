@@ -171,8 +171,13 @@ export class RunBook {
         reportedCostUsd: result && !result.costEstimated ? costUsd : null,
         estimated: result?.costEstimated ?? true,
         latencyMs: durationMs,
-        ...(run.purpose ? { purpose: run.purpose } : {}),
-        data: { runId: run.id, outcome: run.outcome, turns: result?.turns ?? null },
+        ...(run.purpose ? { purpose: result?.choice ? `${run.purpose}: ${result.choice.why}` : run.purpose } : {}),
+        data: {
+          runId: run.id,
+          outcome: run.outcome,
+          turns: result?.turns ?? null,
+          ...(result?.choice ? { choice: result.choice.detail } : {}),
+        },
         createdAt: endedAt,
       });
       queue.record({

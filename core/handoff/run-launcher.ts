@@ -132,6 +132,7 @@ export async function launchRun(
       ...readUserPrefs(deps.paths),
       ...(resume?.sessionId ? { resumeSessionId: resume.sessionId } : {}),
       maxBudgetUsd: capUsd,
+      route: { reason: request.reason, ...(request.toolName ? { tool: request.toolName } : {}) },
     });
     const env = childEnv(deps.env, { pass: config.brains.passEnv, ...(command.env ? { add: command.env } : {}) });
     const started = await spawnDetached(command, runDir, env, { maxOutputBytes: config.brains.maxOutputMb * 1024 * 1024 });

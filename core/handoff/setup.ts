@@ -1,6 +1,7 @@
 import { registerBrainCommands } from '../commands/brain-commands.js';
 import type { Env } from '../config.js';
 import type { HandoffHandler } from '../contracts/handoff.js';
+import type { ModelChooser } from '../contracts/model-choice.js';
 import type { RepoWorkflow } from '../contracts/repo-workflow.js';
 import type { PriceBook, SpendGate } from '../contracts/spend.js';
 import type { Runtime } from '../runtime.js';
@@ -17,6 +18,8 @@ export interface HandoffSetupOptions {
   anthropicApiKey?: string | undefined;
   spend: SpendGate;
   prices?: PriceBook;
+  /** For brains that choose their model (the Anthropic API). */
+  models?: ModelChooser;
   git?: RepoWorkflow;
   /** Test knobs: how often runs are read, and how long they may linger. */
   timing?: Pick<HandoffHarnessOptions, 'tickMs' | 'finalGraceMs' | 'killGraceMs'>;
@@ -41,6 +44,7 @@ export async function setupHandoff(
       env,
       ...(options.anthropicApiKey ? { anthropicApiKey: options.anthropicApiKey } : {}),
       ...(options.prices ? { prices: options.prices } : {}),
+      ...(options.models ? { models: options.models } : {}),
     },
     { kv: runtime.kv, clock: runtime.clock, defaultName: config.brains.default, fallback: config.brains.fallback },
   );

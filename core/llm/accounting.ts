@@ -53,8 +53,9 @@ export class LlmAccounting {
       costUsd: response.costUsd,
       estimated: response.usage.estimated ?? false,
       latencyMs: response.latencyMs,
-      purpose,
-      data: timings,
+      // The choice of a paid model and its justification stay with the call they explain.
+      purpose: request.choice ? `${purpose}: ${request.choice.why}` : purpose,
+      data: request.choice ? { ...timings, choice: request.choice.detail } : timings,
       createdAt: clock.now(),
     });
     if (taskId !== null && trace) {
@@ -73,6 +74,7 @@ export class LlmAccounting {
           key: modelCallKey(request),
           inputs: digestModelInputs(request),
           output: recordText(response.text),
+          ...(request.choice ? { why: request.choice.why } : {}),
         },
       });
     }

@@ -1,14 +1,10 @@
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { PricedUsage } from '../contracts/spend.js';
+import { fromAnthropicUsage } from '../costs/usage.js';
 import { type ErrorCode, PieBrainError } from '../errors.js';
 
-/** Usage as Anthropic reports it, cache writes split by rate. */
-export interface AnthropicUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-}
+/** Usage as Anthropic reports it, cache writes split by rate (each field present). */
+export type AnthropicUsage = Required<PricedUsage>;
 
 export interface AnthropicCallOptions {
   apiKey: string;
@@ -39,8 +35,10 @@ export interface AnthropicCallResult {
 export interface AnthropicFailure {
   code: ErrorCode;
   status: number | null;
-  /** The API cannot serve us now (auth, rate limit after retries, overload, outage, network). */
+  /** The API cannot serve us now (auth, rate limit after retries, overload, outage, network, a model gone). */
   unavailable: boolean;
+  /** Another model of the same API may still answer (rate limits and overload are per model; a 404 is one model gone). */
+  tryAnotherModel: boolean;
   retryAfterMs?: number;
   message: string;
 }
@@ -54,22 +52,33 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 
 export function classifyAnthropicError(error: unknown): AnthropicFailure {
   if (error instanceof APIUserAbortError)
-    return { code: 'TASK_CANCELLED', status: null, unavailable: false, message: 'the call was cancelled' };
+    return { code: 'TASK_CANCELLED', status: null, unavailable: false, tryAnotherModel: false, message: 'the call was cancelled' };
   if (error instanceof APIConnectionError) {
-    return { code: 'LLM_UNAVAILABLE', status: null, unavailable: true, message: `cannot reach the Anthropic API: ${error.message}` };
+    const message = `cannot reach the Anthropic API: ${error.message}`;
+    return { code: 'LLM_UNAVAILABLE', status: null, unavailable: true, tryAnotherModel: false, message };
   }
   if (error instanceof APIError) {
     const status = error.status ?? null;
     const message = `Anthropic API ${status ?? ''}: ${error.apiMessage ?? error.message}`.replace(' :', ':');
     if (status === 429) {
       const wait = retryAfterMs(error.headers);
-      return { code: 'RATE_LIMITED', status, unavailable: true, message, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+      return {
+        code: 'RATE_LIMITED',
+        status,
+        unavailable: true,
+        tryAnotherModel: true,
+        message,
+        ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+      };
     }
-    if (status === 401 || status === 403) return { code: 'LLM_REJECTED', status, unavailable: true, message };
-    if (status !== null && status >= 500) return { code: 'LLM_UNAVAILABLE', status, unavailable: true, message };
-    return { code: 'LLM_REJECTED', status, unavailable: false, message };
+    if (status === 401 || status === 403) return { code: 'LLM_REJECTED', status, unavailable: true, tryAnotherModel: false, message };
+    // The Messages API answers 404 not_found_error for a model it does not (or no longer) serve.
+    if (status === 404) return { code: 'MODEL_MISSING', status, unavailable: true, tryAnotherModel: true, message };
+    if (status !== null && status >= 500) return { code: 'LLM_UNAVAILABLE', status, unavailable: true, tryAnotherModel: true, message };
+    return { code: 'LLM_REJECTED', status, unavailable: false, tryAnotherModel: false, message };
   }
-  return { code: 'INTERNAL', status: null, unavailable: false, message: error instanceof Error ? error.message : String(error) };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', status: null, unavailable: false, tryAnotherModel: false, message };
 }
 
 export function toPieBrainError(error: unknown): PieBrainError {
@@ -79,19 +88,6 @@ export function toPieBrainError(error: unknown): PieBrainError {
     ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
     userMessage: failure.message,
   });
-}
-
-/** Read the SDK's usage, splitting cache writes into the 5-minute and one-hour rates. */
-export function readAnthropicUsage(usage: Anthropic.Usage): AnthropicUsage {
-  const written = usage.cache_creation_input_tokens ?? 0;
-  const oneHour = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
-  return {
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-    cacheWrite5mTokens: Math.max(0, written - oneHour),
-    cacheWrite1hTokens: oneHour,
-  };
 }
 
 /** One streamed Messages API call. Throws the SDK's errors (classify them with classifyAnthropicError). */
@@ -127,7 +123,7 @@ export async function callAnthropic(options: AnthropicCallOptions): Promise<Anth
   return {
     text,
     model: message.model,
-    usage: readAnthropicUsage(message.usage),
+    usage: fromAnthropicUsage(message.usage),
     stopReason: message.stop_reason,
     latencyMs: Math.round(performance.now() - started),
   };

@@ -1,7 +1,7 @@
 import type { PriceBook, PricedUsage, SpendGate } from '../contracts/spend.js';
-import type { EventBus } from '../engine/events.js';
 import { isPieBrainError, PieBrainError } from '../errors.js';
-import { type AnthropicUsage, callAnthropic, toPieBrainError } from './anthropic-call.js';
+import type { LlmAccounting } from './accounting.js';
+import { callAnthropic, toPieBrainError } from './anthropic-call.js';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider.js';
 
 export interface AnthropicProviderOptions {
@@ -14,20 +14,12 @@ export interface AnthropicProviderOptions {
   prices: PriceBook;
   /** Asked before every call when given; the reservation is settled with the real cost. */
   spend?: SpendGate;
-  bus?: EventBus;
+  /** Every call in the ledger (with the choice of model), on the bus and in the task's trace. */
+  accounting?: LlmAccounting;
+  /** The SDK's retries of one call (429 and 5xx, honoring retry-after); 0 where a failover chain moves on instead. */
   maxRetries?: number;
   /** Reserved when a call's price cannot be estimated. */
   fallbackCapUsd?: number;
-}
-
-function priced(usage: AnthropicUsage): PricedUsage {
-  return {
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    cacheReadTokens: usage.cacheReadTokens,
-    cacheWrite5mTokens: usage.cacheWrite5mTokens,
-    cacheWrite1hTokens: usage.cacheWrite1hTokens,
-  };
 }
 
 /**
@@ -60,6 +52,7 @@ export class AnthropicProvider implements LlmProvider {
       model,
       capUsd: this.estimate(model, { inputTokens: Math.ceil(promptChars / 3), outputTokens: maxTokens }),
       purpose,
+      ...(request.spender ? { user: request.spender } : {}),
     });
     // The request's bound covers the whole call, retries included (the SDK's own timeout is per try).
     const timeout = request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs);
@@ -77,19 +70,8 @@ export class AnthropicProvider implements LlmProvider {
         ...(signal ? { signal } : {}),
         maxRetries: options.maxRetries ?? 3,
       });
-      const costUsd = this.estimate(result.model, priced(result.usage));
-      reservation?.settle(costUsd);
-      options.bus?.emit('llm-called', {
-        taskId,
-        provider: this.name,
-        model: result.model,
-        purpose,
-        tokensIn: result.usage.inputTokens,
-        tokensOut: result.usage.outputTokens,
-        costUsd,
-        latencyMs: result.latencyMs,
-      });
-      return {
+      const costUsd = this.estimate(result.model, result.usage);
+      const response: ChatResponse = {
         text: result.text,
         model: result.model,
         usage: {
@@ -101,6 +83,10 @@ export class AnthropicProvider implements LlmProvider {
         latencyMs: result.latencyMs,
         costUsd,
       };
+      // The ledger row first: the budget counts the ledger once the reservation is settled.
+      options.accounting?.called(this.name, request, response);
+      reservation?.settle(costUsd);
+      return response;
     } catch (error) {
       reservation?.release();
       const timedOut = timeout?.aborted === true && request.signal?.aborted !== true;
@@ -112,14 +98,7 @@ export class AnthropicProvider implements LlmProvider {
         : isPieBrainError(error)
           ? error
           : toPieBrainError(error);
-      options.bus?.emit('llm-failed', {
-        taskId,
-        provider: this.name,
-        model,
-        purpose,
-        code: failure.code,
-        latencyMs: Math.round(performance.now() - started),
-      });
+      options.accounting?.failed(this.name, model, request, failure, Math.round(performance.now() - started));
       throw failure;
     }
   }

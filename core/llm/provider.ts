@@ -1,3 +1,5 @@
+import type { ModelChoiceNote } from '../contracts/model-choice.js';
+
 /**
  * The LLM provider specification (version 1). Ollama and Anthropic implement it in core/llm/;
  * everything that talks to a model goes through it so usage, latency and cost are always known.
@@ -22,6 +24,10 @@ export interface ChatRequest {
   timeoutMs?: number;
   /** Why this call is made; recorded with paid calls. */
   purpose?: string;
+  /** Why this model was chosen (paid calls): the ledger row keeps it next to the purpose. */
+  choice?: ModelChoiceNote;
+  /** The user whose share of the budget a paid call counts against (config access.grants); absent for admins and jobs. */
+  spender?: { key: string; share: number };
   taskId?: number | null;
 }
 
@@ -44,6 +50,8 @@ export interface ChatResponse {
   usage: LlmUsage;
   latencyMs: number;
   costUsd: number;
+  /** Answered from the response cache: no call was made and nothing was spent. */
+  cached?: boolean;
 }
 
 export interface LlmProvider {

@@ -8,6 +8,7 @@ import { Dispatcher } from '../engine/dispatch.js';
 import type { RouteHandler } from '../engine/pipeline.js';
 import { LlmAccounting } from '../llm/accounting.js';
 import { OllamaProvider } from '../llm/ollama.js';
+import type { PaidChat } from '../llm/paid-chat.js';
 import type { LlmProvider } from '../llm/provider.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
@@ -24,13 +25,18 @@ export function createOllamaProvider(runtime: Runtime, config: Config, fetchImpl
     model: config.router.model,
     keepAlive: config.router.keepAlive,
     limit: runtime.limits.llm,
-    accounting: new LlmAccounting({
-      clock: runtime.clock,
-      bus: runtime.bus,
-      ledger: runtime.ledger,
-      trace: (event) => runtime.queue.record(event),
-    }),
+    accounting: runtimeAccounting(runtime),
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+}
+
+/** Model calls accounted in the runtime's ledger, on its bus and in each task's trace. */
+export function runtimeAccounting(runtime: Runtime): LlmAccounting {
+  return new LlmAccounting({
+    clock: runtime.clock,
+    bus: runtime.bus,
+    ledger: runtime.ledger,
+    trace: (event) => runtime.queue.record(event),
   });
 }
 
@@ -51,6 +57,8 @@ export interface InstallRouterOptions {
   /** The local model; by default an OllamaProvider on config ollama.host. */
   llm?: LlmProvider;
   handoff?: HandoffHandler;
+  /** Paid models that choose themselves; chat uses them when the local model is down and config router.cloudChat is on. */
+  paid?: PaidChat;
 }
 
 /** The route handler: route (or take a slash command's decision), trace the decision, then dispatch it. */
@@ -125,6 +133,7 @@ export function installRouter(runtime: Runtime, options: InstallRouterOptions): 
     model: config.router.model,
     historyTurns: config.router.historyTurns,
     health,
+    ...(config.router.cloudChat && options.paid ? { cloud: options.paid, prefs: () => prefs.read().text } : {}),
   });
   const dispatcher = new Dispatcher({
     tools: runtime.tools,

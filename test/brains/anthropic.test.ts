@@ -1,7 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicBrain } from '../../brains/anthropic.js';
-import type { BrainOutputs } from '../../core/contracts/brain.js';
+import type { BrainJob, BrainOutputs } from '../../core/contracts/brain.js';
+import { ModelRegistry } from '../../core/costs/model-registry.js';
+import { ModelRouter } from '../../core/costs/model-router.js';
 import { FakeAnthropic } from '../fakes/anthropic.js';
+import { FakeClock } from '../fakes/clock.js';
 import { tempDir } from '../helpers.js';
 import { brainDeps, runCommand } from './brain-deps.js';
 
@@ -19,17 +22,26 @@ afterAll(async () => {
   dir.remove();
 });
 
-function createBrain(apiKey: string | null = 'sk-test') {
-  return new AnthropicBrain(
-    brainDeps(dir.path, {
+function createBrain(apiKey: string | null = 'sk-test', models?: ModelRouter) {
+  return new AnthropicBrain({
+    ...brainDeps(dir.path, {
       config: { anthropic: { baseUrl: api.url, model: 'claude-sonnet-4-5', maxTokens: 1000 } },
       ...(apiKey ? { anthropicApiKey: apiKey } : {}),
     }),
-  );
+    ...(models ? { models } : {}),
+  });
+}
+
+const registry = ModelRegistry.create({ now: Date.parse('2026-11-23T12:00:00Z') });
+
+/** The model router main.ts gives the brains, over the given pool. */
+function createModels(pool: string[]) {
+  const clock = new FakeClock('2026-11-23T12:00:00Z');
+  return { clock, models: new ModelRouter({ clock, provider: 'anthropic', pool, registry: () => registry }) };
 }
 
 /** Run the brain's command (the compiled runner) to its end, as the harness would, and read its output. */
-function runBrain(brain: AnthropicBrain, prompt: string, userPrefs?: string): Promise<BrainOutputs> {
+function runBrain(brain: AnthropicBrain, prompt: string, userPrefs?: string, job: Partial<BrainJob> = {}): Promise<BrainOutputs> {
   const command = brain.buildCommand({
     taskId: 1,
     prompt,
@@ -37,6 +49,7 @@ function runBrain(brain: AnthropicBrain, prompt: string, userPrefs?: string): Pr
     runDir: dir.path,
     maxBudgetUsd: 2,
     ...(userPrefs ? { userPrefs } : {}),
+    ...job,
   });
   return runCommand(command, process.env).done;
 }
@@ -122,5 +135,99 @@ describe('anthropic brain (detached runner over the Messages API)', () => {
       loggedIn: false,
       detail: 'no ANTHROPIC_API_KEY',
     });
+  });
+});
+
+describe('anthropic brain choosing its model', () => {
+  const POOL = ['claude-haiku-4-5', 'claude-sonnet-5', 'claude-opus-4-5'];
+  const heavy: Partial<BrainJob> = { route: { tool: 'git', reason: 'rule coding-handoff' } };
+
+  it('puts the router’s chain and its justification on the command line, best first for heavy work', () => {
+    const { models } = createModels(POOL);
+    const command = createBrain('sk-test', models).buildCommand({
+      taskId: 1,
+      prompt: 'refactor the parser',
+      cwd: dir.path,
+      runDir: dir.path,
+      maxBudgetUsd: 2,
+      route: { tool: 'git', reason: 'rule coding-handoff' },
+    });
+    expect(command.args.filter((arg) => arg.startsWith('--model='))).toEqual([
+      '--model=claude-sonnet-5',
+      '--model=claude-opus-4-5',
+      '--model=claude-haiku-4-5',
+    ]);
+    expect(command.args.find((arg) => arg.startsWith('--why='))).toMatch(
+      /^--why=claude-sonnet-5 for a heavy request \(handed off, tool git, reason: coding\): the best \(then cheapest\) of 3 ready/,
+    );
+    expect(command.args.slice(-2)).toEqual(['--', 'refactor the parser']);
+  });
+
+  it('fails over inside the run (a 429 after its retry, then a model gone) and says so; the router learns from it', async () => {
+    const { models, clock } = createModels(POOL);
+    const limited = { status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after-ms': '20' } };
+    api.answerFor('claude-sonnet-5', limited, limited);
+    api.retire('claude-opus-4-5');
+    api.answerFor('claude-haiku-4-5', { text: 'The parser, refactored.' });
+    const brain = createBrain('sk-test', models);
+    const result = brain.parseResult(await runBrain(brain, 'refactor the parser', undefined, heavy));
+    // One retry of the limited model (honouring its retry-after), one try of the gone one, then the next.
+    expect(api.models()).toEqual(['claude-sonnet-5', 'claude-sonnet-5', 'claude-opus-4-5', 'claude-haiku-4-5']);
+    expect(result).toMatchObject({ isError: false, model: 'claude-haiku-4-5', costKnown: true });
+    expect(result.text).toBe(
+      '_claude-sonnet-5 was rate-limited (429, retry after 20 ms) and claude-opus-4-5 no longer served (404 not found), so claude-haiku-4-5 answered._\n\nThe parser, refactored.',
+    );
+    expect(result.choice?.why).toMatch(
+      /^claude-haiku-4-5 after claude-sonnet-5 was rate-limited \(429, retry after 20 ms\) and claude-opus-4-5 no longer served \(404 not found\); planned: claude-sonnet-5 for a heavy request/,
+    );
+    expect(result.choice?.detail).toMatchObject({
+      model: 'claude-haiku-4-5',
+      attempts: [
+        { model: 'claude-sonnet-5', ok: false, code: 'RATE_LIMITED', status: 429, retryAfterMs: 20 },
+        { model: 'claude-opus-4-5', ok: false, code: 'MODEL_MISSING', status: 404 },
+        { model: 'claude-haiku-4-5', ok: true },
+      ],
+    });
+    // The next plan knows: the limited model waits out its cooldown, the gone one a day.
+    const next = models.plan({
+      text: 'refactor the parser',
+      tool: 'git',
+      reason: 'rule coding-handoff',
+      handoff: true,
+      maxOutputTokens: 1000,
+    });
+    expect(next.chain.map((m) => [m.model, m.coolingUntil !== undefined])).toEqual([
+      ['claude-haiku-4-5', false],
+      ['claude-sonnet-5', true],
+      ['claude-opus-4-5', true],
+    ]);
+    expect(next.chain[2]?.coolingUntil).toBe(clock.now() + 24 * 3600_000);
+  });
+
+  it('every model overloaded: unavailable (the next brain runs), with each model’s reason', async () => {
+    const { models } = createModels(['claude-haiku-4-5', 'claude-sonnet-5']);
+    const overloaded = { status: 529, type: 'overloaded_error', message: 'Overloaded', headers: { 'retry-after-ms': '5' } };
+    api.answer(overloaded, overloaded, overloaded, overloaded);
+    const brain = createBrain('sk-test', models);
+    const outputs = await runBrain(brain, 'hi');
+    expect(brain.parseResult(outputs)).toMatchObject({
+      isError: true,
+      unavailable: true,
+      text: 'claude-sonnet-5: Anthropic API 529: Overloaded; claude-haiku-4-5: Anthropic API 529: Overloaded',
+    });
+    // A handoff is standard work at least: the good model first, the cheap one as the last resort.
+    expect(api.models()).toEqual(['claude-sonnet-5', 'claude-sonnet-5', 'claude-haiku-4-5', 'claude-haiku-4-5']);
+  });
+
+  it('a refused key stops at the first model: the others share the key', async () => {
+    const { models } = createModels(POOL);
+    api.answer({ status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
+    const brain = createBrain('sk-wrong', models);
+    expect(brain.parseResult(await runBrain(brain, 'hi'))).toMatchObject({
+      isError: true,
+      unavailable: true,
+      text: 'Anthropic API 401: invalid x-api-key',
+    });
+    expect(api.requests).toHaveLength(1);
   });
 });

@@ -33,12 +33,15 @@ export const DEFAULT_USAGE: FakeUsage = {
 
 /**
  * The Anthropic Messages API on 127.0.0.1: `POST /v1/messages`, JSON or SSE (every event with its `event:`
- * line), usage with cache tokens, and scripted errors (429 with retry-after, 529 overloaded, 400). It records
+ * line), usage with cache tokens, and scripted errors (429 with retry-after, 529 overloaded, 400), for any
+ * request or for one model; a retired model answers 404 not_found_error as the real API does. It records
  * every request. Point the SDK at it with baseURL (or ANTHROPIC_BASE_URL).
  */
 export class FakeAnthropic {
   readonly requests: RecordedAnthropicRequest[] = [];
   private readonly script: FakeAnthropicAnswer[] = [];
+  private readonly byModel = new Map<string, FakeAnthropicAnswer[]>();
+  private readonly retired = new Set<string>();
   private server: Server | undefined;
   private readonly delays = new Delays();
   url = '';
@@ -46,6 +49,21 @@ export class FakeAnthropic {
   /** The next requests get these answers, in order; afterwards every request gets a default message. */
   answer(...answers: FakeAnthropicAnswer[]): void {
     this.script.push(...answers);
+  }
+
+  /** The next requests for `model` get these answers, in order, before the general script. */
+  answerFor(model: string, ...answers: FakeAnthropicAnswer[]): void {
+    this.byModel.set(model, [...(this.byModel.get(model) ?? []), ...answers]);
+  }
+
+  /** From now on `model` is not served: 404 not_found_error, as the API answers for a retired model. */
+  retire(model: string): void {
+    this.retired.add(model);
+  }
+
+  /** The models the requests named, in order. */
+  models(): string[] {
+    return this.requests.map((request) => String(request.body.model));
   }
 
   async start(): Promise<string> {
@@ -78,7 +96,13 @@ export class FakeAnthropic {
       this.json(response, 401, { type: 'error', error: { type: 'authentication_error', message: 'x-api-key header is required' } });
       return;
     }
-    const answer = this.script.shift() ?? { text: `Answer to: ${JSON.stringify(body.messages).slice(0, 200)}` };
+    const requested = typeof body.model === 'string' ? body.model : '';
+    if (this.retired.has(requested)) {
+      this.json(response, 404, { type: 'error', error: { type: 'not_found_error', message: `model: ${requested}` } });
+      return;
+    }
+    const answer = this.byModel.get(requested)?.shift() ??
+      this.script.shift() ?? { text: `Answer to: ${JSON.stringify(body.messages).slice(0, 200)}` };
     if ('status' in answer) {
       this.json(response, answer.status, { type: 'error', error: { type: answer.type, message: answer.message } }, answer.headers);
       return;

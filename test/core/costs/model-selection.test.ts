@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cooldownHint, FailoverChain } from '../../../core/costs/failover-chain.js';
 import { ModelRegistry } from '../../../core/costs/model-registry.js';
-import { type Candidate, candidateFromModel, rankCandidates, selectCandidate } from '../../../core/costs/model-selection.js';
+import { type Candidate, candidateFromModel, rankCandidates, type SelectionStrategy } from '../../../core/costs/model-selection.js';
 import { PieBrainError } from '../../../core/errors.js';
 import { FakeClock } from '../../fakes/clock.js';
 
@@ -17,12 +17,13 @@ const candidates = ['claude-haiku-4-5', 'gpt-4o-mini', 'claude-sonnet-4-5', 'cla
   .map((model) => (model ? candidateFromModel(model, latency[model.id] ?? null) : undefined))
   .filter((c): c is Candidate => c !== undefined);
 const needs = { inputTokens: 2000, outputTokens: 500 };
+const best = (strategy: SelectionStrategy) => rankCandidates(candidates, strategy, needs)[0]?.id;
 
 describe('selection strategies', () => {
   it('cost-optimal picks the cheapest, latency-optimal the fastest measured, quality-optimal the best', () => {
-    expect(selectCandidate(candidates, 'cost-optimal', needs)?.id).toBe('gpt-4o-mini');
-    expect(selectCandidate(candidates, 'latency-optimal', needs)?.id).toBe('claude-haiku-4-5');
-    expect(selectCandidate(candidates, 'quality-optimal', needs)?.id).toBe('claude-opus-4-5');
+    expect(best('cost-optimal')).toBe('gpt-4o-mini');
+    expect(best('latency-optimal')).toBe('claude-haiku-4-5');
+    expect(best('quality-optimal')).toBe('claude-opus-4-5');
   });
 
   it('filters by quality, cost cap and capabilities before ranking', () => {
@@ -80,5 +81,31 @@ describe('failover chain', () => {
     expect(error).toMatchObject({ code: 'LLM_UNAVAILABLE', retryAfterMs: 5000 });
     expect(cooldownHint(Object.assign(new Error('bad request'), { status: 400 }))).toBeUndefined();
     expect(cooldownHint(Object.assign(new Error('rate'), { status: 429 }))).toEqual({});
+  });
+
+  it('tries members in the order it is given, skipping those cooling down, and reports every failure', async () => {
+    const clock = new FakeClock();
+    const chain = new FailoverChain(['a', 'b', 'c'], { clock, baseCooldownMs: 1000 });
+    chain.reportFailure('b', new PieBrainError('RATE_LIMITED', '429', { retryAfterMs: 5000 }));
+    const tried: string[] = [];
+    const failed: Array<[string, boolean]> = [];
+    const result = await chain.run(
+      async (member) => {
+        tried.push(member);
+        if (member === 'c') throw new PieBrainError('LLM_UNAVAILABLE', '529');
+        return member;
+      },
+      { order: ['c', 'b', 'a'], onFailure: (member, _error, cooled) => failed.push([member, cooled]) },
+    );
+    expect(result.member).toBe('a');
+    expect(tried).toEqual(['c', 'a']);
+    expect(failed).toEqual([['c', true]]);
+  });
+
+  it('keeps a model the API says is gone (MODEL_MISSING) out for a day, whatever the usual cap', async () => {
+    const clock = new FakeClock();
+    const chain = new FailoverChain(['a'], { clock, maxCooldownMs: 60_000 });
+    expect(chain.reportFailure('a', new PieBrainError('MODEL_MISSING', '404'))).toBe(true);
+    expect(chain.cooldownUntil('a')).toBe(clock.now() + 24 * 3600_000);
   });
 });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { Config } from '../../../core/config.js';
+import type { ModelChooser } from '../../../core/contracts/model-choice.js';
 import type { RepoWorkflow } from '../../../core/contracts/repo-workflow.js';
 import type { SpendGate } from '../../../core/contracts/spend.js';
 import { type BudgetSettings, budgetSettings } from '../../../core/costs/budget.js';
@@ -93,6 +94,8 @@ export interface HandoffHostOptions {
   platform?: string;
   /** Configured secret values (the secrets rule pack redacts them). */
   secrets?: string[];
+  /** The paid-model router main.ts hands the brains. */
+  models?: ModelChooser;
 }
 
 /** A runtime with the fake chat adapter and the cloud brains wired, on a temp data dir, with the fake CLIs on PATH. */
@@ -142,6 +145,7 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
     anthropicApiKey: options.anthropicApiKey,
     spend: spendGate,
     prices: new FakePriceBook(),
+    ...(options.models ? { models: options.models } : {}),
     ...(options.git ? { git: options.git } : {}),
     timing: { tickMs: 25, finalGraceMs: 500, killGraceMs: 1000 },
   });

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus, type EventMap } from '../../../core/engine/events.js';
 import { isPieBrainError } from '../../../core/errors.js';
+import { LlmAccounting } from '../../../core/llm/accounting.js';
 import { AnthropicProvider } from '../../../core/llm/anthropic.js';
 import { describeLlmProviderContract } from '../../contracts/llm-provider.js';
 import { FakeAnthropic } from '../../fakes/anthropic.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { FakePriceBook, FakeSpendGate } from '../../fakes/spend.js';
 import { anthropicHarness } from './provider-harnesses.js';
 
@@ -31,7 +33,7 @@ function createProvider() {
     maxTokens: 500,
     prices: new FakePriceBook(),
     spend,
-    bus,
+    accounting: new LlmAccounting({ clock: new FakeClock(), bus }),
     maxRetries: 1,
   });
   return { provider, spend, events };
