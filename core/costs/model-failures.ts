@@ -1,5 +1,5 @@
 import type { ModelAttempt } from '../contracts/model-choice.js';
-import { formatDuration } from './cost-footer.js';
+import { formatDuration } from '../lib/format.js';
 
 /**
  * Why a model did not answer, in a few words built from the failure's code and status only (never from the

@@ -10,7 +10,7 @@ import type {
 import { isPieBrainError, PieBrainError } from '../errors.js';
 import { ProviderMonitor } from '../health/provider-monitor.js';
 import type { Clock } from '../lib/clock.js';
-import { formatUsd } from './budget.js';
+import { formatUsd } from '../lib/format.js';
 import { FailoverChain, type FailoverOptions } from './failover-chain.js';
 import { choiceWhy, listFailures } from './model-failures.js';
 import { modelNotice } from './model-lifecycle.js';
