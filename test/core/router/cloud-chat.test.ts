@@ -102,7 +102,7 @@ describe('chat in the cloud while the local model is down', () => {
     const { taskId, reply } = await host.ask('what is a monad?');
     expect(reply.text).toMatch(
       new RegExp(
-        `^Sorry, task ${taskId} failed: The local model is down, and no paid model could take over: That would need up to \\$0\\.00\\d+, but only \\$0\\.0010 of this month's \\$0\\.0010 budget is left`,
+        `^Sorry, task ${taskId} failed: The local model is down, and no paid model could take over: That would need up to \\$0\\.00\\d+, but only \\$0\\.001 of this month's \\$0\\.001 budget is left`,
       ),
     );
     expect(host.api.requests).toEqual([]);
