@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../core/lib/clock.js';
 import { Semaphore } from '../core/lib/semaphore.js';
 import { BaseTool, type ToolContext, type ToolFactory, type ToolResult, type ToolSlashCommand } from './base.js';
 import { titleFromText, writeInboxNote } from './lib/note-files.js';
-import type { NoteHit, NoteStore } from './lib/note-store.js';
+import { isEmbedderUnavailable, type NoteHit, type NoteStore } from './lib/note-store.js';
 import { type MemoryDeps, openNoteStore } from './lib/open-memory.js';
 
 const params = z.object({
@@ -67,7 +67,16 @@ export class MemoryTool extends BaseTool<typeof params> {
 
   private async search(query: string, limit: number, ctx: ToolContext): Promise<ToolResult> {
     if (!query.trim()) return { text: USAGE };
-    const hits = await this.store.search(query, limit, ctx.signal);
+    let hits: NoteHit[];
+    try {
+      hits = await this.store.search(query, limit, ctx.signal);
+    } catch (error) {
+      if (!isEmbedderUnavailable(error)) throw error;
+      return {
+        text: `I cannot search by meaning right now: ${error.userMessage ?? error.message} Your notes are safe in \`${this.inboxDir}\`; search works again once the embedding model is there.`,
+        data: { unavailable: error.code },
+      };
+    }
     if (hits.length === 0) {
       return { text: 'My memory is empty so far. Save a note with `/memory save <text>`; papers I file in the inbox are remembered too.' };
     }
@@ -99,8 +108,12 @@ export class MemoryTool extends BaseTool<typeof params> {
     const note = await writeInboxNote(this.inboxDir, { title: titleFromText(text), text, createdAt: this.clock.now(), source: 'memory' });
     await this.store.add(note);
     ctx.logger.info({ path: note.path }, 'note saved');
+    // Saved either way; without the embedding model it is indexed (and searchable) once the model is there.
+    const waiting = this.store.unavailable()
+      ? ' Search by meaning resumes once the embedding model is there; the note will be indexed then.'
+      : '';
     return {
-      text: `Saved *${note.title}* to \`${note.path}\`.`,
+      text: `Saved *${note.title}* to \`${note.path}\`.${waiting}`,
       files: [note.path],
       links: linksOf([note]),
       data: { duplicate: false, path: note.path },

@@ -12,7 +12,7 @@ afterAll(() => dir.remove());
 
 function start(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const config = join(dir.path, 'config.yaml');
-  writeFileSync(config, `memory:\n  model: ${TINY_MODEL}\n  modelsDir: ${TINY_MODELS_DIR}\n`);
+  writeFileSync(config, `memory:\n  embedder: transformers\n  model: ${TINY_MODEL}\n  modelsDir: ${TINY_MODELS_DIR}\n`);
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
