@@ -4,6 +4,7 @@ import { SqliteResponseCache } from '../storage/response-cache.js';
 import { SpendReservationStore } from '../storage/spend-reservations.js';
 import type { Paths } from './config.js';
 import { ConfigError } from './config.js';
+import type { PriceBook } from './contracts/spend.js';
 import { budgetSettings } from './costs/budget.js';
 import { BudgetAlerts } from './costs/budget-alerts.js';
 import { withResponseCache } from './costs/cached-provider.js';
@@ -108,8 +109,15 @@ export class CostHealthServices {
     return this.models;
   }
 
-  /** For the brains and the Anthropic provider: dollars from reported usage. */
-  get priceBook(): RegistryPriceBook {
+  /**
+   * For the brains and the Anthropic provider: dollars from reported usage. The registry behind it reads the
+   * genai-prices table (~4 MB of memory), so it is built on the first priced call, not when this is handed out.
+   */
+  get priceBook(): PriceBook {
+    return { costUsd: (provider, model, usage) => this.registryPriceBook().costUsd(provider, model, usage) };
+  }
+
+  private registryPriceBook(): RegistryPriceBook {
     this.prices ??= new RegistryPriceBook(this.registry, this.runtime.clock);
     return this.prices;
   }
