@@ -29,8 +29,14 @@ export async function spawnDetached(command: BrainCommand, runDir: string, env: 
   const out = openSync(files.stdout, 'a');
   const err = openSync(files.stderr, 'a');
   let child: ChildProcess;
+  const scoped = scopedCommand(command, runDir);
   try {
-    child = spawn(command.file, command.args, { cwd: command.cwd, env, detached: true, stdio: ['ignore', out, err] });
+    child = spawn(scoped.file, scoped.args, {
+      cwd: command.cwd,
+      env: { ...env, ...scoped.env },
+      detached: true,
+      stdio: ['ignore', out, err],
+    });
   } finally {
     closeSync(out);
     closeSync(err);
@@ -54,6 +60,26 @@ export async function spawnDetached(command: BrainCommand, runDir: string, env: 
   child.unref();
   const pid = child.pid as number;
   return { pid, child, bootId: readBootId(), procStart: readProcStart(pid) };
+}
+
+/**
+ * Under the systemd unit (PIE_BRAIN_RUN_SCOPE=systemd-user) a run starts in a transient scope of the owner's
+ * user manager, outside pie-brain's cgroup: a run's out-of-memory kill does not take pie-brain with it, and
+ * a restart of pie-brain does not end the run. `systemd-run --scope` execs the command in place, so the
+ * pid and process group are the run's own.
+ */
+export function scopedCommand(
+  command: Pick<BrainCommand, 'file' | 'args'>,
+  runDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; args: string[]; env: Record<string, string> } {
+  if (env.PIE_BRAIN_RUN_SCOPE !== 'systemd-user') return { file: command.file, args: command.args, env: {} };
+  return {
+    file: 'systemd-run',
+    args: ['--user', '--scope', '--quiet', '--collect', `--description=pie-brain run ${runDir}`, '--', command.file, ...command.args],
+    // systemd-run finds the user manager's bus through it.
+    env: env.XDG_RUNTIME_DIR ? { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR } : {},
+  };
 }
 
 export function readBootId(): string | null {
