@@ -56,6 +56,7 @@ export class CostHealthServices {
   http: RunningHttpServer | undefined;
   private models: ModelRegistry | undefined;
   private prices: RegistryPriceBook | undefined;
+  private savedSnapshot: string | undefined;
   private readonly offs: Array<() => void> = [];
   private snapshotTimer: TimerHandle | undefined;
 
@@ -198,8 +199,13 @@ export class CostHealthServices {
 
   saveMonitorSnapshot(): void {
     const at = this.runtime.clock.now();
-    if (this.runtime.db.open)
-      this.runtime.kv.set(MONITOR_SNAPSHOT_KEY, { at, providers: this.monitor.all() satisfies ProviderHealth[] }, at);
+    const providers = this.monitor.all() satisfies ProviderHealth[];
+    // Stored only when it changed: each store is a write to the SD card, and an idle Pi's snapshot changes
+    // only in when the heartbeat's probe last succeeded.
+    const serialized = JSON.stringify(providers.map(({ lastOkAt: _, ...rest }) => rest));
+    if (serialized === this.savedSnapshot || !this.runtime.db.open) return;
+    this.runtime.kv.set(MONITOR_SNAPSHOT_KEY, { at, providers }, at);
+    this.savedSnapshot = serialized;
   }
 
   async startHttp(port = this.runtime.options.config.http.port): Promise<RunningHttpServer | undefined> {
