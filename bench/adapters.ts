@@ -11,6 +11,7 @@ import { FakeDiscord } from '../test/fakes/discord.js';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram.js';
 import { percentile, report } from './report.js';
+import { nodeFlagsOfUnit } from './unit-flags.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -54,7 +55,7 @@ async function run(): Promise<void> {
   });
 
   const ready = join(dir, 'ready');
-  const child = spawn(process.execPath, [main, 'start'], {
+  const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
     env: {
       ...process.env,
       PIE_BRAIN_HOME: join(dir, 'home'),
@@ -126,7 +127,12 @@ async function run(): Promise<void> {
   const before = procStat(pid);
   await sleep(IDLE_SECONDS * 1000);
   const after = procStat(pid);
-  report('adapters', 'rss_idle_mb', after.rssMb, 'MB', { adapters: 3, idle_s: IDLE_SECONDS, after_messages: MESSAGES });
+  report('adapters', 'rss_idle_mb', after.rssMb, 'MB', {
+    adapters: 3,
+    idle_s: IDLE_SECONDS,
+    after_messages: MESSAGES,
+    node_flags: nodeFlagsOfUnit().join(' '),
+  });
   report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {
     adapters: 3,
     idle_s: IDLE_SECONDS,
