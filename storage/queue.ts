@@ -194,7 +194,12 @@ export class SqliteTaskQueue implements TaskQueue {
   complete(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean {
     // Until its reply is sent, a completion lost to a power cut only means the task runs again; the
     // receipt's durable commit makes it durable before anything reaches the user twice.
-    return relaxed(this.db, () => this.completeNow.immediate(taskId, owner, outcome, now));
+    return relaxed(this.db, () =>
+      outcome.reply
+        ? this.completeNow.immediate(taskId, owner, outcome, now)
+        : // Nothing to queue with it: one statement is atomic on its own.
+          this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes === 1,
+    );
   }
 
   release(taskId: number, owner: string, notBefore: number, error: string, now: number, refund = false): boolean {
