@@ -16,9 +16,16 @@ const home = join(dir.path, 'home');
 const etc = join(dir.path, 'root');
 const calls = join(dir.path, 'calls.log');
 
-function script(name: string, body: string): void {
-  writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
+function script(name: string, body: string, folder = bin): void {
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(folder, name), 0o755);
+}
+
+/** PATH with a folder holding one more stand-in ahead of the others. */
+function pathWith(folder: string, name: string, body: string): string {
+  script(name, body, join(dir.path, folder));
+  return `${join(dir.path, folder)}:${bin}:${process.env.PATH ?? ''}`;
 }
 
 beforeAll(() => {
@@ -31,7 +38,6 @@ beforeAll(() => {
     copyFileSync(join(root, file), join(app, file));
   }
   chmodSync(join(app, 'deploy', 'install.sh'), 0o755);
-  mkdirSync(bin, { recursive: true });
   mkdirSync(home, { recursive: true });
   script('sudo', `echo "sudo $*" >> '${calls}'\nexec "$@"`);
   script('systemctl', `echo "systemctl $*" >> '${calls}'`);
@@ -77,11 +83,7 @@ const callLog = () => (existsSync(calls) ? readFileSync(calls, 'utf8') : '');
 
 describe('deploy/install.sh', () => {
   it('refuses Node older than 22 and says where to get a newer one, before touching anything', async () => {
-    const old = join(dir.path, 'old-node');
-    mkdirSync(old, { recursive: true });
-    writeFileSync(join(old, 'node'), '#!/bin/sh\necho 20.20.2\n');
-    chmodSync(join(old, 'node'), 0o755);
-    const result = await install({ PATH: `${old}:${bin}:${process.env.PATH ?? ''}` });
+    const result = await install({ PATH: pathWith('old-node', 'node', 'echo 20.20.2') });
     expect(result.code).toBe(1);
     expect(result.out).toContain('Node 20.20.2 is too old');
     expect(result.out).toContain('NodeSource');
@@ -90,11 +92,7 @@ describe('deploy/install.sh', () => {
   });
 
   it('refuses a 32-bit OS', async () => {
-    const arm = join(dir.path, 'armv7');
-    mkdirSync(arm, { recursive: true });
-    writeFileSync(join(arm, 'uname'), '#!/bin/sh\necho armv7l\n');
-    chmodSync(join(arm, 'uname'), 0o755);
-    const result = await install({ PATH: `${arm}:${bin}:${process.env.PATH ?? ''}` });
+    const result = await install({ PATH: pathWith('armv7', 'uname', 'echo armv7l') });
     expect(result.code).toBe(1);
     expect(result.out).toContain('a 64-bit OS is needed (found armv7l)');
   });
@@ -121,7 +119,7 @@ describe('deploy/install.sh', () => {
     const unit = readFileSync(join(etc, 'etc', 'systemd', 'system', 'pie-brain.service'), 'utf8');
     expect(unit).not.toMatch(/@[A-Z_]+@/);
     expect(unit).toContain(`WorkingDirectory=${app}`);
-    expect(unit).toContain(`ExecStart=${join(bin, 'node')} --v8-pool-size=1 ${app}/dist/main.js start`);
+    expect(unit).toContain(`ExecStart=${join(bin, 'node')} --v8-pool-size=1 --max-semi-space-size=1 ${app}/dist/main.js start`);
     expect(unit).toContain(`ReadWritePaths=${join(home, '.pie-brain')} ${join(home, 'brain')} -${join(home, '.claude')}`);
     expect(unit).toContain('RestartPreventExitStatus=2');
     expect(unit).toContain('ProtectSystem=strict');

@@ -13,7 +13,7 @@ const directives = (name: string) =>
 
 describe('deploy/pie-brain.service', () => {
   it('starts node with the flags npm start and the benches use', () => {
-    expect(nodeFlagsOfUnit()).toEqual(['--v8-pool-size=1']);
+    expect(nodeFlagsOfUnit()).toEqual(['--v8-pool-size=1', '--max-semi-space-size=1']);
     const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(start).toContain(`node ${nodeFlagsOfUnit().join(' ')} dist/main.js start`);
   });

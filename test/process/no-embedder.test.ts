@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeArxiv } from '../fakes/arxiv.js';
 import { FakeOllama } from '../fakes/ollama.js';
 import { tempDir } from '../helpers.js';
+import { chatThroughConsole } from './console-chat.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = tempDir();
 // A fresh install: Ollama runs and has the router model, but nobody pulled the embedding model yet.
 const ollama = new FakeOllama({ installed: [{ name: 'qwen2.5:1.5b' }] });
@@ -36,26 +34,17 @@ afterAll(async () => {
 
 /** The compiled pie-brain on embedded defaults (memory.embedder: ollama), console chat with piped input. */
 function start(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(root, 'dist', 'main.js'), 'start'],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir.path,
-          PIE_BRAIN_HOME: join(dir.path, 'home'),
-          PIE_BRAIN_BRAIN_DIR: join(dir.path, 'brain'),
-          OLLAMA_HOST: ollama.host,
-          ARXIV_API_URL: arxiv.url,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
+  return chatThroughConsole(
+    input,
+    {
+      HOME: dir.path,
+      PIE_BRAIN_HOME: join(dir.path, 'home'),
+      PIE_BRAIN_BRAIN_DIR: join(dir.path, 'brain'),
+      OLLAMA_HOST: ollama.host,
+      ARXIV_API_URL: arxiv.url,
+    },
+    60_000,
+  );
 }
 
 describe('a fresh install without the embedding model (compiled pie-brain, console chat)', () => {
