@@ -36,6 +36,9 @@ type App = InstanceType<typeof App>;
 type HTTPReceiver = InstanceType<typeof HTTPReceiver>;
 type SocketModeReceiver = InstanceType<typeof SocketModeReceiver>;
 
+/** A ping from the client every 30 s; no pong for 90 s means the socket is dead. */
+export const SLACK_CLIENT_PING_TIMEOUT_MS = 90_000;
+
 /** A few quick retries of one call; the outbox retries the rest durably (the SDK default retries ~30 min). */
 export const SLACK_RETRY: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
 
@@ -111,6 +114,9 @@ export class SlackAdapter implements ChatAdapter {
       const receiver = new SocketModeReceiver({
         appToken: options.appToken,
         logger,
+        // The client pings every third of this: 1.7 s by default, which kept an idle Pi awake. Slack's own
+        // pings (about every 30 s) still tell a dead socket within serverPingTimeout.
+        clientPingTimeout: SLACK_CLIENT_PING_TIMEOUT_MS,
         installerOptions: { clientOptions: { ...clientOptions } },
       });
       receiver.client.on('connected', () => {
