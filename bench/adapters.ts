@@ -19,6 +19,8 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 // enforces by queueing (at 5 ms the Discord third queues behind its own rate limiter, not behind pie-brain).
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 15);
 const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
+// Quiet time after the last answer before idle is measured (a typing indicator may outlive its reply).
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 2);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,7 +125,7 @@ async function run(): Promise<void> {
   }
   report('adapters', 'throughput', (latencies.size / (Date.now() - began)) * 1000, 'messages/s', { synchronous: SYNCHRONOUS });
 
-  await sleep(2000);
+  await sleep(SETTLE_SECONDS * 1000);
   const before = procStat(pid);
   await sleep(IDLE_SECONDS * 1000);
   const after = procStat(pid);
@@ -136,6 +138,7 @@ async function run(): Promise<void> {
   report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {
     adapters: 3,
     idle_s: IDLE_SECONDS,
+    settle_s: SETTLE_SECONDS,
   });
 
   child.kill('SIGTERM');

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { relaxed } from '../storage/db.js';
 import { LedgerStats } from '../storage/ledger-stats.js';
 import { SqliteResponseCache } from '../storage/response-cache.js';
 import { SpendReservationStore } from '../storage/spend-reservations.js';
@@ -204,7 +205,8 @@ export class CostHealthServices {
     // only in when the heartbeat's probe last succeeded.
     const serialized = JSON.stringify(providers.map(({ lastOkAt: _, ...rest }) => rest));
     if (serialized === this.savedSnapshot || !this.runtime.db.open) return;
-    this.runtime.kv.set(MONITOR_SNAPSHOT_KEY, { at, providers }, at);
+    // A snapshot lost to a power cut is only an older one: no fsync of its own (SD-card wear).
+    relaxed(this.runtime.db, () => this.runtime.kv.set(MONITOR_SNAPSHOT_KEY, { at, providers }, at));
     this.savedSnapshot = serialized;
   }
 
