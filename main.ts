@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The composition root and command line: the one file that wires every folder together.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { systemClock } from './core/lib/clock.js';
 import { createPaidModels } from './core/llm/paid-models.js';
-import { createLogger, flushLogger, type Logger } from './core/logger.js';
+import { createLogger, flushLogger, type Logger, stderrIsJournal } from './core/logger.js';
 import { installMemoryLog } from './core/memory-log/install.js';
 import { runMemoryCli } from './core/memory-log/memory-cli.js';
 import { runReplayCli } from './core/replay/replay-cli.js';
@@ -51,7 +51,7 @@ Commands:
   start     run pie-brain (the default); with no platform token, a console chat
   init      create the data dir, ~/brain/profile/user_prefs.md and ~/brain/inbox/
   doctor    check Node, the data dir and every configured service, and say what to fix
-  models pull  fetch the embedding model now, while there is internet (HF_ENDPOINT: a Hub mirror)
+  models pull  have Ollama pull the router and embedding models now (transformers embedder: HF_ENDPOINT, a Hub mirror)
   commands  the command table: commands [--format text|json|slack-manifest]
   version   print the version
   costs     costs export --format csv|json [--since DATE]; costs monitor --format csv|json
@@ -126,8 +126,10 @@ function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServi
     source: createArxivClient(toolDeps),
     ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
     ...(toolDeps.llm && config.jobs.digest.summaries ? { summarize: createPaperSummarizer(toolDeps.llm) } : {}),
-    // Ranking by similarity to the prefs uses the memory's embedder (loaded on first use).
-    embed: async (texts) => (await embedder.embed(texts)).map((vector) => Array.from(vector)),
+    // Ranking by similarity to the prefs uses the memory's embedder (loaded on first use); keywords without one.
+    ...(config.memory.embedder === 'none'
+      ? {}
+      : { embed: async (texts: string[]) => (await embedder.embed(texts)).map((vector) => Array.from(vector)) }),
     readPrefs: () => prefs.read().text,
     subscriptions: new DigestSubscriptions(runtime.db),
     outbox: runtime.outbox,
@@ -209,7 +211,23 @@ async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, o
   // Paid models: one router chooses among anthropic.models for cloud chat and the Anthropic brain.
   const paid = createPaidModels(runtime, costs, secrets.anthropicApiKey);
   // Memory: one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
-  const notes = openNoteStore({ config, paths, logger: logger.child({ part: 'memory' }), clock: runtime.clock });
+  const notes = openNoteStore({
+    config,
+    paths,
+    logger: logger.child({ part: 'memory' }),
+    clock: runtime.clock,
+    // Without the embedding model everything but search by meaning works: the admins get one hint, not an error per request.
+    onEmbedderAvailability: (problem) => {
+      if (config.memory.embedder === 'none') return;
+      runtime.alerts.transition(
+        'embedder',
+        problem ? 'bad' : 'ok',
+        problem
+          ? `Search by meaning is waiting for the embedding model: ${problem.userMessage ?? problem.message} Notes are still saved, arXiv papers matched by ID and the digest ranked by keywords.`
+          : 'The embedding model works again: search by meaning is back, and notes saved meanwhile are indexed.',
+      );
+    },
+  });
   // Tools: every module of tools/ fills the registry and the command table (adding a tool is adding one file).
   const toolDeps: ToolDeps = {
     config,
@@ -320,18 +338,37 @@ async function replay(cli: Cli): Promise<number> {
   });
 }
 
+function statOf(fd: number): { dev: number; ino: number; readable: boolean } | undefined {
+  try {
+    const stat = fstatSync(fd);
+    return { dev: stat.dev, ino: stat.ino, readable: stat.isFIFO() || stat.isFile() || stat.isSocket() };
+  } catch {
+    return undefined;
+  }
+}
+
 async function start(cli: Cli): Promise<void> {
   const { loaded, secrets } = loadOrExit(cli);
   const { config, paths } = loaded;
   // The console chat owns the terminal when no platform is configured: only warnings join it there, and
   // none while a person types. A daemon with platforms gets readable lines on its terminal.
   const consoleChat = !(secrets.telegramToken || secrets.discordToken || secrets.slackBotToken);
+  const journal = stderrIsJournal(process.env, statOf(2));
+  // No platform and no one at the console (systemd gives /dev/null as input): a configuration problem, so exit 2,
+  // which the unit does not restart. Piped or redirected input is a console chat that ends with its input.
+  if (consoleChat && !process.stdin.isTTY && !statOf(0)?.readable) {
+    process.stderr.write(
+      `${journal ? '<3>' : ''}pie-brain: no chat platform is configured and standard input is not a terminal or a pipe, so nobody could talk to it. Set TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN or SLACK_BOT_TOKEN (under systemd: in /etc/pie-brain.env), or run it in a terminal for the console chat.\n`,
+    );
+    process.exit(2);
+  }
   const showLogs = process.stderr.isTTY && !(consoleChat && process.stdin.isTTY);
   const logger = await createLogger({
     level: config.log.level,
-    dir: join(paths.home, 'logs'),
-    fileSizeMb: config.log.fileSizeMb,
-    files: config.log.files,
+    // Under systemd the journal keeps (and rotates) the log: no second copy on the SD card.
+    ...(journal
+      ? { journal: process.stderr }
+      : { dir: join(paths.home, 'logs'), fileSizeMb: config.log.fileSizeMb, files: config.log.files }),
     ...(showLogs ? { pretty: process.stderr, prettyLevel: consoleChat ? 'warn' : config.log.level } : {}),
     secrets: secretValues(secrets),
   });

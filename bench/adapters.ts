@@ -11,6 +11,7 @@ import { FakeDiscord } from '../test/fakes/discord.js';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram.js';
 import { percentile, report } from './report.js';
+import { nodeFlagsOfUnit } from './unit-flags.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -18,6 +19,8 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 // enforces by queueing (at 5 ms the Discord third queues behind its own rate limiter, not behind pie-brain).
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 15);
 const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
+// Quiet time after the last answer before idle is measured (a typing indicator may outlive its reply).
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 2);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,7 +57,7 @@ async function run(): Promise<void> {
   });
 
   const ready = join(dir, 'ready');
-  const child = spawn(process.execPath, [main, 'start'], {
+  const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
     env: {
       ...process.env,
       PIE_BRAIN_HOME: join(dir, 'home'),
@@ -122,14 +125,20 @@ async function run(): Promise<void> {
   }
   report('adapters', 'throughput', (latencies.size / (Date.now() - began)) * 1000, 'messages/s', { synchronous: SYNCHRONOUS });
 
-  await sleep(2000);
+  await sleep(SETTLE_SECONDS * 1000);
   const before = procStat(pid);
   await sleep(IDLE_SECONDS * 1000);
   const after = procStat(pid);
-  report('adapters', 'rss_idle_mb', after.rssMb, 'MB', { adapters: 3, idle_s: IDLE_SECONDS, after_messages: MESSAGES });
+  report('adapters', 'rss_idle_mb', after.rssMb, 'MB', {
+    adapters: 3,
+    idle_s: IDLE_SECONDS,
+    after_messages: MESSAGES,
+    node_flags: nodeFlagsOfUnit().join(' '),
+  });
   report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {
     adapters: 3,
     idle_s: IDLE_SECONDS,
+    settle_s: SETTLE_SECONDS,
   });
 
   child.kill('SIGTERM');

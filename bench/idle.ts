@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from './report.js';
+import { nodeFlagsOfUnit } from './unit-flags.js';
 
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -29,7 +30,7 @@ async function main_(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pie-brain-idle-'));
   const ready = join(dir, 'ready');
   const started = Date.now();
-  const child = spawn(process.execPath, [main, 'start'], {
+  const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
     env: { ...process.env, PIE_BRAIN_HOME: join(dir, 'home'), PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'), PIE_BRAIN_READY_FILE: ready },
     stdio: ['pipe', 'ignore', 'inherit'],
   });
@@ -44,8 +45,16 @@ async function main_(): Promise<void> {
   const cpuBefore = cpuSeconds(pid);
   await sleep(IDLE_SECONDS * 1000);
   const cpuUsed = cpuSeconds(pid) - cpuBefore;
-  report('idle', 'rss_after_idle_mb', rssMb(pid), 'MB', { adapter: 'console', idle_s: IDLE_SECONDS });
-  report('idle', 'cpu_idle_percent', (cpuUsed / IDLE_SECONDS) * 100, '% of one core', { adapter: 'console', idle_s: IDLE_SECONDS });
+  report('idle', 'rss_after_idle_mb', rssMb(pid), 'MB', {
+    adapter: 'console',
+    idle_s: IDLE_SECONDS,
+    node_flags: nodeFlagsOfUnit().join(' '),
+  });
+  report('idle', 'cpu_idle_percent', (cpuUsed / IDLE_SECONDS) * 100, '% of one core', {
+    adapter: 'console',
+    idle_s: IDLE_SECONDS,
+    node_flags: nodeFlagsOfUnit().join(' '),
+  });
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
   rmSync(dir, { recursive: true, force: true });

@@ -1,13 +1,25 @@
-// bench/queue: tasks through the durable queue on a file database, for synchronous NORMAL and FULL.
-import { mkdtempSync, rmSync } from 'node:fs';
+// bench/queue: pie-brain's durable queue beside its peers, in one run on one machine.
+// - claim+complete: pie-brain's queue (an async worker loop, as the engine runs it) beside plainjob's own
+//   worker on the same number of jobs.
+// - lifecycle (enqueue, claim, complete with its reply, claim-send, receipt) under synchronous FULL, beside
+//   a bare better-sqlite3 lease + outbox doing the same steps (bench/queue-reference.ts).
+// - fsyncs per answered message, counted by strace in a child process (target: two, intake and receipt).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { better, defineQueue, defineWorker } from 'plainjob';
 import { openDatabase, type Synchronous } from '../storage/db.js';
 import { SqliteOutbox } from '../storage/outbox.js';
 import { SqliteTaskQueue } from '../storage/queue.js';
+import { createReferenceQueue } from './queue-reference.js';
 import { report } from './report.js';
 
 const TASKS = Number(process.env.BENCH_QUEUE_TASKS ?? 20_000);
+const FSYNC_TASKS = Number(process.env.BENCH_QUEUE_FSYNC_TASKS ?? 500);
+const here = fileURLToPath(import.meta.url);
 
 function task(i: number) {
   return {
@@ -21,23 +33,86 @@ function task(i: number) {
   };
 }
 
-function measure(synchronous: Synchronous, mode: 'lifecycle' | 'claim-complete'): number {
+function withDir<T>(work: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'pie-brain-bench-'));
+  try {
+    return work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const handle = async () => {};
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** pie-brain: tasks already queued, claimed and completed one at a time by an async loop. */
+async function ourClaimComplete(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'pie-brain-bench-'));
+  const db = openDatabase(join(dir, 'bench.db'));
+  const queue = new SqliteTaskQueue(db);
+  let now = 1_000_000;
+  db.transaction(() => {
+    for (let i = 0; i < TASKS; i += 1) queue.enqueue(task(i), now);
+  })();
+  const started = process.hrtime.bigint();
+  for (;;) {
+    now += 1;
+    const claimed = queue.claim('bench', now, 60_000);
+    if (!claimed) break;
+    await handle();
+    queue.complete(claimed.id, 'bench', { status: 'done' }, now);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return TASKS / seconds;
+}
+
+/** plainjob's worker on the same number of queued jobs, until the last one is done. */
+async function plainjobClaimComplete(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'pie-brain-bench-'));
+  const database = new Database(join(dir, 'plainjob.db'));
+  const queue = defineQueue({ connection: better(database), maintenanceInterval: 3_600_000, logger: quiet });
+  database.transaction(() => {
+    for (let i = 0; i < TASKS; i += 1) queue.add('request', { text: `request number ${i}` });
+  })();
+  let done = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const worker = defineWorker('request', handle, {
+    queue,
+    logger: quiet,
+    pollIntervall: 1,
+    onCompleted: () => {
+      done += 1;
+      if (done === TASKS) finish();
+    },
+  });
+  const started = process.hrtime.bigint();
+  void worker.start();
+  await finished;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await worker.stop();
+  queue.close();
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+  return TASKS / seconds;
+}
+
+/** The whole life of a message through pie-brain's queue and outbox. */
+function ourLifecycle(dir: string, synchronous: Synchronous, tasks: number): number {
   const db = openDatabase(join(dir, 'bench.db'), { synchronous });
   const queue = new SqliteTaskQueue(db);
   const outbox = new SqliteOutbox(db);
   let now = 1_000_000;
-  if (mode === 'claim-complete') for (let i = 0; i < TASKS; i += 1) queue.enqueue(task(i), now);
   const started = process.hrtime.bigint();
-  for (let i = 0; i < TASKS; i += 1) {
+  for (let i = 0; i < tasks; i += 1) {
     now += 1;
-    if (mode === 'lifecycle') queue.enqueue(task(i), now);
+    queue.enqueue(task(i), now);
     const claimed = queue.claim('bench', now, 60_000);
     if (!claimed) throw new Error('nothing to claim');
-    if (mode === 'claim-complete') {
-      queue.complete(claimed.id, 'bench', { status: 'done' }, now);
-      continue;
-    }
     queue.complete(
       claimed.id,
       'bench',
@@ -50,15 +125,81 @@ function measure(synchronous: Synchronous, mode: 'lifecycle' | 'claim-complete')
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   db.close();
-  rmSync(dir, { recursive: true, force: true });
-  return TASKS / seconds;
+  return tasks / seconds;
 }
 
-for (const synchronous of ['NORMAL', 'FULL'] as const) {
-  report('queue', 'claim_complete_per_s', measure(synchronous, 'claim-complete'), 'tasks/s', { synchronous, tasks: TASKS });
-  report('queue', 'lifecycle_per_s', measure(synchronous, 'lifecycle'), 'tasks/s', {
-    synchronous,
-    tasks: TASKS,
-    steps: 'enqueue,claim,complete+outbox,claim-send,mark-sent',
+/** The same steps on the bare reference. */
+function referenceLifecycle(dir: string, synchronous: Synchronous, tasks: number): number {
+  const db = new Database(join(dir, 'reference.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  const queue = createReferenceQueue(db);
+  let now = 1_000_000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < tasks; i += 1) {
+    now += 1;
+    queue.enqueue(JSON.stringify(task(i)), now);
+    const claimed = queue.claim('bench', now, 60_000);
+    if (!claimed) throw new Error('nothing to claim');
+    queue.complete(claimed.id, 'bench', '{"text":"done"}');
+    const row = queue.claimDue();
+    if (!row) throw new Error('no reply to send');
+    queue.markSent(row.id, `receipt-${i}`, now);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  db.close();
+  return tasks / seconds;
+}
+
+/** fsync and fdatasync calls of a child running `tasks` lifecycles, per answered message. */
+function fsyncsPerMessage(which: 'pie-brain' | 'reference'): number | undefined {
+  return withDir((dir) => {
+    const trace = join(dir, 'trace');
+    const result = spawnSync(
+      'strace',
+      ['-f', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, here, '--fsync-child', which, dir],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (result.error || result.status !== 0) return undefined;
+    const syncs = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((line) => /\b(fsync|fdatasync)\(/.test(line) && !line.includes('resumed')).length;
+    return syncs / FSYNC_TASKS;
   });
 }
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--fsync-child') {
+    const [which, dir] = [process.argv[3], process.argv[4] as string];
+    if (which === 'reference') referenceLifecycle(dir, 'FULL', FSYNC_TASKS);
+    else ourLifecycle(dir, 'FULL', FSYNC_TASKS);
+    return;
+  }
+  const ours = await ourClaimComplete();
+  const theirs = await plainjobClaimComplete();
+  report('queue', 'claim_complete_per_s', ours, 'tasks/s', { tasks: TASKS, loop: 'async worker' });
+  report('queue', 'plainjob_claim_complete_per_s', theirs, 'tasks/s', { tasks: TASKS, plainjob: '0.0.14 defineWorker' });
+  report('queue', 'claim_complete_vs_plainjob', ours / theirs, 'x', { target: 1.0 });
+  for (const synchronous of ['NORMAL', 'FULL'] as const) {
+    const tasks = synchronous === 'FULL' ? Math.min(TASKS, 5000) : TASKS;
+    const own = withDir((dir) => ourLifecycle(dir, synchronous, tasks));
+    const reference = withDir((dir) => referenceLifecycle(dir, synchronous, tasks));
+    const steps = 'enqueue,claim,complete+outbox,claim-send,mark-sent';
+    report('queue', 'lifecycle_per_s', own, 'tasks/s', { synchronous, tasks, steps });
+    report('queue', 'reference_lifecycle_per_s', reference, 'tasks/s', { synchronous, tasks, steps });
+    report('queue', 'lifecycle_vs_reference', own / reference, 'x', { synchronous, target: synchronous === 'FULL' ? 0.9 : undefined });
+  }
+  for (const which of ['pie-brain', 'reference'] as const) {
+    const perMessage = fsyncsPerMessage(which);
+    if (perMessage === undefined) process.stderr.write('bench queue: strace is not available; fsyncs not counted\n');
+    else
+      report('queue', 'fsyncs_per_message', perMessage, 'fsync+fdatasync', {
+        queue: which,
+        synchronous: 'FULL',
+        tasks: FSYNC_TASKS,
+        target: 2,
+      });
+  }
+}
+
+await main();

@@ -118,8 +118,29 @@ export function clientOptions(rest: Partial<RESTOptions>): ClientOptions {
   return {
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
     partials: [Partials.Channel],
-    // A Pi keeps little: messages are answered by id through REST, never looked up in a cache.
-    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0, PresenceManager: 0, ReactionManager: 0 }),
+    // A Pi keeps little: messages are answered by id through REST, never looked up in a cache. Guilds and
+    // channels stay (a guild message in an uncached channel is dropped); members and users only the bot itself.
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 0,
+      PresenceManager: 0,
+      ReactionManager: 0,
+      ReactionUserManager: 0,
+      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
+      ThreadMemberManager: 0,
+      VoiceStateManager: 0,
+      GuildEmojiManager: 0,
+      GuildStickerManager: 0,
+      GuildBanManager: 0,
+      GuildInviteManager: 0,
+      GuildScheduledEventManager: 0,
+      StageInstanceManager: 0,
+      AutoModerationRuleManager: 0,
+      ApplicationCommandManager: 0,
+    }),
+    // Nothing to sweep when nothing is kept: no timers waking an idle Pi.
+    sweepers: {},
     rest,
   };
 }

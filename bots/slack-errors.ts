@@ -1,4 +1,5 @@
-import { LogLevel, type Logger as SlackLogger, webApi } from '@slack/bolt';
+import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
+import * as webApi from '@slack/web-api';
 import { isPieBrainError, PieBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
-import { App, HTTPReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { type Config, ConfigError } from '../core/config.js';
 import type { AdapterCapabilities, ChatAdapter, Intake, SendResult } from '../core/contracts/chat-adapter.js';
 import { type Address, type Attachment, type InboundMessage, joinFooter, type Reply } from '../core/contracts/messages.js';
@@ -23,6 +24,21 @@ import { commandMessage, eventMessage, parseSlashCommand, SLACK_PLATFORM, type S
  */
 export const SLACK_MAX_LENGTH = 3500;
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+// Bolt's App and receivers from their own files: its index also loads Express and the AWS Lambda receiver
+// (~8 MB of memory on a Pi) that Socket Mode and pie-brain's HTTP mode never use.
+const require = createRequire(import.meta.url);
+const { default: App } = require('@slack/bolt/dist/App.js') as typeof import('@slack/bolt/dist/App.js');
+const { default: HTTPReceiver } =
+  require('@slack/bolt/dist/receivers/HTTPReceiver.js') as typeof import('@slack/bolt/dist/receivers/HTTPReceiver.js');
+const { default: SocketModeReceiver } =
+  require('@slack/bolt/dist/receivers/SocketModeReceiver.js') as typeof import('@slack/bolt/dist/receivers/SocketModeReceiver.js');
+type App = InstanceType<typeof App>;
+type HTTPReceiver = InstanceType<typeof HTTPReceiver>;
+type SocketModeReceiver = InstanceType<typeof SocketModeReceiver>;
+
+/** A ping from the client every 30 s; no pong for 90 s means the socket is dead. */
+export const SLACK_CLIENT_PING_TIMEOUT_MS = 90_000;
 
 /** A few quick retries of one call; the outbox retries the rest durably (the SDK default retries ~30 min). */
 export const SLACK_RETRY: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
@@ -99,6 +115,9 @@ export class SlackAdapter implements ChatAdapter {
       const receiver = new SocketModeReceiver({
         appToken: options.appToken,
         logger,
+        // The client pings every third of this: 1.7 s by default, which kept an idle Pi awake. Slack's own
+        // pings (about every 30 s) still tell a dead socket within serverPingTimeout.
+        clientPingTimeout: SLACK_CLIENT_PING_TIMEOUT_MS,
         installerOptions: { clientOptions: { ...clientOptions } },
       });
       receiver.client.on('connected', () => {

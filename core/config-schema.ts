@@ -114,9 +114,9 @@ const arxiv = z.object({
 });
 
 const memory = z.object({
-  embedder: z.enum(['transformers', 'ollama']).default('transformers'),
+  embedder: z.enum(['ollama', 'transformers', 'none']).default('ollama'),
   model: z.string().default('Xenova/all-MiniLM-L6-v2'),
-  ollamaModel: z.string().default('nomic-embed-text'),
+  ollamaModel: z.string().default('all-minilm'),
   modelsDir: z.string().nullable().default(null),
   dedupThreshold: z.number().min(0).max(1).default(0.8),
   idleUnloadMinutes: z.number().min(0).default(10),

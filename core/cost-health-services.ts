@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { relaxed } from '../storage/db.js';
 import { LedgerStats } from '../storage/ledger-stats.js';
 import { SqliteResponseCache } from '../storage/response-cache.js';
 import { SpendReservationStore } from '../storage/spend-reservations.js';
 import type { Paths } from './config.js';
 import { ConfigError } from './config.js';
+import type { PriceBook } from './contracts/spend.js';
 import { budgetSettings } from './costs/budget.js';
 import { BudgetAlerts } from './costs/budget-alerts.js';
 import { withResponseCache } from './costs/cached-provider.js';
@@ -55,6 +57,7 @@ export class CostHealthServices {
   http: RunningHttpServer | undefined;
   private models: ModelRegistry | undefined;
   private prices: RegistryPriceBook | undefined;
+  private savedSnapshot: string | undefined;
   private readonly offs: Array<() => void> = [];
   private snapshotTimer: TimerHandle | undefined;
 
@@ -108,8 +111,15 @@ export class CostHealthServices {
     return this.models;
   }
 
-  /** For the brains and the Anthropic provider: dollars from reported usage. */
-  get priceBook(): RegistryPriceBook {
+  /**
+   * For the brains and the Anthropic provider: dollars from reported usage. The registry behind it reads the
+   * genai-prices table (~4 MB of memory), so it is built on the first priced call, not when this is handed out.
+   */
+  get priceBook(): PriceBook {
+    return { costUsd: (provider, model, usage) => this.registryPriceBook().costUsd(provider, model, usage) };
+  }
+
+  private registryPriceBook(): RegistryPriceBook {
     this.prices ??= new RegistryPriceBook(this.registry, this.runtime.clock);
     return this.prices;
   }
@@ -190,8 +200,14 @@ export class CostHealthServices {
 
   saveMonitorSnapshot(): void {
     const at = this.runtime.clock.now();
-    if (this.runtime.db.open)
-      this.runtime.kv.set(MONITOR_SNAPSHOT_KEY, { at, providers: this.monitor.all() satisfies ProviderHealth[] }, at);
+    const providers = this.monitor.all() satisfies ProviderHealth[];
+    // Stored only when it changed: each store is a write to the SD card, and an idle Pi's snapshot changes
+    // only in when the heartbeat's probe last succeeded.
+    const serialized = JSON.stringify(providers.map(({ lastOkAt: _, ...rest }) => rest));
+    if (serialized === this.savedSnapshot || !this.runtime.db.open) return;
+    // A snapshot lost to a power cut is only an older one: no fsync of its own (SD-card wear).
+    relaxed(this.runtime.db, () => this.runtime.kv.set(MONITOR_SNAPSHOT_KEY, { at, providers }, at));
+    this.savedSnapshot = serialized;
   }
 
   async startHttp(port = this.runtime.options.config.http.port): Promise<RunningHttpServer | undefined> {

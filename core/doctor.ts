@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { type Config, ConfigError, type Paths } from './config.js';
 import { configuredModelNotices } from './costs/model-lifecycle.js';
+import { checkAdmins, checkNativeModules, checkNode } from './doctor-system.js';
 import { probeBubblewrap } from './lib/bubblewrap.js';
 import { enabledPacks } from './rule-packs/enabled-packs.js';
 import { type Secrets, secretFiles, secretValues } from './secrets.js';
@@ -44,14 +45,8 @@ export async function runDoctor(
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 3000;
   const checks: Check[] = [];
-  const nodeVersion = options.nodeVersion ?? process.versions.node;
-  const major = Number(nodeVersion.split('.')[0]);
-  checks.push({
-    name: 'node',
-    ok: major >= 20,
-    detail: `Node ${nodeVersion}`,
-    fix: 'install Node 20 or newer (22 or 24 on a Pi)',
-  });
+  const now = options.now ?? Date.now();
+  checks.push(checkNode(options.nodeVersion ?? process.versions.node, now));
   try {
     mkdirSync(paths.home, { recursive: true });
     accessSync(paths.home, constants.W_OK);
@@ -70,7 +65,7 @@ export async function runDoctor(
       : `${sandbox.detail}: /run ${unsandboxed ? 'runs snippets without a sandbox (runCode.allowUnsandboxed)' : 'is refused'}`,
     fix: 'sudo apt-get install bubblewrap',
   });
-  for (const notice of configuredModelNotices(config, options.now ?? Date.now())) {
+  for (const notice of configuredModelNotices(config, now)) {
     const retired = notice.state === 'retired';
     checks.push({ name: 'model', ok: !retired, warn: !retired, detail: notice.text, fix: `set ${notice.setting}: ${notice.replacement}` });
   }
@@ -81,6 +76,7 @@ export async function runDoctor(
     ...ollama,
     fix: `start Ollama (ollama serve) or set OLLAMA_HOST; then: ollama pull ${config.router.model}`,
   });
+  if (ollama.ok) checks.push(...(await checkOllamaModels(config, fetchImpl, timeoutMs)));
   if (secrets.telegramToken) {
     const result = await reachable(`${config.telegram.apiRoot}/bot${secrets.telegramToken}/getMe`, fetchImpl, timeoutMs, true);
     checks.push({ name: 'telegram', ...result, fix: 'check TELEGRAM_BOT_TOKEN and the network' });
@@ -97,6 +93,67 @@ export async function runDoctor(
     const base = config.anthropic.baseUrl ?? 'https://api.anthropic.com';
     const result = await reachable(base, fetchImpl, timeoutMs);
     checks.push({ name: 'anthropic', ...result, fix: 'check the network and ANTHROPIC_BASE_URL' });
+  }
+  checks.push(...(await checkNativeModules(config)));
+  checks.push(checkAdmins(config, Boolean(secrets.telegramToken || secrets.discordToken || secrets.slackBotToken)));
+  return checks;
+}
+
+// Structured outputs (a JSON schema as `format`), which the router relies on, arrived in Ollama 0.5.0.
+const FORMAT_SCHEMA_SINCE = [0, 5, 0];
+
+function olderThan(version: string, minimum: readonly number[]): boolean {
+  const parts = version.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  for (let i = 0; i < minimum.length; i += 1) {
+    const have = parts[i] ?? 0;
+    const want = minimum[i] ?? 0;
+    if (have !== want) return have < want;
+  }
+  return false;
+}
+
+async function getJson(url: string, fetchImpl: typeof fetch, timeoutMs: number): Promise<unknown> {
+  try {
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok ? await response.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ollama new enough for JSON-schema answers, with the router's and the memory's models pulled. */
+async function checkOllamaModels(config: Config, fetchImpl: typeof fetch, timeoutMs: number): Promise<Check[]> {
+  const checks: Check[] = [];
+  const version = (await getJson(new URL('/api/version', config.ollama.host).href, fetchImpl, timeoutMs)) as
+    | { version?: unknown }
+    | undefined;
+  if (typeof version?.version === 'string') {
+    const old = olderThan(version.version, FORMAT_SCHEMA_SINCE);
+    checks.push({
+      name: 'ollama version',
+      ok: !old,
+      detail: old
+        ? `Ollama ${version.version} cannot answer in a JSON schema (format)`
+        : `Ollama ${version.version} answers in a JSON schema`,
+      fix: 'update Ollama to 0.5.0 or newer: curl -fsSL https://ollama.com/install.sh | sh',
+    });
+  }
+  const tags = (await getJson(new URL('/api/tags', config.ollama.host).href, fetchImpl, timeoutMs)) as
+    | { models?: Array<{ name?: unknown }> }
+    | undefined;
+  const installed = new Set((tags?.models ?? []).map((model) => String(model.name)));
+  const has = (name: string) => installed.has(name) || installed.has(name.includes(':') ? name : `${name}:latest`);
+  const wanted: Array<[string, string]> = [['router model', config.router.model]];
+  if (config.memory.embedder === 'ollama') wanted.push(['embedding model', config.memory.ollamaModel]);
+  for (const [role, model] of wanted) {
+    checks.push({
+      name: role,
+      ok: has(model),
+      detail: has(model)
+        ? `${model} is pulled`
+        : `${model} is not pulled${role === 'embedding model' ? ': search by meaning waits for it' : ''}`,
+      fix: `ollama pull ${model} (or: pie-brain models pull)`,
+    });
   }
   return checks;
 }
@@ -117,7 +174,7 @@ export function formatChecks(checks: Check[]): string {
   return checks
     .map(
       (check) =>
-        `${check.ok ? (check.warn ? 'warn' : 'ok  ') : 'FAIL'} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : `\n     fix: ${check.fix}`}`,
+        `${check.ok ? (check.warn ? 'warn' : 'ok  ') : 'FAIL'} ${check.name}: ${check.detail}${(check.ok && !check.warn) || !check.fix ? '' : `\n     fix: ${check.fix}`}`,
     )
     .join('\n');
 }

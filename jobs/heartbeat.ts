@@ -26,6 +26,9 @@ export function createHeartbeatJob(deps: HeartbeatDeps): Job {
     cron: limits.cron,
     // A heartbeat missed while down is worthless: the next one is minutes away.
     catchUp: false,
+    // Idle, a Pi should not write to its SD card every few minutes: alert states are stored when they
+    // change (Alerts), and a run is stored only when it fails.
+    store: 'failures',
     async run() {
       const notes: string[] = [];
       if (deps.probeOllama) {

@@ -18,6 +18,11 @@ export interface Job {
   cron: string;
   /** Whether a run missed while pie-brain was down runs at boot (within the grace window). */
   catchUp?: boolean;
+  /**
+   * `failures`: only failed runs are stored, the last run is kept in memory. For frequent jobs whose runs
+   * matter only when they fail (the heartbeat): two committed rows every few minutes wear an SD card.
+   */
+  store?: 'all' | 'failures';
   /** A short summary of what the run did, stored with the run. */
   run(ctx: JobContext): Promise<string | undefined>;
 }
@@ -58,10 +63,13 @@ interface Entry {
   nextRunAt?: number;
   running?: Promise<void>;
   controller?: AbortController;
+  /** The last run of a job that stores only failures, when it succeeded. */
+  lastRun?: JobRun;
 }
 
 /**
- * Runs jobs on cron expressions in the configured time zone, on the injected clock. Every run is stored;
+ * Runs jobs on cron expressions in the configured time zone, on the injected clock. Every run is stored
+ * (only the failures of a job with `store: 'failures'`);
  * a job never overlaps itself and never runs a slot twice, also when the wall clock jumps back. A slot
  * missed while pie-brain was down, or skipped over by a forward jump of the wall clock, runs once when it
  * is within the grace window and is recorded as skipped when it is not.
@@ -122,7 +130,7 @@ export class Scheduler {
       name: entry.job.name,
       cron: entry.job.cron,
       running: entry.running !== undefined,
-      lastRun: this.options.runs.last(entry.job.name),
+      lastRun: this.lastRun(entry),
       nextRunAt: entry.nextRunAt,
     }));
   }
@@ -132,7 +140,13 @@ export class Scheduler {
     const entry = this.entries.get(name);
     if (!entry) throw new Error(`No job named ${name}`);
     await this.execute(entry, this.options.clock.now(), false);
-    return this.options.runs.last(name);
+    return this.lastRun(entry);
+  }
+
+  private lastRun(entry: Entry): JobRun | undefined {
+    const stored = this.options.runs.last(entry.job.name);
+    if (!entry.lastRun) return stored;
+    return stored && stored.startedAt > entry.lastRun.startedAt ? stored : entry.lastRun;
   }
 
   /** Read the wall clock, handle any slot that is due (on time, missed or jumped over), and re-arm. */
@@ -186,15 +200,31 @@ export class Scheduler {
       return entry.running;
     }
     const controller = new AbortController();
-    const id = runs.start(entry.job.name, scheduledFor, clock.now(), { caughtUp });
+    const startedAt = clock.now();
+    const storeAll = entry.job.store !== 'failures';
+    const id = storeAll ? runs.start(entry.job.name, scheduledFor, startedAt, { caughtUp }) : undefined;
     entry.controller = controller;
     entry.running = (async () => {
       try {
         const summary = await entry.job.run({ scheduledFor, caughtUp, signal: controller.signal });
-        runs.finish(id, 'ok', clock.now(), undefined, summary ?? undefined);
+        if (id !== undefined) runs.finish(id, 'ok', clock.now(), undefined, summary ?? undefined);
+        else {
+          const detail = summary ?? null;
+          entry.lastRun = {
+            id: 0,
+            job: entry.job.name,
+            scheduledFor,
+            startedAt,
+            finishedAt: clock.now(),
+            status: 'ok',
+            caughtUp,
+            error: null,
+            detail,
+          };
+        }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        runs.finish(id, 'failed', clock.now(), message);
+        runs.finish(id ?? runs.start(entry.job.name, scheduledFor, startedAt, { caughtUp }), 'failed', clock.now(), message);
         logger.error({ job: entry.job.name, err: error }, 'a job run failed');
         this.options.onFailure?.(entry.job.name, error);
       } finally {

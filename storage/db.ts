@@ -47,7 +47,8 @@ const relaxedState = new WeakMap<Db, { level: Synchronous; relax: Statement; res
  */
 export function relaxed<T>(db: Db, work: () => T): T {
   const state = relaxedState.get(db);
-  if (!state || (state.level !== 'FULL' && state.level !== 'EXTRA')) return work();
+  // Inside a transaction the level cannot change (SQLite refuses); that transaction's commit decides.
+  if (!state || db.inTransaction || (state.level !== 'FULL' && state.level !== 'EXTRA')) return work();
   state.relax.run();
   try {
     return work();

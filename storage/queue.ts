@@ -1,3 +1,4 @@
+import type { Transaction } from 'better-sqlite3';
 import { type Db, relaxed } from './db.js';
 import { insertOutboxRow, type OutboxItem } from './outbox.js';
 import {
@@ -38,6 +39,8 @@ interface Row {
   error: string | null;
 }
 
+const ENDED_BY_COMPLETION: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
+
 function fromRow(row: Row): TaskRecord {
   return {
     id: row.id,
@@ -65,8 +68,17 @@ function fromRow(row: Row): TaskRecord {
 
 export class SqliteTaskQueue implements TaskQueue {
   private readonly s;
+  // The row is the trace of the claim that ends here (claimed_at) and of the end (status, updated_at):
+  // events() reads both from it, so a completion writes the task and its reply and nothing else.
+  private readonly completeNow: Transaction<(taskId: number, owner: string, outcome: TaskOutcome, now: number) => boolean>;
 
   constructor(private readonly db: Db) {
+    this.completeNow = db.transaction((taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean => {
+      const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
+      if (changed !== 1) return false;
+      if (outcome.reply) insertOutboxRow(this.db, { ...outcome.reply, taskId }, now);
+      return true;
+    });
     this.s = {
       insert: db.prepare(
         `INSERT INTO tasks (request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
@@ -123,6 +135,7 @@ export class SqliteTaskQueue implements TaskQueue {
         `INSERT INTO task_events (task_id, at, type, duration_ms)
          SELECT id, claimed_at, 'claimed', claimed_at - created_at FROM tasks WHERE id = ? AND claimed_at IS NOT NULL`,
       ),
+      completionReply: db.prepare('SELECT id FROM outbox WHERE task_id = ? AND created_at = ? ORDER BY id LIMIT 1'),
       nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks WHERE status = 'pending'`),
       nextLease: db.prepare(`SELECT MIN(lease_until) AS at FROM tasks WHERE status IN ('routing', 'executing')`),
       pendingStats: db.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks WHERE status = 'pending'`),
@@ -135,29 +148,29 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   enqueue(task: NewTask, now: number): { taskId: number; created: boolean } {
-    return this.db
-      .transaction(() => {
-        const info = this.s.insert.run(
-          task.text,
-          task.platform,
-          task.chatId,
-          task.threadId ?? null,
-          task.replyTo ?? null,
-          task.userId,
-          task.userName,
-          task.platformMessageId,
-          JSON.stringify(task.message),
-          now,
-          now,
-        );
-        if (info.changes === 0) {
-          const existing = this.s.byMessage.get(task.platform, task.platformMessageId) as { id: number };
-          return { taskId: existing.id, created: false };
-        }
-        // The "queued" step of the trace is the task row's created_at (events() adds it): one write fewer.
-        return { taskId: Number(info.lastInsertRowid), created: true };
-      })
-      .immediate();
+    // One statement, committed on its own at the configured level (the intake's fsync); the task a duplicate
+    // names is looked up only after the insert found its (platform, message id) taken.
+    const info = this.s.insert.run(
+      task.text,
+      task.platform,
+      task.chatId,
+      task.threadId ?? null,
+      task.replyTo ?? null,
+      task.userId,
+      task.userName,
+      task.platformMessageId,
+      JSON.stringify(task.message),
+      now,
+      now,
+    );
+    if (info.changes === 0) {
+      const existing = this.s.byMessage.get(task.platform, task.platformMessageId) as { id: number } | undefined;
+      // Pruned by retention between the two statements: it is new again.
+      if (!existing) return this.enqueue(task, now);
+      return { taskId: existing.id, created: false };
+    }
+    // The "queued" step of the trace is the task row's created_at (events() adds it): one write fewer.
+    return { taskId: Number(info.lastInsertRowid), created: true };
   }
 
   claim(owner: string, now: number, leaseMs: number): TaskRecord | undefined {
@@ -181,21 +194,12 @@ export class SqliteTaskQueue implements TaskQueue {
   complete(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean {
     // Until its reply is sent, a completion lost to a power cut only means the task runs again; the
     // receipt's durable commit makes it durable before anything reaches the user twice.
-    return relaxed(this.db, () => this.completeNow(taskId, owner, outcome, now));
-  }
-
-  private completeNow(taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean {
-    return this.db
-      .transaction(() => {
-        const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
-        if (changed !== 1) return false;
-        this.s.claimEnded.run(taskId);
-        const type = outcome.status === 'done' ? 'completed' : outcome.status;
-        const outboxId = outcome.reply ? insertOutboxRow(this.db, { ...outcome.reply, taskId }, now).id : null;
-        this.s.event.run(taskId, now, type, null, null, null, null, outboxId === null ? null : `{"replyQueued":${outboxId}}`);
-        return true;
-      })
-      .immediate();
+    return relaxed(this.db, () =>
+      outcome.reply
+        ? this.completeNow.immediate(taskId, owner, outcome, now)
+        : // Nothing to queue with it: one statement is atomic on its own.
+          this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes === 1,
+    );
   }
 
   release(taskId: number, owner: string, notBefore: number, error: string, now: number, refund = false): boolean {
@@ -269,15 +273,18 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   record(event: TaskEvent): void {
-    this.s.event.run(
-      event.taskId,
-      event.at,
-      event.type,
-      event.durationMs ?? null,
-      event.tokensIn ?? null,
-      event.tokensOut ?? null,
-      event.costUsd ?? null,
-      event.data ? JSON.stringify(event.data) : null,
+    // A trace step lost to a power cut loses a line of /task, nothing else: no fsync of its own.
+    relaxed(this.db, () =>
+      this.s.event.run(
+        event.taskId,
+        event.at,
+        event.type,
+        event.durationMs ?? null,
+        event.tokensIn ?? null,
+        event.tokensOut ?? null,
+        event.costUsd ?? null,
+        event.data ? JSON.stringify(event.data) : null,
+      ),
     );
   }
 
@@ -285,11 +292,6 @@ export class SqliteTaskQueue implements TaskQueue {
     const task = this.s.get.get(taskId) as Row | undefined;
     if (!task) return [];
     const queued: TaskEvent = { taskId, at: task.created_at, type: 'queued' };
-    // A claim still running has no stored step yet: show it from the row.
-    const current: TaskEvent[] =
-      task.claimed_at !== null && (task.status === 'routing' || task.status === 'executing')
-        ? [{ taskId, at: task.claimed_at, type: 'claimed', durationMs: task.claimed_at - task.created_at }]
-        : [];
     const stored = [
       ...(this.s.events.all(taskId) as Array<Record<string, unknown>>).map((row) => ({
         taskId: row.task_id as number,
@@ -324,10 +326,29 @@ export class SqliteTaskQueue implements TaskQueue {
         ...(row.resent_after_crash ? { resentAfterCrash: true } : {}),
       },
     }));
-    const steps = [...current, ...stored, ...sent].sort(
+    const steps = [...this.fromRow(task, stored), ...stored, ...sent].sort(
       (a, b) => a.at - b.at || Number(b.type === 'claimed') - Number(a.type === 'claimed'),
     );
     return [queued, ...steps];
+  }
+
+  /**
+   * Steps the task row itself records: its latest claim (a claim that ended in a release or an expired lease
+   * is stored when it ends), and how it ended when a completion ended it (other ends store their own step).
+   */
+  private fromRow(task: Row, stored: readonly TaskEvent[]): TaskEvent[] {
+    const steps: TaskEvent[] = [];
+    const claimed = task.claimed_at;
+    if (claimed !== null && !stored.some((event) => event.type === 'claimed' && event.at === claimed)) {
+      steps.push({ taskId: task.id, at: claimed, type: 'claimed', durationMs: claimed - task.created_at });
+    }
+    const ended = task.status === 'done' ? 'completed' : task.status;
+    if (ENDED_BY_COMPLETION.has(task.status) && !stored.some((event) => event.type === ended)) {
+      // The reply a completion queued was written in the same transaction, at the same time.
+      const outboxId = (this.s.completionReply.get(task.id, task.updated_at) as { id: number } | undefined)?.id;
+      steps.push({ taskId: task.id, at: task.updated_at, type: ended, data: outboxId === undefined ? null : { replyQueued: outboxId } });
+    }
+    return steps;
   }
 
   nextWakeAt(): number | undefined {

@@ -116,8 +116,12 @@ export class MemoryTool extends BaseTool<typeof params> {
     const note = await writeInboxNote(this.inboxDir, { title: titleFromText(text), text, createdAt: this.clock.now(), source: 'memory' });
     await this.store.add(note);
     ctx.logger.info({ path: note.path }, 'note saved');
+    // Saved either way; without the embedding model it is indexed (and searchable) once the model is there.
+    const waiting = this.store.unavailable()
+      ? ' Search by meaning resumes once the embedding model is there; the note will be indexed then.'
+      : '';
     return {
-      text: `Saved *${note.title}* to \`${note.path}\`.`,
+      text: `Saved *${note.title}* to \`${note.path}\`.${waiting}`,
       files: [note.path],
       links: linksOf([note]),
       data: { duplicate: false, path: note.path },

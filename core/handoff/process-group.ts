@@ -68,7 +68,9 @@ export async function spawnDetached(
   };
   writeFileSync(files.command, `${JSON.stringify(spec)}\n`);
   // --expose-gc: the capture process collects as it goes (run-capture.ts), staying near its idle size.
-  const child = spawn(process.execPath, ['--expose-gc', capture, runDir], { cwd: runDir, env, detached: true, stdio: 'ignore' });
+  // Under systemd, in a scope of its own (decided by pie-brain's environment, not the run's).
+  const scoped = scopedCommand({ file: process.execPath, args: ['--expose-gc', capture, runDir] }, runDir);
+  const child = spawn(scoped.file, scoped.args, { cwd: runDir, env: { ...env, ...scoped.env }, detached: true, stdio: 'ignore' });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -119,6 +121,26 @@ export function findRunProcess(runDir: string): { pid: number; procStart: string
 function isGroupLeader(pid: number): boolean {
   const stat = procStat(pid);
   return stat ? Number(stat[2]) === pid : false;
+}
+
+/**
+ * Under the systemd unit (PIE_BRAIN_RUN_SCOPE=systemd-user) a run starts in a transient scope of the owner's
+ * user manager, outside pie-brain's cgroup: a run's out-of-memory kill does not take pie-brain with it, and
+ * a restart of pie-brain does not end the run. `systemd-run --scope` execs the command in place, so the
+ * pid and process group are the run's own.
+ */
+export function scopedCommand(
+  command: Pick<BrainCommand, 'file' | 'args'>,
+  runDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; args: string[]; env: Record<string, string> } {
+  if (env.PIE_BRAIN_RUN_SCOPE !== 'systemd-user') return { file: command.file, args: command.args, env: {} };
+  return {
+    file: 'systemd-run',
+    args: ['--user', '--scope', '--quiet', '--collect', `--description=pie-brain run ${runDir}`, '--', command.file, ...command.args],
+    // systemd-run finds the user manager's bus through it.
+    env: env.XDG_RUNTIME_DIR ? { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR } : {},
+  };
 }
 
 export function readBootId(): string | null {

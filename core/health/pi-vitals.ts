@@ -26,6 +26,9 @@ export interface PiVitalsOptions {
   /** The data dir: its file system's free space is what matters. */
   dataDir: string;
   thermalFile?: string;
+  /** Raspberry Pi OS kernels expose the firmware's throttling flags here (what `vcgencmd get_throttled` prints). */
+  throttledFile?: string;
+  /** Asked only when the file is missing, and only when named: the heartbeat spawns no process. */
   vcgencmd?: string;
   meminfoFile?: string;
   timeoutMs?: number;
@@ -59,7 +62,13 @@ async function readTemperature(file: string): Promise<number | null> {
   }
 }
 
-async function readThrottling(command: string, timeoutMs: number): Promise<Throttling | null> {
+async function readThrottling(file: string, command: string | undefined, timeoutMs: number): Promise<Throttling | null> {
+  try {
+    return parseThrottled(`throttled=0x${(await readFile(file, 'utf8')).trim()}`);
+  } catch {
+    // Not a Pi, or an older kernel: vcgencmd below when it was named.
+  }
+  if (!command) return null;
   try {
     // execa is loaded only when /health asks: it is not small, and a Pi at idle should not carry it.
     const { execa } = await import('execa');
@@ -101,7 +110,7 @@ export async function readPiVitals(options: PiVitalsOptions): Promise<PiVitals> 
   const timeoutMs = options.timeoutMs ?? 2000;
   const [cpuTemperatureC, throttling, availableMb, disk] = await Promise.all([
     readTemperature(options.thermalFile ?? '/sys/class/thermal/thermal_zone0/temp'),
-    readThrottling(options.vcgencmd ?? 'vcgencmd', timeoutMs),
+    readThrottling(options.throttledFile ?? '/sys/devices/platform/soc/soc:firmware/get_throttled', options.vcgencmd, timeoutMs),
     readAvailableMb(options.meminfoFile ?? '/proc/meminfo'),
     readDisk(options.dataDir),
   ]);

@@ -70,6 +70,12 @@ describe('SlackAdapter (Socket Mode)', () => {
     await fake.stop();
   });
 
+  it('lets an idle socket sleep: no client ping every 1.7 s (the SDK default), one each 30 s at most', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(adapter.connected()).toBe(true);
+    expect(fake.clientPings).toBe(0);
+  });
+
   it('connects with the app token and checks the bot token', () => {
     expect(adapter.connected()).toBe(true);
     expect(fake.calls('apps.connections.open')[0]?.token).toBe(fake.appToken);

@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
 import { modelNotice } from '../../core/costs/model-lifecycle.js';
 import { formatChecks, runDoctor } from '../../core/doctor.js';
+import { checkNode } from '../../core/doctor-system.js';
+import { FakeOllama } from '../fakes/ollama.js';
 import { json, RecordingServer } from '../fakes/recording-server.js';
 import { tempDir, testPaths } from '../helpers.js';
 
@@ -101,4 +103,45 @@ describe('doctor', () => {
     expect(modelNotice('brains.model', 'claude-3.5-sonnet', at)?.state).toBe('retired');
     expect(modelNotice('brains.model', 'claude-sonnet-5', at)).toBeUndefined();
   });
+
+  it('checks what the Pi needs: Ollama new enough for JSON schemas, both models pulled, native modules, an admin', async () => {
+    const ollama = await new FakeOllama({ version: '0.4.7', installed: [{ name: 'qwen2.5:1.5b' }] }).start();
+    try {
+      const config = parseConfig({ ollama: { host: ollama.host } }).config;
+      const checks = await runDoctor(config, testPaths(dir.path), { telegramToken: 'some:token' }, { fetch: refuseTelegram });
+      const text = formatChecks(checks);
+      expect(text).toContain('FAIL ollama version: Ollama 0.4.7 cannot answer in a JSON schema (format)');
+      expect(text).toContain('ok   router model: qwen2.5:1.5b is pulled');
+      expect(text).toContain(
+        'FAIL embedding model: all-minilm is not pulled: search by meaning waits for it\n     fix: ollama pull all-minilm',
+      );
+      expect(text).toContain('ok   native: better-sqlite3 loads');
+      expect(text).toContain('ok   native: @lancedb/lancedb loads');
+      expect(text).toContain('FAIL admin: no admin');
+      ollama.version = '0.12.6';
+      ollama.installed.push({ name: 'all-minilm:latest' });
+      const fixed = parseConfig({ ollama: { host: ollama.host }, access: { admins: ['telegram:1'] } }).config;
+      const after = formatChecks(await runDoctor(fixed, testPaths(dir.path), { telegramToken: 'some:token' }, { fetch: refuseTelegram }));
+      expect(after).toContain('ok   ollama version: Ollama 0.12.6 answers in a JSON schema');
+      expect(after).toContain('ok   embedding model: all-minilm is pulled');
+      expect(after).toContain('ok   admin: 1 admin(s) configured');
+    } finally {
+      await ollama.close();
+    }
+  });
+
+  it('warns about a Node past its end of life and fails on one too old to run', () => {
+    expect(checkNode('20.20.2', Date.parse('2026-04-29T12:00:00Z'))).toMatchObject({
+      ok: true,
+      detail: 'Node 20.20.2 (supported until 2026-04-30)',
+    });
+    const eol = checkNode('20.20.2', Date.parse('2026-04-30T00:00:00Z'));
+    expect(eol).toMatchObject({ ok: true, warn: true, detail: 'Node 20.20.2 reached its end of life on 2026-04-30' });
+    expect(formatChecks([eol])).toContain('fix: install Node 22 or 24');
+    expect(checkNode('18.19.0', Date.parse('2026-01-01T00:00:00Z')).ok).toBe(false);
+  });
 });
+
+// Telegram is not the subject here: its check answers at once, without leaving this machine.
+const refuseTelegram: typeof fetch = (input, init) =>
+  String(input).includes('/bot') ? Promise.resolve(new Response('{}', { status: 200 })) : fetch(input, init);

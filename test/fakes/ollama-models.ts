@@ -15,6 +15,7 @@ export interface FakeModel {
 export function defaultModels(): FakeModel[] {
   return [
     { name: 'qwen2.5:1.5b', parameterSize: '1.5B', contextLength: 4096 },
+    { name: 'all-minilm:latest', size: 45_960_996, family: 'bert', parameterSize: '23M', quantization: 'F16' },
     { name: 'nomic-embed-text:latest', size: 274_000_000, family: 'nomic-bert', parameterSize: '137M', quantization: 'F16' },
   ];
 }

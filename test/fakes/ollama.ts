@@ -61,7 +61,7 @@ export type ChatHandler = (request: RecordedChat) => ChatScript | Promise<ChatSc
 export type EmbedHandler = (inputs: string[], model: string) => number[][];
 
 export interface FakeOllamaOptions {
-  /** Models pulled (GET /api/tags); chat and embed answer 404 for any other. Default: qwen2.5:1.5b and nomic-embed-text. */
+  /** Models pulled (GET /api/tags); chat and embed answer 404 for any other. Default: qwen2.5:1.5b, all-minilm and nomic-embed-text. */
   installed?: FakeModel[];
   /** Models in memory (GET /api/ps) at the start; default none. */
   loaded?: FakeModel[];
@@ -76,7 +76,7 @@ const KEEP_ALIVE_MS = 5 * 60_000;
 
 /**
  * A loopback Ollama server speaking the real wire protocol of /api/chat (plain and NDJSON stream),
- * /api/embed, /api/tags, /api/ps and /api/version. Like the real server it answers 404 for models it has
+ * /api/embed, /api/tags, /api/ps, /api/version and /api/pull. Like the real server it answers 404 for models it has
  * not pulled, and a chat or embed loads its model into /api/ps (keep_alive 0 unloads it). Scriptable per
  * request (answers, latency, HTTP errors, dropped connections) or for every request (`down`, `failWith`,
  * `latencyMs`), records every request, and can be taken down and brought back on the same port.
@@ -92,6 +92,8 @@ export class FakeOllama {
   installed: FakeModel[];
   loaded: FakeModel[];
   version: string;
+  /** Which names /api/pull can fetch; default every name. */
+  pullable: (model: string) => boolean = () => true;
   private server: Server | undefined;
   private port = 0;
   private readonly scriptedChats: ChatScript[] = [];
@@ -224,9 +226,29 @@ export class FakeOllama {
       case 'GET /api/version':
         sendJson(res, 200, { version: this.version });
         return;
+      case 'POST /api/pull':
+        this.answerPull(String(body.model ?? body.name ?? ''), res);
+        return;
       default:
         sendJson(res, 404, { error: `404 page not found: ${req.method} ${path}` });
     }
+  }
+
+  /** /api/pull: NDJSON progress lines, then `success`; a name the registry does not know (`pullable`) is an error line. */
+  private answerPull(model: string, res: ServerResponse): void {
+    if (!this.pullable(model)) {
+      sendJson(res, 500, { error: 'pull model manifest: file does not exist' });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(`${JSON.stringify({ status: 'pulling manifest' })}\n`);
+    res.write(
+      `${JSON.stringify({ status: 'pulling 797b70c4edf8', digest: 'sha256:797b70c4edf8', total: 45_000_000, completed: 45_000_000 })}\n`,
+    );
+    res.write(`${JSON.stringify({ status: 'verifying sha256 digest' })}\n`);
+    if (!this.installed.some((installed) => sameModel(installed.name, model)))
+      this.installed.push({ name: model.includes(':') ? model : `${model}:latest` });
+    res.end(`${JSON.stringify({ status: 'success' })}\n`);
   }
 
   private async answerChatRequest(request: RecordedChat, res: ServerResponse): Promise<void> {

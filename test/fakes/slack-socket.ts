@@ -21,6 +21,8 @@ export class FakeSocketMode {
   private readonly ackWaiters = new Map<string, (ack: SocketAck) => void>();
   private pinger: ReturnType<typeof setInterval> | undefined;
   private counter = 0;
+  /** Pings the clients sent (each one wakes both ends). */
+  clientPings = 0;
 
   constructor(private readonly pingIntervalMs: number) {}
 
@@ -76,6 +78,9 @@ export class FakeSocketMode {
 
   private accept(ws: WebSocket): void {
     this.sockets.add(ws);
+    ws.on('ping', () => {
+      this.clientPings += 1;
+    });
     ws.on('close', () => this.sockets.delete(ws));
     ws.on('message', (data) => {
       let ack: SocketAck;

@@ -141,6 +141,11 @@ export class FakeSlack extends EventEmitter {
   }
 
   /** Open Socket Mode connections. */
+  /** Pings Socket Mode clients sent to the fake. */
+  get clientPings(): number {
+    return this.socketMode.clientPings;
+  }
+
   get socketCount(): number {
     return this.socketMode.socketCount;
   }

@@ -11,6 +11,7 @@ import { Scheduler } from '../../jobs/scheduler.js';
 import { JobRunStore } from '../../storage/job-runs.js';
 import { DigestSubscriptions } from '../../storage/subscriptions.js';
 import { ArxivClient } from '../../tools/lib/arxiv-client.js';
+import { OllamaEmbedder } from '../../tools/lib/ollama-embedder.js';
 import { startRuntime } from '../core/runtime-harness.js';
 import { FakeArxiv, type FakePaper } from '../fakes/arxiv.js';
 import { FakeChatAdapter } from '../fakes/chat-adapter.js';
@@ -122,6 +123,19 @@ describe('daily arXiv digest', () => {
     const digest = await buildDigest({ ...deps, embed }, new AbortController().signal);
     expect(digest.ranked[0]?.paper.id).toBe('2611.00002v2');
     expect(digest.ranked[0]?.why).toMatch(/^\d+% close to your interests/);
+  });
+
+  it('ranks by keywords when the embedding model is not pulled, as on a fresh install', async () => {
+    const { deps } = await setup();
+    const ollama = await new FakeOllama({ installed: [{ name: 'qwen2.5:1.5b' }] }).start();
+    cleanups.push(() => ollama.close());
+    const embedder = new OllamaEmbedder({ host: ollama.host, model: 'all-minilm' });
+    const embed = async (texts: string[]) => (await embedder.embed(texts)).map((vector) => Array.from(vector));
+    const digest = await buildDigest({ ...deps, embed }, new AbortController().signal);
+    expect(ollama.requests.some((request) => request.path === '/api/embed')).toBe(true);
+    expect(digest.ranked[0]?.paper.id).toBe('2611.00002v2');
+    expect(digest.ranked[0]?.why).toMatch(/^mentions /);
+    expect(digest.reply.text).toMatch(/2 of 3 new papers/);
   });
 
   it('adds one-line summaries from the local model within the time budget, and counts their tokens', async () => {

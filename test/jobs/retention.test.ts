@@ -37,6 +37,8 @@ describe('retention job', () => {
         at,
       );
       queue.claim('w', at, 1000);
+      // A step the router traces while the task runs (claim and completion live in the task row).
+      queue.record({ taskId, at, type: 'routed', data: { tool: 'chat' } });
       queue.complete(taskId, 'w', { status: 'done', reply: { address, body: { text: id } } }, at);
       if (deliver) {
         const [row] = outbox.claimDue(at, 1);
@@ -72,7 +74,7 @@ describe('retention job', () => {
     const job = createRetentionJob({ db, paths, config: testConfig(), clock, logger: silentLogger() });
     const summary = await job.run({ scheduledFor: now, caughtUp: false, signal: new AbortController().signal });
     expect(summary).toMatch(
-      /^pruned 1 tasks, 2 trace events, 1 replies, 0 job runs, 1 code runs, 0 memory events, 1 log files, 1 run folders, 0 scratch entries; WAL checkpointed/,
+      /^pruned 1 tasks, 1 trace events, 1 replies, 0 job runs, 1 code runs, 0 memory events, 1 log files, 1 run folders, 0 scratch entries; WAL checkpointed/,
     );
     expect(queue.get(old)).toBeUndefined();
     expect((db.prepare('SELECT COUNT(*) AS n FROM code_runs').get() as { n: number }).n).toBe(1);

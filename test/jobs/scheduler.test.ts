@@ -134,6 +134,28 @@ describe('Scheduler', () => {
     };
   }
 
+  it('a job that stores only failures writes nothing while it succeeds, and still reports its last run', async () => {
+    const s = scheduler('UTC');
+    let fail = false;
+    const job = {
+      ...recorder('heartbeat', '*/5 * * * *', async () => {
+        if (fail) throw new Error('disk probe failed');
+      }),
+      store: 'failures' as const,
+    };
+    s.add(job);
+    s.start();
+    const rows = () => db.prepare('SELECT status, error FROM job_runs').all() as Array<{ status: string; error: string | null }>;
+    await clock.advance(HOUR);
+    expect(job.runs).toHaveLength(12);
+    expect(rows()).toEqual([]);
+    expect(s.status()[0]?.lastRun).toMatchObject({ status: 'ok', detail: 'run 12', scheduledFor: Date.parse('2026-11-23T07:00:00Z') });
+    fail = true;
+    await clock.advance(5 * 60_000);
+    expect(rows()).toEqual([{ status: 'failed', error: 'disk probe failed' }]);
+    expect(s.status()[0]?.lastRun).toMatchObject({ status: 'failed', error: 'disk probe failed' });
+  });
+
   it('runs a job at its time, stores the run, and knows the next one', async () => {
     const s = scheduler();
     const job = recorder('digest', '0 8 * * *');

@@ -1,38 +1,23 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../fixtures/tiny-embedder.js';
 import { tempDir } from '../helpers.js';
+import { chatThroughConsole } from './console-chat.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = tempDir();
 afterAll(() => dir.remove());
 
 function start(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const config = join(dir.path, 'config.yaml');
-  writeFileSync(config, `memory:\n  model: ${TINY_MODEL}\n  modelsDir: ${TINY_MODELS_DIR}\n`);
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(root, 'dist', 'main.js'), 'start'],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir.path,
-          PIE_BRAIN_HOME: join(dir.path, 'home'),
-          PIE_BRAIN_BRAIN_DIR: join(dir.path, 'brain'),
-          PIE_BRAIN_CONFIG: config,
-          // Nothing listens here: slash commands must not need the router's model.
-          OLLAMA_HOST: 'http://127.0.0.1:9',
-        },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
+  writeFileSync(config, `memory:\n  embedder: transformers\n  model: ${TINY_MODEL}\n  modelsDir: ${TINY_MODELS_DIR}\n`);
+  return chatThroughConsole(input, {
+    HOME: dir.path,
+    PIE_BRAIN_HOME: join(dir.path, 'home'),
+    PIE_BRAIN_BRAIN_DIR: join(dir.path, 'brain'),
+    PIE_BRAIN_CONFIG: config,
+    // Nothing listens here: slash commands must not need the router's model.
+    OLLAMA_HOST: 'http://127.0.0.1:9',
   });
 }
 

@@ -16,7 +16,7 @@ const brain = join(dir.path, 'brain');
 /** The compiled pie-brain, as a user runs it, on this test's data dir. */
 function pieBrain(args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   const config = join(dir.path, 'config.yaml');
-  writeFileSync(config, `memory:\n  model: ${TINY_MODEL}\n  modelsDir: ${TINY_MODELS_DIR}\n`);
+  writeFileSync(config, `memory:\n  embedder: transformers\n  model: ${TINY_MODEL}\n  modelsDir: ${TINY_MODELS_DIR}\n`);
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,

@@ -21,7 +21,7 @@ function nativeLibraries(): string[] {
 describe.skipIf(!existsSync('/proc/self/maps'))('memory start-up cost', () => {
   it('maps neither ONNX Runtime nor LanceDB until the first memory request', async () => {
     const deps = {
-      config: testConfig({ memory: { model: TINY_MODEL, modelsDir: TINY_MODELS_DIR } }),
+      config: testConfig({ memory: { embedder: 'transformers', model: TINY_MODEL, modelsDir: TINY_MODELS_DIR } }),
       paths: testPaths(dir.path),
       logger: quietLogger(),
     };

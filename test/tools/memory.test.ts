@@ -29,7 +29,7 @@ function setUp(): { tool: MemoryTool; inbox: string; deps: NonNullable<typeof de
   const dir = tempDir();
   dirs.push(dir);
   const created = {
-    config: testConfig({ memory: { model: TINY_MODEL, modelsDir: TINY_MODELS_DIR } }),
+    config: testConfig({ memory: { embedder: 'transformers', model: TINY_MODEL, modelsDir: TINY_MODELS_DIR } }),
     paths: testPaths(dir.path),
     logger: quietLogger(),
     clock: new FakeClock('2026-11-23T12:00:00Z'),

@@ -16,7 +16,7 @@ const dir = tempDir();
 
 beforeAll(async () => {
   hubUrl = await hub.listen();
-  writeFileSync(join(dir.path, 'config.yaml'), `memory:\n  model: ${TINY_MODEL}\n`);
+  writeFileSync(join(dir.path, 'config.yaml'), `memory:\n  embedder: transformers\n  model: ${TINY_MODEL}\n`);
 });
 afterAll(async () => {
   await hub.close();

@@ -3,6 +3,7 @@ import { resolve, sep } from 'node:path';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { Embedder } from '../../core/contracts/embedder.js';
 import type { IndexedNote, NoteIndex, SimilarNote } from '../../core/contracts/note-index.js';
+import { type ErrorCode, isPieBrainError, type PieBrainError } from '../../core/errors.js';
 import { Semaphore } from '../../core/lib/semaphore.js';
 import type { Logger } from '../../core/logger.js';
 import { listMarkdownFiles, type NoteFile, readNote } from './note-files.js';
@@ -19,6 +20,12 @@ export interface NoteStoreOptions {
   /** Compact the table's small files after this many writes (fewer files, fewer SD-card writes later). */
   compactEvery?: number;
   now?: () => number;
+  /**
+   * Called when the embedder stops being usable (model not pulled, Ollama down, transformers.js not
+   * installed) with the reason, and with undefined once it works again: one hint to the admins, not an
+   * error per request.
+   */
+  onAvailability?: (problem: PieBrainError | undefined) => void;
 }
 
 /** One search result; similarity is 1 - cosine distance. */
@@ -33,6 +40,13 @@ const EMBEDDER_KEY = 'pie-brain.embedder';
 const MAX_EMBED_CHARS = 4000;
 const MAX_STORED_CHARS = 8000;
 const BATCH = 64;
+// What an embedder throws when it cannot run at all right now; anything else is a real failure.
+const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set(['MODEL_MISSING', 'LLM_UNAVAILABLE', 'TIMEOUT']);
+
+/** The embedder cannot run right now: notes are still written, search and the similarity check wait for it. */
+export function isEmbedderUnavailable(error: unknown): error is PieBrainError {
+  return isPieBrainError(error) && UNAVAILABLE.has(error.code);
+}
 
 function quote(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -45,6 +59,7 @@ function embeddingText(note: { title: string; text: string }): string {
 /**
  * The notes table in LanceDB (path, title, text, vector, created_at), searched by cosine distance.
  * Nothing is opened or loaded until the first call; the first call indexes inbox notes the table lacks.
+ * Without a working embedder the notes stay on disk and are indexed once it works again.
  */
 export class NoteStore implements NoteIndex {
   private opening: Promise<void> | undefined;
@@ -53,6 +68,11 @@ export class NoteStore implements NoteIndex {
   private readonly writes = new Semaphore(1);
   private writesSinceCompaction = 0;
   private readonly now: () => number;
+  /** Why the embedder cannot run, while it cannot. */
+  private problem: PieBrainError | undefined;
+  /** Notes on disk that the index lacks because the embedder could not run. */
+  private behind = false;
+  private catchingUp: Promise<void> | undefined;
 
   constructor(private readonly options: NoteStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -62,11 +82,22 @@ export class NoteStore implements NoteIndex {
     return this.options.embedder;
   }
 
-  /** The notes closest in meaning to a query, best first. */
+  /** Why search by meaning cannot run right now (the embedder's error), else undefined. */
+  unavailable(): PieBrainError | undefined {
+    return this.problem;
+  }
+
+  /** The notes closest in meaning to a query, best first; throws the embedder's error while it cannot run. */
   async search(query: string, limit = 5, signal?: AbortSignal): Promise<NoteHit[]> {
     await this.open();
+    if (this.behind) {
+      this.catchingUp ??= this.catchUp().finally(() => {
+        this.catchingUp = undefined;
+      });
+      await this.catchingUp;
+    }
     if (!this.table) return [];
-    const [vector] = await this.options.embedder.embed([query.slice(0, MAX_EMBED_CHARS)], signal);
+    const [vector] = await this.embed([query.slice(0, MAX_EMBED_CHARS)], signal);
     return vector ? this.searchVector(vector, limit) : [];
   }
 
@@ -91,8 +122,15 @@ export class NoteStore implements NoteIndex {
     }));
   }
 
+  /** The dedup check; without an embedder nothing counts as similar (arXiv notes are still matched by ID). */
   async findSimilar(text: string, options: { signal?: AbortSignal } = {}): Promise<SimilarNote | undefined> {
-    const [best] = await this.search(text, 1, options.signal);
+    let best: NoteHit | undefined;
+    try {
+      [best] = await this.search(text, 1, options.signal);
+    } catch (error) {
+      if (isEmbedderUnavailable(error)) return undefined;
+      throw error;
+    }
     if (!best || !(best.similarity > this.options.dedupThreshold)) return undefined;
     return { path: best.path, title: best.title, similarity: best.similarity };
   }
@@ -101,13 +139,24 @@ export class NoteStore implements NoteIndex {
     await this.addMany([note], { replace: true });
   }
 
-  /** Embed and store notes; with `replace`, a note whose path is already stored is updated, not doubled. */
+  /**
+   * Embed and store notes; with `replace`, a note whose path is already stored is updated, not doubled.
+   * Without an embedder the notes are left for later (see `unavailable()`): they are on disk already.
+   */
   async addMany(notes: readonly NoteFile[], options: { replace?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     if (notes.length === 0) return;
     await this.open();
     for (let start = 0; start < notes.length; start += BATCH) {
       const batch = notes.slice(start, start + BATCH).map((note) => ({ ...note, path: resolve(note.path) }));
-      const vectors = await this.options.embedder.embed(batch.map(embeddingText), options.signal);
+      let vectors: Float32Array[];
+      try {
+        vectors = await this.embed(batch.map(embeddingText), options.signal);
+      } catch (error) {
+        if (!isEmbedderUnavailable(error)) throw error;
+        this.behind = true;
+        this.options.logger.info({ notes: notes.length - start, code: error.code }, 'no embedder: notes will be indexed once it works');
+        return;
+      }
       await this.writes.run(() => this.insert(batch, vectors, options.replace ?? false));
     }
   }
@@ -161,11 +210,37 @@ export class NoteStore implements NoteIndex {
         await this.connection.dropTable(TABLE);
       }
     }
-    if (catchUp) await this.catchUp();
+    if (catchUp) await this.catchUp().catch((error: unknown) => this.tolerate(error));
   }
 
-  // Notes written while pie-brain was stopped (or by hand) get indexed; rows of deleted inbox files go.
+  // Opening works without an embedder: the notes it could not index wait for the next call.
+  private tolerate(error: unknown): void {
+    if (!isEmbedderUnavailable(error)) throw error;
+    this.behind = true;
+  }
+
+  /** Embed through the embedder, keeping track of whether it can run (and saying so on each change). */
+  private async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    try {
+      const vectors = await this.options.embedder.embed(texts, signal);
+      this.setProblem(undefined);
+      return vectors;
+    } catch (error) {
+      if (isEmbedderUnavailable(error) && !signal?.aborted) this.setProblem(error);
+      throw error;
+    }
+  }
+
+  private setProblem(problem: PieBrainError | undefined): void {
+    const changed = (problem?.code ?? '') !== (this.problem?.code ?? '');
+    this.problem = problem;
+    if (changed) this.options.onAvailability?.(problem);
+  }
+
+  // Notes written while pie-brain was stopped (or by hand, or while the embedder could not run) get indexed;
+  // rows of deleted inbox files go.
   private async catchUp(): Promise<void> {
+    this.behind = false;
     const inbox = this.options.inboxDir;
     if (!inbox) return;
     const files = listMarkdownFiles(inbox).map((path) => resolve(path));
@@ -182,7 +257,13 @@ export class NoteStore implements NoteIndex {
       const notes = this.readInbox(missing);
       for (let start = 0; start < notes.length; start += BATCH) {
         const batch = notes.slice(start, start + BATCH);
-        const vectors = await this.options.embedder.embed(batch.map(embeddingText));
+        let vectors: Float32Array[];
+        try {
+          vectors = await this.embed(batch.map(embeddingText));
+        } catch (error) {
+          this.behind = true;
+          throw error;
+        }
         await this.writes.run(() => this.insert(batch, vectors, false));
       }
     }

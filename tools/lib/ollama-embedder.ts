@@ -83,7 +83,7 @@ export class OllamaEmbedder implements Embedder {
     }
     return new PieBrainError('LLM_UNAVAILABLE', `Ollama at ${host} is not answering /api/embed`, {
       cause: error,
-      userMessage: 'Ollama is not reachable for embeddings right now; I will try again.',
+      userMessage: `Ollama is not reachable at ${host}.`,
     });
   }
 }

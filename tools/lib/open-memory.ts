@@ -1,8 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { Config, Paths } from '../../core/config.js';
 import type { Embedder } from '../../core/contracts/embedder.js';
+import type { PieBrainError } from '../../core/errors.js';
 import type { Clock } from '../../core/lib/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { NoEmbedder } from './no-embedder.js';
 import { NoteStore } from './note-store.js';
 import { OllamaEmbedder } from './ollama-embedder.js';
 import { TransformersEmbedder } from './transformers-embedder.js';
@@ -13,6 +15,8 @@ export interface MemoryDeps {
   logger: Logger;
   clock?: Clock;
   fetch?: typeof fetch;
+  /** The embedder stopped (with the reason) or started working again (undefined); see NoteStoreOptions. */
+  onEmbedderAvailability?: (problem: PieBrainError | undefined) => void;
 }
 
 /** memory.modelsDir, else $PIE_BRAIN_HOME/models. */
@@ -20,9 +24,10 @@ export function resolveModelsDir(config: Config, paths: Paths): string {
   return config.memory.modelsDir ? resolve(config.memory.modelsDir) : join(paths.home, 'models');
 }
 
-/** The embedder memory.embedder names: transformers.js in process (offline) or Ollama's /api/embed. */
+/** The embedder memory.embedder names: Ollama's /api/embed, transformers.js in process (opt-in), or none. */
 export function createEmbedder(deps: MemoryDeps): Embedder {
   const { memory, ollama } = deps.config;
+  if (memory.embedder === 'none') return new NoEmbedder();
   if (memory.embedder === 'ollama') {
     return new OllamaEmbedder({ host: ollama.host, model: memory.ollamaModel, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   }
@@ -51,6 +56,7 @@ export function openNoteStore(deps: MemoryDeps): NoteStore {
       inboxDir: join(deps.paths.brainDir, 'inbox'),
       logger: deps.logger,
       ...(deps.clock ? { now: () => (deps.clock as Clock).now() } : {}),
+      ...(deps.onEmbedderAvailability ? { onAvailability: deps.onEmbedderAvailability } : {}),
     });
     stores.set(dir, store);
   }

@@ -15,22 +15,28 @@ export interface PullOptions {
 }
 
 export interface PullResult {
-  embedder: 'transformers' | 'ollama';
+  embedder: 'transformers' | 'ollama' | 'none';
   model: string;
   /** Where the files are (transformers), or the Ollama host. */
   location: string;
   dimensions?: number;
+  /** Models Ollama pulled (ollama: the router's and the embedder's). */
+  pulled?: string[];
 }
 
 /**
- * `pie-brain models pull`: fetch the embedding model ahead of time, while the Pi has internet, so the
- * memory works offline later. transformers: downloads into the models dir and checks that it loads;
- * ollama: asks the Ollama server to pull memory.ollamaModel.
+ * `pie-brain models pull`: fetch the models ahead of time, while the Pi has internet, so routing and the
+ * memory work offline later. ollama (the default): asks the Ollama server to pull router.model and
+ * memory.ollamaModel; transformers: downloads into the models dir and checks that it loads.
  */
 export async function pullEmbeddingModel(options: PullOptions): Promise<PullResult> {
   const { config, paths } = options;
   const say = options.say ?? (() => {});
   if (config.memory.embedder === 'ollama') return pullWithOllama(options, say);
+  if (config.memory.embedder === 'none') {
+    say('memory.embedder is none: no embedding model to fetch (ollama pull the router model yourself).');
+    return { embedder: 'none', model: '', location: '' };
+  }
   const modelsDir = resolveModelsDir(config, paths);
   say(`Fetching ${config.memory.model} into ${modelsDir} ...`);
   const reported = new Map<string, number>();
@@ -61,20 +67,24 @@ export async function pullEmbeddingModel(options: PullOptions): Promise<PullResu
 async function pullWithOllama(options: PullOptions, say: (line: string) => void): Promise<PullResult> {
   const { host } = options.config.ollama;
   const model = options.config.memory.ollamaModel;
-  say(`Asking Ollama at ${host} to pull ${model} ...`);
+  const models = [...new Set([options.config.router.model, model])];
   const client = new Ollama({ host, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  try {
-    let last = '';
-    for await (const progress of await client.pull({ model, stream: true })) {
-      if (progress.status !== last) say(`  ${progress.status}`);
-      last = progress.status;
+  for (const name of models) {
+    say(`Asking Ollama at ${host} to pull ${name} ...`);
+    try {
+      let last = '';
+      for await (const progress of await client.pull({ model: name, stream: true })) {
+        // One line per step, not one per downloaded chunk.
+        if (progress.status !== last) say(`  ${progress.status}`);
+        last = progress.status;
+      }
+    } catch (error) {
+      throw new PieBrainError('LLM_UNAVAILABLE', `Ollama could not pull ${name}`, {
+        cause: error,
+        userMessage: `Ollama at ${host} could not pull ${name}: is it running and online, and is the name right?`,
+      });
     }
-  } catch (error) {
-    throw new PieBrainError('LLM_UNAVAILABLE', `Ollama could not pull ${model}`, {
-      cause: error,
-      userMessage: `Ollama at ${host} could not pull ${model}: is it running and online?`,
-    });
+    say(`Ready: ${name} in Ollama`);
   }
-  say(`Ready: ${model} in Ollama`);
-  return { embedder: 'ollama', model, location: host };
+  return { embedder: 'ollama', model, location: host, pulled: models };
 }

@@ -26,7 +26,17 @@ export interface TransformersEmbedderOptions {
 
 // Transformers.js settings are process-wide: every load sets all of them, so two embedders cannot disagree.
 async function configureTransformers(options: TransformersEmbedderOptions): Promise<typeof import('@huggingface/transformers')> {
-  const transformers = await import('@huggingface/transformers');
+  let transformers: typeof import('@huggingface/transformers');
+  try {
+    transformers = await import('@huggingface/transformers');
+  } catch (error) {
+    // Not a runtime dependency (~470 MB): an owner who wants embeddings in process installs it.
+    throw new PieBrainError('MODEL_MISSING', 'transformers.js is not installed', {
+      cause: error,
+      userMessage:
+        "memory.embedder is transformers, but transformers.js is not installed: run `npm install @huggingface/transformers` in pie-brain's folder, or set memory.embedder to ollama.",
+    });
+  }
   const { env, LogLevel } = transformers;
   env.logLevel = LogLevel.ERROR;
   env.allowLocalModels = true;

@@ -48,7 +48,7 @@ describe('a run’s output files are capped', () => {
     const first = await start({ config: { brains: { maxOutputMb: 1 } } });
     const taskId = await first.ask('/handoff [chatty:4] [forever] never stop talking');
     await first.waitForCli('claude', 'start');
-    const pid = first.runPid(taskId) as number;
+    const pid = (await waitFor(() => first.runPid(taskId), 10_000, 'the run to have its pid recorded')) as number;
     groups.push(pid);
     const runDir = runDirOf(first, taskId);
     await stop(first);

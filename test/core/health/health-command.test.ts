@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseThrottled, readPiVitals } from '../../../core/health/pi-vitals.js';
@@ -49,6 +49,23 @@ describe('Pi vitals', () => {
     });
     expect(bare.cpuTemperatureC).toBeNull();
     expect(bare.throttling).toBeNull();
+  });
+
+  it("reads the Pi's throttling from the firmware's sysfs file, spawning nothing (the heartbeat's path)", async () => {
+    const app = await startCostHealth();
+    running.push(app);
+    const throttledFile = join(app.dir.path, 'get_throttled');
+    writeFileSync(throttledFile, '50005\n');
+    const spawned = join(app.dir.path, 'spawned');
+    const vcgencmd = join(app.dir.path, 'vcgencmd');
+    writeFileSync(vcgencmd, `#!/bin/sh\ntouch '${spawned}'\necho "throttled=0x0"\n`);
+    chmodSync(vcgencmd, 0o755);
+    const vitals = await readPiVitals({ dataDir: app.dir.path, throttledFile, vcgencmd });
+    expect(vitals.throttling).toEqual({ raw: '0x50005', now: ['under-voltage', 'throttled'], sinceBoot: ['under-voltage', 'throttled'] });
+    expect(existsSync(spawned)).toBe(false);
+    // Off a Pi (no such file) and with no vcgencmd named, nothing is spawned either.
+    const elsewhere = await readPiVitals({ dataDir: app.dir.path, throttledFile: join(app.dir.path, 'none') });
+    expect(elsewhere.throttling).toBeNull();
   });
 });
 

@@ -38,7 +38,7 @@ export async function startMemoryHost(options: MemoryHostOptions = {}) {
     ollama: { host: fake.host },
     router: { timeoutSeconds: 5 },
     access: { admins: ['telegram:owner'], allowedUsers: { telegram: ['friend'] } },
-    memory: { model: options.model ?? TINY_MODEL, modelsDir: TINY_MODELS_DIR },
+    memory: { embedder: 'transformers', model: options.model ?? TINY_MODEL, modelsDir: TINY_MODELS_DIR },
     timeZone: 'Europe/Berlin',
   });
   const paths: Paths = testPaths(root);

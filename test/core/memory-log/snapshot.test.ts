@@ -31,7 +31,7 @@ function newRoot(): string {
 }
 
 function configFor(model = TINY_MODEL): Config {
-  return testConfig({ memory: { model, modelsDir: TINY_MODELS_DIR }, timeZone: 'Europe/Berlin' });
+  return testConfig({ memory: { embedder: 'transformers', model, modelsDir: TINY_MODELS_DIR }, timeZone: 'Europe/Berlin' });
 }
 
 /** `pie-brain memory ...` in this process, on the data dir under `root`. */

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../../../core/contracts/embedder.js';
-import { NoteStore } from '../../../tools/lib/note-store.js';
+import { NoteStore, type NoteStoreOptions } from '../../../tools/lib/note-store.js';
 import { OllamaEmbedder } from '../../../tools/lib/ollama-embedder.js';
 import { TransformersEmbedder } from '../../../tools/lib/transformers-embedder.js';
 import { describeNoteIndexContract } from '../../contracts/note-index.js';
@@ -29,8 +29,11 @@ function tinyEmbedder(): TransformersEmbedder {
   return new TransformersEmbedder({ model: TINY_MODEL, modelsDir: TINY_MODELS_DIR });
 }
 
-function createStore(options: { embedder?: Embedder; inbox?: boolean } = {}): NoteStore {
+function createStore(
+  options: { embedder?: Embedder; inbox?: boolean; onAvailability?: NoteStoreOptions['onAvailability'] } = {},
+): NoteStore {
   const store = new NoteStore({
+    ...(options.onAvailability ? { onAvailability: options.onAvailability } : {}),
     dir: join(dir.path, 'vectors'),
     embedder: options.embedder ?? tinyEmbedder(),
     dedupThreshold: 0.8,
@@ -158,5 +161,28 @@ describe('NoteStore (LanceDB + transformers.js, offline)', () => {
     expect(await store.count()).toBe(2);
     expect(await store.findSimilar(ABSTRACTS.proteins.text)).toBeUndefined();
     expect(await store.findSimilar(ABSTRACTS.robots.text)).toBeDefined();
+  });
+
+  it('without the embedding model: keeps notes for later, finds nothing similar, and says so once per change', async () => {
+    dir = tempDir();
+    writeInbox('rag.md', ABSTRACTS.rag);
+    const model = 'all-minilm';
+    ollama.installed = ollama.installed.filter((installed) => !installed.name.startsWith(model));
+    const changes: Array<string | undefined> = [];
+    const store = createStore({
+      embedder: new OllamaEmbedder({ host: ollamaHost, model }),
+      onAvailability: (problem) => changes.push(problem?.code),
+    });
+    expect(await store.findSimilar(ABSTRACTS.rag.text)).toBeUndefined();
+    await store.add({ path: writeInbox('robots.md', ABSTRACTS.robots), ...ABSTRACTS.robots });
+    await expect(store.search('robots')).rejects.toMatchObject({ code: 'MODEL_MISSING' });
+    expect(store.unavailable()?.userMessage).toContain(`ollama pull ${model}`);
+    expect(changes).toEqual(['MODEL_MISSING']);
+    // The model arrives: both inbox notes are indexed on the next call, and one more change is reported.
+    ollama.installed.push({ name: `${model}:latest`, family: 'bert' });
+    expect((await store.search('robots grasping objects', 1))[0]?.title).toBe(ABSTRACTS.robots.title);
+    expect(await store.count()).toBe(2);
+    expect(store.unavailable()).toBeUndefined();
+    expect(changes).toEqual(['MODEL_MISSING', undefined]);
   });
 });

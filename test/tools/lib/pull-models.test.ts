@@ -5,6 +5,7 @@ import { isPieBrainError } from '../../../core/errors.js';
 import { pullEmbeddingModel } from '../../../tools/lib/pull-models.js';
 import { TransformersEmbedder } from '../../../tools/lib/transformers-embedder.js';
 import { FakeHfHub } from '../../fakes/hf-hub.js';
+import { FakeOllama } from '../../fakes/ollama.js';
 import { TINY_MODEL, TINY_MODELS_DIR } from '../../fixtures/tiny-embedder.js';
 import { tempDir, testConfig, testPaths } from '../../helpers.js';
 
@@ -22,7 +23,7 @@ afterAll(async () => {
 describe('pie-brain models pull', () => {
   it('downloads the model into $PIE_BRAIN_HOME/models, after which it loads with remote loading off', async () => {
     const paths = testPaths(dir.path);
-    const config = testConfig({ memory: { model: TINY_MODEL } });
+    const config = testConfig({ memory: { embedder: 'transformers', model: TINY_MODEL } });
     const lines: string[] = [];
     const result = await pullEmbeddingModel({ config, paths, remoteHost: hubUrl, say: (line) => lines.push(line) });
 
@@ -44,8 +45,29 @@ describe('pie-brain models pull', () => {
   });
 
   it('fails clearly when the hub does not have the model', async () => {
-    const config = testConfig({ memory: { model: 'nobody/no-such-model' } });
+    const config = testConfig({ memory: { embedder: 'transformers', model: 'nobody/no-such-model' } });
     const error = await pullEmbeddingModel({ config, paths: testPaths(dir.path), remoteHost: hubUrl }).catch((caught: unknown) => caught);
     expect(isPieBrainError(error) && error.code).toBe('MODEL_MISSING');
+  });
+
+  it('with the default ollama embedder, has Ollama pull the router model and all-minilm', async () => {
+    const ollama = await new FakeOllama({ installed: [] }).start();
+    try {
+      const lines: string[] = [];
+      const config = testConfig({ ollama: { host: ollama.host } });
+      const result = await pullEmbeddingModel({ config, paths: testPaths(dir.path), say: (line) => lines.push(line) });
+      expect(result).toMatchObject({ embedder: 'ollama', model: 'all-minilm', pulled: [config.router.model, 'all-minilm'] });
+      expect(ollama.requests.filter((r) => r.path === '/api/pull').map((r) => r.body.model ?? r.body.name)).toEqual([
+        config.router.model,
+        'all-minilm',
+      ]);
+      expect(ollama.installed.map((m) => m.name)).toEqual([`${config.router.model}`, 'all-minilm:latest']);
+      expect(lines).toContain('Ready: all-minilm in Ollama');
+      ollama.pullable = (name) => name !== 'all-minilm';
+      const failed = await pullEmbeddingModel({ config, paths: testPaths(dir.path) }).catch((error: unknown) => error);
+      expect(isPieBrainError(failed) && failed.userMessage).toContain('could not pull all-minilm');
+    } finally {
+      await ollama.close();
+    }
   });
 });
