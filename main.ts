@@ -1,47 +1,24 @@
 #!/usr/bin/env node
-// The composition root and command line: the one file that wires every folder together.
-import { fstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The command line: start, init, doctor and the other subcommands; compose.ts wires the program together.
+import { fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConsoleAdapter } from './bots/console.js';
+import { compose, createAdapters, version } from './compose.js';
 import { ConfigError, type LoadedConfig, loadConfig } from './core/config.js';
-import type { ChatAdapter } from './core/contracts/chat-adapter.js';
-import type { Embedder } from './core/contracts/embedder.js';
-import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { runCostsCli } from './core/costs/costs-cli.js';
 import { formatChecks, runDoctor } from './core/doctor.js';
 import { EventBus } from './core/engine/events.js';
 import { ToolRegistry } from './core/engine/tool-registry.js';
 import { describeForUser } from './core/errors.js';
-import { setupHandoff } from './core/handoff/setup.js';
-import { readPiVitals } from './core/health/pi-vitals.js';
 import { initHome } from './core/init-home.js';
 import { systemClock } from './core/lib/clock.js';
-import { createPaidModels } from './core/llm/paid-models.js';
-import { createLogger, flushLogger, type Logger, stderrIsJournal } from './core/logger.js';
-import { installMemoryLog } from './core/memory-log/install.js';
+import { createLogger, flushLogger, stderrIsJournal } from './core/logger.js';
 import { runMemoryCli } from './core/memory-log/memory-cli.js';
 import { runReplayCli } from './core/replay/replay-cli.js';
-import { createOllamaProvider, installRouter } from './core/router/install.js';
-import { PrefsFile, prefsPath } from './core/router/prefs.js';
-import { Runtime } from './core/runtime.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
-import { installSupervisor } from './core/supervisor/install.js';
-import { createDigestJob, type DigestDeps } from './jobs/arxiv-digest.js';
-import { registerDigestCommands } from './jobs/digest-commands.js';
-import { createPaperSummarizer } from './jobs/digest-summary.js';
-import { createHeartbeatJob } from './jobs/heartbeat.js';
-import { createRetentionJob } from './jobs/retention.js';
-import { Scheduler } from './jobs/scheduler.js';
-import { JobRunStore } from './storage/job-runs.js';
-import { DigestSubscriptions } from './storage/subscriptions.js';
-import { createArxivClient } from './tools/arxiv.js';
-import type { ToolDeps } from './tools/base.js';
-import { GitWorkflow } from './tools/git-sync.js';
 import { loadTools } from './tools/index.js';
 import { openInboxArchive } from './tools/lib/note-archive.js';
-import { closeNoteStore, openNoteStore } from './tools/lib/open-memory.js';
+import { closeNoteStore } from './tools/lib/open-memory.js';
 
 const USAGE = `pie-brain: a personal assistant for a Raspberry Pi
 
@@ -82,11 +59,6 @@ function parseCli(argv: string[]): Cli {
   return { command: rest.shift() ?? 'start', configPath, rest };
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 /** Config problems (and broken rule packs): one line each on stderr, exit 2, never a stack trace. */
 function exitWithProblems(error: ConfigError): never {
   process.stderr.write(`pie-brain: the configuration cannot be used:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
@@ -102,170 +74,6 @@ function loadOrExit(cli: Cli): { loaded: LoadedConfig; secrets: Secrets } {
     if (error instanceof ConfigError) exitWithProblems(error);
     throw error;
   }
-}
-
-/** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
-function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, embedder: Embedder, logger: Logger): Scheduler {
-  const { config, paths } = runtime.options;
-  const scheduler = new Scheduler({
-    runs: new JobRunStore(runtime.db),
-    kv: runtime.kv,
-    clock: runtime.clock,
-    logger: logger.child({ part: 'jobs' }),
-    timeZone: config.timeZone,
-    graceMs: config.jobs.graceMinutes * 60_000,
-    onFailure: (job, error) =>
-      runtime.alerts.notify(
-        `job-failed:${job}:${runtime.clock.now()}`,
-        `The ${job} job failed: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-  });
-  // The same reader the router uses: user_prefs.md is read again only when it changes.
-  const prefs = new PrefsFile(prefsPath(paths.brainDir));
-  const digest: DigestDeps = {
-    source: createArxivClient(toolDeps),
-    ...(toolDeps.notes ? { notes: toolDeps.notes } : {}),
-    ...(toolDeps.llm && config.jobs.digest.summaries ? { summarize: createPaperSummarizer(toolDeps.llm) } : {}),
-    // Ranking by similarity to the prefs uses the memory's embedder (loaded on first use); keywords without one.
-    ...(config.memory.embedder === 'none'
-      ? {}
-      : { embed: async (texts: string[]) => (await embedder.embed(texts)).map((vector) => Array.from(vector)) }),
-    readPrefs: () => prefs.read().text,
-    subscriptions: new DigestSubscriptions(runtime.db),
-    outbox: runtime.outbox,
-    kv: runtime.kv,
-    clock: runtime.clock,
-    logger: logger.child({ job: 'arxiv-digest' }),
-    config,
-    paths,
-  };
-  if (config.jobs.digest.enabled) scheduler.add(createDigestJob(digest));
-  registerDigestCommands(runtime.commands, { ...digest, scheduler: () => scheduler });
-  scheduler.add(
-    createHeartbeatJob({
-      config,
-      clock: runtime.clock,
-      alerts: runtime.alerts,
-      probeOllama: () => costs.probeOllama(),
-      readVitals: () => readPiVitals({ dataDir: paths.home }),
-      queueStats: () => runtime.queue.stats(),
-    }),
-  );
-  scheduler.add(createRetentionJob({ db: runtime.db, paths, config, clock: runtime.clock, logger: logger.child({ job: 'retention' }) }));
-  runtime.onStop(() => scheduler.stop());
-  runtime.health.registerSchedule(() =>
-    scheduler.status().map((job) => ({
-      name: job.name,
-      lastRunAt: job.lastRun?.startedAt ?? null,
-      ...(job.lastRun ? { lastStatus: job.lastRun.status } : {}),
-      nextRunAt: job.nextRunAt ?? null,
-    })),
-  );
-  return scheduler;
-}
-
-/** The chat platforms with a token configured; the console when there is none. */
-async function createAdapters(
-  loaded: LoadedConfig,
-  secrets: Secrets,
-  logger: Logger,
-  runtime: Runtime,
-  onConsoleDone: () => void,
-): Promise<ChatAdapter[]> {
-  const adapters: ChatAdapter[] = [];
-  // Telegram: imported only when a token is set, so the console path never loads grammY.
-  if (secrets.telegramToken) {
-    const { createTelegramAdapter } = await import('./bots/telegram.js');
-    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => runtime.commands.menu() }));
-  }
-  // Slack: a bot token plus an app token (Socket Mode) or a signing secret (HTTP mode); loaded only when used.
-  if (secrets.slackBotToken) {
-    const { createSlackAdapter } = await import('./bots/slack.js');
-    const slack = createSlackAdapter(loaded.config, secrets, logger.child({ platform: 'slack' }));
-    if (slack) adapters.push(slack);
-  }
-  // Discord: on when a bot token is set; imported lazily so the console path never loads discord.js.
-  if (secrets.discordToken) {
-    const { DiscordAdapter } = await import('./bots/discord.js');
-    const { apiUrl, guildId } = loaded.config.discord;
-    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger, commands: () => runtime.commands.menu() }));
-  }
-  if (adapters.length === 0) {
-    const interactive = Boolean(process.stdin.isTTY);
-    logger.info({ interactive }, 'no platform token configured: starting the console chat');
-    adapters.push(new ConsoleAdapter({ input: process.stdin, output: process.stdout, interactive, onDone: onConsoleDone }));
-  }
-  return adapters;
-}
-
-/** Everything pie-brain is, wired together and not yet started: the one place that composes every folder. */
-async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Logger, options: { http?: boolean } = {}) {
-  const { config, paths } = loaded;
-  const runtime = new Runtime({ config, paths, logger, secrets: secretValues(secrets) });
-  // The memory event log: what happened, fed from the event bus (/memory log, /memory find).
-  const memoryLog = config.memory.eventLog ? installMemoryLog(runtime, { secrets: secretValues(secrets) }) : undefined;
-  // Costs and health: /cost, /health, /healthz, /metrics; its priceBook and spendGate are for the brains.
-  const costs = await installCostHealth(runtime, { paths, version: version(), ...(options.http === false ? { http: false } : {}) });
-  // The local model: the router's, and ToolDeps.llm for tools.
-  const llm = createOllamaProvider(runtime, config);
-  // Paid models: one router chooses among anthropic.models for cloud chat and the Anthropic brain.
-  const paid = createPaidModels(runtime, costs, secrets.anthropicApiKey);
-  // Memory: one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
-  const notes = openNoteStore({
-    config,
-    paths,
-    logger: logger.child({ part: 'memory' }),
-    clock: runtime.clock,
-    // Without the embedding model everything but search by meaning works: the admins get one hint, not an error per request.
-    onEmbedderAvailability: (problem) => {
-      if (config.memory.embedder === 'none') return;
-      runtime.alerts.transition(
-        'embedder',
-        problem ? 'bad' : 'ok',
-        problem
-          ? `Search by meaning is waiting for the embedding model: ${problem.userMessage ?? problem.message} Notes are still saved, arXiv papers matched by ID and the digest ranked by keywords.`
-          : 'The embedding model works again: search by meaning is back, and notes saved meanwhile are indexed.',
-      );
-    },
-  });
-  // Tools: every module of tools/ fills the registry and the command table (adding a tool is adding one file).
-  const toolDeps: ToolDeps = {
-    config,
-    paths,
-    logger: logger.child({ part: 'tools' }),
-    clock: runtime.clock,
-    db: runtime.db,
-    bus: runtime.bus,
-    llm,
-    notes,
-    ...(memoryLog ? { memoryLog } : {}),
-  };
-  const tools = await loadTools(toolDeps, runtime.tools);
-  // Cloud brains: /brain, /handoff, detached runs that outlive a restart; set up before runtime.start() so a
-  // run a previous process left keeps its place in line. Paid runs pass the costs' spend gate first.
-  const handoff = await setupHandoff({
-    runtime,
-    brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
-    env: process.env,
-    anthropicApiKey: secrets.anthropicApiKey,
-    spend: costs.spendGate,
-    prices: costs.priceBook,
-    models: paid.router,
-    git: new GitWorkflow({ repos: config.git.repos, logger: logger.child({ part: 'git' }) }),
-  });
-  const routing = installRouter(runtime, {
-    config,
-    paths,
-    logger,
-    llm,
-    handoff: handoff.handler,
-    ...(paid.chat ? { paid: paid.chat } : {}),
-  });
-  // /plan: goals of several steps, each through the router's dispatcher, with context from memory.
-  installSupervisor(runtime, { config, logger, routing, notes });
-  const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
-  logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
-  return { runtime, notes, memoryLog, scheduler, routing };
 }
 
 /** `pie-brain commands`: the command table as a list, JSON, or the Slack app manifest (composed on a scratch data dir). */

@@ -347,7 +347,7 @@ export class TelegramAdapter implements ChatAdapter {
   }
 }
 
-/** The adapter as main.ts configures it: config, secrets, the menu from the command and tool registries. */
+/** The adapter as compose.ts configures it: config, secrets, the menu from the command and tool registries. */
 export function createTelegramAdapter(
   config: Config,
   secrets: Secrets,

@@ -44,7 +44,7 @@ const SNAPSHOT_EVERY_MS = 5 * 60_000;
 /**
  * Costs and health assembled on a Runtime: the model registry and price book, the spend gate and budget
  * alerts, the provider monitor, the response cache, /cost and /health, and the HTTP endpoints.
- * main.ts calls installCostHealth once and hands priceBook and spendGate to the brains, and cached() wraps the paid provider.
+ * compose.ts calls installCostHealth once and hands priceBook and spendGate to the brains, and cached() wraps the paid provider.
  */
 export class CostHealthServices {
   readonly spendGate: SqliteSpendGate;

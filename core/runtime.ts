@@ -53,7 +53,7 @@ export interface Limits {
 
 /**
  * Core assembled on top of storage: queue, outbox, ledger, intake, engine, delivery and the event bus.
- * main.ts adds adapters, tools, the router and jobs to it.
+ * compose.ts adds adapters, tools, the router and jobs to it.
  */
 export class Runtime {
   readonly clock: Clock;

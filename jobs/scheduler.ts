@@ -12,7 +12,7 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
-/** A scheduled job: one file each in jobs/, listed once in main.ts. */
+/** A scheduled job: one file each in jobs/, listed once in compose.ts. */
 export interface Job {
   name: string;
   cron: string;

@@ -12,7 +12,7 @@ import type { Db } from '../storage/db.js';
 
 export type { ToolContext, ToolResult, ToolSlashCommand } from '../core/contracts/tool.js';
 
-/** What every tool module's factory receives from main.ts. */
+/** What every tool module's factory receives from compose.ts. */
 export interface ToolDeps {
   config: Config;
   paths: Paths;

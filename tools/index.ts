@@ -10,7 +10,7 @@ import type { ToolDeps } from './base.js';
  */
 export const TOOLS_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-/** Fill the registry with every tool of tools/ (main.ts calls this once at start-up). */
+/** Fill the registry with every tool of tools/ (compose.ts calls this once at start-up). */
 export function loadTools(deps: ToolDeps, registry: ToolRegistry, dir: string = TOOLS_DIR): Promise<ToolLoadReport> {
   return loadToolFolder(dir, deps, registry, deps.logger);
 }

@@ -105,7 +105,7 @@ export interface BrainResult {
   choice?: ModelChoiceNote;
 }
 
-/** What every brain module's factory receives from main.ts. */
+/** What every brain module's factory receives from compose.ts. */
 export interface BrainDeps {
   config: Config;
   paths: Paths;

@@ -45,7 +45,7 @@ export interface SendResult {
 }
 
 /**
- * One chat platform. Adapters live in bots/, one file each, and are listed once in main.ts.
+ * One chat platform. Adapters live in bots/, one file each, and are listed once in compose.ts.
  * `send` must throw a PieBrainError with code RATE_LIMITED (with retryAfterMs) or PLATFORM_UNAVAILABLE
  * for failures worth retrying, and PLATFORM_REJECTED for ones that are not.
  */

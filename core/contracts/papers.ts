@@ -49,7 +49,7 @@ export interface DiscoverOptions {
 
 /**
  * Where papers come from, as the daily digest job sees it: tools/arxiv.ts's ArxivClient implements it, and
- * main.ts hands that one instance to the job so the tool and the job share one rate limiter and one cache.
+ * compose.ts hands that one instance to the job so the tool and the job share one rate limiter and one cache.
  */
 export interface PaperSource {
   searchByIds(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<Paper[]>;

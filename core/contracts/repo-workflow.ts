@@ -22,7 +22,7 @@ export interface FinishedBranch {
 
 /**
  * The git workflow around a task, as the cloud brains see it (tools/git-sync.ts's GitWorkflow implements
- * it; main.ts hands it over). Only repositories listed in config git.repos; a dirty tree or a rebase
+ * it; compose.ts hands it over). Only repositories listed in config git.repos; a dirty tree or a rebase
  * conflict throws a PieBrainError with a userMessage and leaves the repository as it was.
  */
 export interface RepoWorkflow {

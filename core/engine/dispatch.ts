@@ -101,7 +101,7 @@ export class Dispatcher {
     this.handoff = options.handoff;
   }
 
-  /** main.ts installs the cloud side once it exists. */
+  /** compose.ts installs the cloud side once it exists. */
   setHandoffHandler(handler: HandoffHandler | undefined): void {
     this.handoff = handler;
   }

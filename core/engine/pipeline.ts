@@ -38,7 +38,7 @@ export function unknownCommandReply(name: string, commands: CommandTable): Reply
  */
 export function createTaskHandler(deps: {
   commands: CommandTable;
-  /** The route handler as it is now (main.ts installs the router after the runtime is built). */
+  /** The route handler as it is now (compose.ts installs the router after the runtime is built). */
   route: () => RouteHandler | undefined;
   rules?: Pick<RuleGate, 'enforce'>;
 }): TaskHandler {

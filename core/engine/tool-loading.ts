@@ -31,7 +31,7 @@ function describeError(error: unknown): string {
 
 /**
  * Load every module of a tools folder, call its default-exported factory with `deps`, and add the tools it
- * returns to the registry. Core only knows the folder's path (main.ts passes it), never the tools themselves.
+ * returns to the registry. Core only knows the folder's path (compose.ts passes it), never the tools themselves.
  * A module that throws or returns something that is not a tool is skipped and logged: one broken tool must
  * not keep the assistant from starting.
  */

@@ -104,7 +104,7 @@ export function createRouteHandler(runtime: Pick<Runtime, 'bus'>, router: Router
 
 /**
  * Build the router, chat and dispatch over a runtime's tools, limits and storage, and install them as its
- * route handler. main.ts calls this once; `dispatcher.setHandoffHandler` adds the cloud side later.
+ * route handler. compose.ts calls this once; `dispatcher.setHandoffHandler` adds the cloud side later.
  */
 export function installRouter(runtime: Runtime, options: InstallRouterOptions): RouterSetup {
   const { config, paths, logger } = options;

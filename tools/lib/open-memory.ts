@@ -43,7 +43,7 @@ const stores = new Map<string, NoteStore>();
 
 /**
  * The note store of a data dir, created once per process: the memory tool, the arXiv tool's dedup
- * (as a `NoteIndex`) and main.ts share it, so one model and one LanceDB connection serve them all.
+ * (as a `NoteIndex`) and compose.ts share it, so one model and one LanceDB connection serve them all.
  */
 export function openNoteStore(deps: MemoryDeps): NoteStore {
   const dir = join(deps.paths.home, 'vectors');
