@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { rowReader } from './row-reader.js';
 
 export type BrainRunStatus = 'starting' | 'running' | 'ended';
 /**
@@ -62,67 +63,7 @@ export interface BrainRunRecord {
   prUrl: string | null;
 }
 
-interface Row {
-  id: number;
-  task_id: number;
-  seq: number;
-  brain: string;
-  status: BrainRunStatus;
-  outcome: BrainRunOutcome | null;
-  reason: string | null;
-  pid: number | null;
-  boot_id: string | null;
-  proc_start: string | null;
-  started_at: number;
-  ended_at: number | null;
-  exit_code: number | null;
-  cwd: string;
-  run_dir: string;
-  thread_key: string;
-  user_id: string | null;
-  reservation_id: string | null;
-  repo: string | null;
-  branch: string | null;
-  session_id: string | null;
-  cap_usd: number;
-  purpose: string | null;
-  cost_usd: number | null;
-  result: string | null;
-  settled: number;
-  pr_url: string | null;
-}
-
-function fromRow(row: Row): BrainRunRecord {
-  return {
-    id: row.id,
-    taskId: row.task_id,
-    seq: row.seq,
-    brain: row.brain,
-    status: row.status,
-    outcome: row.outcome,
-    reason: row.reason,
-    pid: row.pid,
-    bootId: row.boot_id,
-    procStart: row.proc_start,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    exitCode: row.exit_code,
-    cwd: row.cwd,
-    runDir: row.run_dir,
-    threadKey: row.thread_key,
-    userId: row.user_id,
-    reservationId: row.reservation_id,
-    repo: row.repo,
-    branch: row.branch,
-    sessionId: row.session_id,
-    capUsd: row.cap_usd,
-    purpose: row.purpose,
-    costUsd: row.cost_usd,
-    result: row.result ? JSON.parse(row.result) : null,
-    settled: row.settled === 1,
-    prUrl: row.pr_url,
-  };
-}
+const fromRow = rowReader<BrainRunRecord>({ flags: ['settled'], json: ['result'] });
 
 /**
  * Cloud brain runs: which process runs for which task, so that a restarted pie-brain finds them again.
@@ -173,7 +114,7 @@ export class BrainRunStore {
       run.capUsd,
       run.purpose ?? null,
       run.startedAt,
-    ) as Row;
+    );
     return fromRow(row);
   }
 
@@ -228,17 +169,17 @@ export class BrainRunStore {
   }
 
   get(id: number): BrainRunRecord | undefined {
-    const row = this.s.get.get(id) as Row | undefined;
+    const row = this.s.get.get(id) as unknown;
     return row ? fromRow(row) : undefined;
   }
 
   forTask(taskId: number): BrainRunRecord[] {
-    return (this.s.forTask.all(taskId) as Row[]).map(fromRow);
+    return (this.s.forTask.all(taskId) as unknown[]).map(fromRow);
   }
 
   /** Runs not known to have ended: to watch again after a restart. */
   open(): BrainRunRecord[] {
-    return (this.s.open.all() as Row[]).map(fromRow);
+    return (this.s.open.all() as unknown[]).map(fromRow);
   }
 
   /**
@@ -246,7 +187,7 @@ export class BrainRunStore {
    * someone else in the same chat never continues it.
    */
   latestSession(key: { threadKey: string; userId: string }, brain: string, cwd: string, since: number): BrainRunRecord | undefined {
-    const row = this.s.session.get(key.threadKey, key.userId, brain, cwd, since) as Row | undefined;
+    const row = this.s.session.get(key.threadKey, key.userId, brain, cwd, since) as unknown;
     return row ? fromRow(row) : undefined;
   }
 }

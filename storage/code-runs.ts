@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { rowReader } from './row-reader.js';
 
 export interface CodeRun {
   id: number;
@@ -17,41 +18,7 @@ export interface CodeRun {
   createdAt: number;
 }
 
-interface Row {
-  id: number;
-  task_id: number | null;
-  user_id: string;
-  language: string;
-  code: string;
-  args: string;
-  exit_code: number | null;
-  signal: string | null;
-  timed_out: number;
-  truncated: number;
-  stdout: string;
-  stderr: string;
-  duration_ms: number;
-  created_at: number;
-}
-
-function toRun(row: Row): CodeRun {
-  return {
-    id: row.id,
-    taskId: row.task_id,
-    userId: row.user_id,
-    language: row.language,
-    code: row.code,
-    args: JSON.parse(row.args) as string[],
-    exitCode: row.exit_code,
-    signal: row.signal,
-    timedOut: row.timed_out === 1,
-    truncated: row.truncated === 1,
-    stdout: row.stdout,
-    stderr: row.stderr,
-    durationMs: row.duration_ms,
-    createdAt: row.created_at,
-  };
-}
+const toRun = rowReader<CodeRun>({ flags: ['timedOut', 'truncated'], json: ['args'] });
 
 /** Every snippet run_code ran, with its output: `/runs` lists and searches them. */
 export class CodeRunStore {
@@ -84,7 +51,7 @@ export class CodeRunStore {
   }
 
   get(id: number): CodeRun | undefined {
-    const row = this.s.get.get(id) as Row | undefined;
+    const row = this.s.get.get(id) as unknown;
     return row ? toRun(row) : undefined;
   }
 
@@ -94,6 +61,6 @@ export class CodeRunStore {
     const rows = text
       ? this.s.search.all({ pattern: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, exact: text.toLowerCase(), limit })
       : this.s.recent.all(limit);
-    return (rows as Row[]).map(toRun);
+    return (rows as unknown[]).map(toRun);
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { rowReader } from './row-reader.js';
 
 export type JobRunStatus = 'running' | 'ok' | 'failed' | 'skipped';
 
@@ -14,31 +15,7 @@ export interface JobRun {
   detail: string | null;
 }
 
-interface Row {
-  id: number;
-  job: string;
-  scheduled_for: number;
-  started_at: number;
-  finished_at: number | null;
-  status: JobRunStatus;
-  caught_up: number;
-  error: string | null;
-  detail: string | null;
-}
-
-function fromRow(row: Row): JobRun {
-  return {
-    id: row.id,
-    job: row.job,
-    scheduledFor: row.scheduled_for,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    status: row.status,
-    caughtUp: row.caught_up === 1,
-    error: row.error,
-    detail: row.detail,
-  };
-}
+const fromRow = rowReader<JobRun>({ flags: ['caughtUp'] });
 
 /** Every run of every scheduled job: start, end, status, error. */
 export class JobRunStore {
@@ -72,17 +49,17 @@ export class JobRunStore {
   }
 
   last(job: string): JobRun | undefined {
-    const row = this.s.last.get(job) as Row | undefined;
+    const row = this.s.last.get(job) as unknown;
     return row ? fromRow(row) : undefined;
   }
 
   forSlot(job: string, scheduledFor: number): JobRun | undefined {
-    const row = this.s.forSlot.get(job, scheduledFor) as Row | undefined;
+    const row = this.s.forSlot.get(job, scheduledFor) as unknown;
     return row ? fromRow(row) : undefined;
   }
 
   recent(job: string, limit: number): JobRun[] {
-    return (this.s.recent.all(job, limit) as Row[]).map(fromRow);
+    return (this.s.recent.all(job, limit) as unknown[]).map(fromRow);
   }
 
   /** Runs a crash left "running" failed; returns how many. */

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { rowReader } from './row-reader.js';
 
 /** One LLM call or cloud brain run, with what it used and cost. */
 export interface LedgerEntry {
@@ -38,45 +39,7 @@ export interface Ledger {
   forTask(taskId: number): LedgerRow[];
 }
 
-interface Row {
-  id: number;
-  task_id: number | null;
-  kind: LedgerEntry['kind'];
-  provider: string;
-  model: string;
-  tokens_in: number;
-  tokens_out: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  cost_usd: number;
-  reported_cost_usd: number | null;
-  estimated: number;
-  latency_ms: number;
-  purpose: string | null;
-  data: string | null;
-  created_at: number;
-}
-
-function fromRow(row: Row): LedgerRow {
-  return {
-    id: row.id,
-    taskId: row.task_id,
-    kind: row.kind,
-    provider: row.provider,
-    model: row.model,
-    tokensIn: row.tokens_in,
-    tokensOut: row.tokens_out,
-    cacheReadTokens: row.cache_read_tokens,
-    cacheWriteTokens: row.cache_write_tokens,
-    costUsd: row.cost_usd,
-    reportedCostUsd: row.reported_cost_usd,
-    estimated: row.estimated === 1,
-    latencyMs: row.latency_ms,
-    purpose: row.purpose,
-    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
-    createdAt: row.created_at,
-  };
-}
+const fromRow = rowReader<LedgerRow>({ flags: ['estimated'], json: ['data'] });
 
 export class SqliteLedger implements Ledger {
   private readonly s;
@@ -120,10 +83,10 @@ export class SqliteLedger implements Ledger {
   }
 
   between(from: number, to: number): LedgerRow[] {
-    return (this.s.between.all(from, to) as Row[]).map(fromRow);
+    return (this.s.between.all(from, to) as unknown[]).map(fromRow);
   }
 
   forTask(taskId: number): LedgerRow[] {
-    return (this.s.forTask.all(taskId) as Row[]).map(fromRow);
+    return (this.s.forTask.all(taskId) as unknown[]).map(fromRow);
   }
 }

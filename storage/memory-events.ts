@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { type Db, relaxed } from './db.js';
+import { rowReader } from './row-reader.js';
 
 /** One thing that happened, as the memory event log stores it. */
 export interface MemoryEvent {
@@ -40,33 +41,7 @@ export interface FoundEvent extends MemoryEvent {
   snippet: string;
 }
 
-interface Row {
-  id: number;
-  at: number;
-  kind: string;
-  task_id: number | null;
-  platform: string | null;
-  chat_id: string | null;
-  user_id: string | null;
-  text: string;
-  data: string | null;
-  recall: number;
-}
-
-function fromRow(row: Row): MemoryEvent {
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind,
-    taskId: row.task_id,
-    platform: row.platform,
-    chatId: row.chat_id,
-    userId: row.user_id,
-    text: row.text,
-    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
-    recall: row.recall === 1,
-  };
-}
+const fromRow = rowReader<MemoryEvent>({ flags: ['recall'], json: ['data'] });
 
 /** Event kinds whose text means something to search by meaning (a route or a model call is bookkeeping). */
 export const EMBEDDED_KINDS = ['request', 'tool', 'reply'] as const;
@@ -147,20 +122,20 @@ export class MemoryEventStore {
   /** The newest `limit` events in scope, newest first. */
   recent(scope: EventScope, limit: number): MemoryEvent[] {
     const statement = scope ? this.s.recent.own : this.s.recent.all;
-    return (statement.all({ ...scopeParams(scope), limit }) as Row[]).map(fromRow);
+    return (statement.all({ ...scopeParams(scope), limit }) as unknown[]).map(fromRow);
   }
 
   /** Full-text search (an FTS5 query, see core/memory-log/fts-query.ts), best match first. */
   find(scope: EventScope, match: string, options: { limit: number; excludeTaskId?: number }): FoundEvent[] {
     const statement = scope ? this.s.find.own : this.s.find.all;
-    const rows = statement.all({ ...scopeParams(scope), match, limit: options.limit, excludeTask: options.excludeTaskId ?? -1 }) as Array<
-      Row & { snippet: string }
-    >;
+    const rows = statement.all({ ...scopeParams(scope), match, limit: options.limit, excludeTask: options.excludeTaskId ?? -1 }) as Array<{
+      snippet: string;
+    }>;
     return rows.map((row) => ({ ...fromRow(row), snippet: row.snippet }));
   }
 
   get(id: number): MemoryEvent | undefined {
-    const row = this.s.byId.get(id) as Row | undefined;
+    const row = this.s.byId.get(id) as unknown;
     return row ? fromRow(row) : undefined;
   }
 
@@ -187,7 +162,7 @@ export class MemoryEventStore {
 
   /** Every event from `since` on, oldest first, read lazily (a snapshot streams them to a file). */
   iterate(since = Number.MIN_SAFE_INTEGER): IterableIterator<MemoryEvent> {
-    const rows = this.s.since.iterate(since) as IterableIterator<Row>;
+    const rows = this.s.since.iterate(since) as IterableIterator<unknown>;
     return (function* () {
       for (const row of rows) yield fromRow(row);
     })();

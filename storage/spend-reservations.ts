@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { rowReader } from './row-reader.js';
 
 export type ReservationStatus = 'held' | 'settled' | 'released' | 'expired';
 
@@ -21,35 +22,7 @@ export interface ReservationRow extends NewReservation {
   settledAt: number | null;
 }
 
-interface Row {
-  id: string;
-  task_id: number | null;
-  provider: string;
-  model: string | null;
-  purpose: string;
-  cap_usd: number;
-  status: ReservationStatus;
-  actual_usd: number | null;
-  created_at: number;
-  expires_at: number;
-  settled_at: number | null;
-}
-
-function fromRow(row: Row): ReservationRow {
-  return {
-    id: row.id,
-    taskId: row.task_id,
-    provider: row.provider,
-    model: row.model,
-    purpose: row.purpose,
-    capUsd: row.cap_usd,
-    status: row.status,
-    actualUsd: row.actual_usd,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    settledAt: row.settled_at,
-  };
-}
+const fromRow = rowReader<ReservationRow>();
 
 /**
  * Money set aside for paid calls in flight. Budgets count the ledger (what was spent) plus what is held
@@ -114,11 +87,11 @@ export class SpendReservationStore {
   }
 
   held(): ReservationRow[] {
-    return (this.s.listHeld.all() as Row[]).map(fromRow);
+    return (this.s.listHeld.all() as unknown[]).map(fromRow);
   }
 
   get(id: string): ReservationRow | undefined {
-    const row = this.s.get.get(id) as Row | undefined;
+    const row = this.s.get.get(id) as unknown;
     return row ? fromRow(row) : undefined;
   }
 }
