@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ConsoleAdapter } from './bots/console.js';
 import type { LoadedConfig } from './core/config.js';
 import type { ChatAdapter } from './core/contracts/chat-adapter.js';
+import type { MenuEntry } from './core/contracts/command.js';
 import type { Embedder } from './core/contracts/embedder.js';
 import { type CostHealthServices, installCostHealth } from './core/cost-health-services.js';
 import { setupHandoff } from './core/handoff/setup.js';
@@ -37,8 +38,15 @@ export function version(): string {
 }
 
 /** Scheduled jobs (listed once, here): the daily digest, retention. Returns the scheduler, not yet started. */
-function createJobs(runtime: Runtime, toolDeps: ToolDeps, costs: CostHealthServices, embedder: Embedder, logger: Logger): Scheduler {
-  const { config, paths } = runtime.options;
+function createJobs(
+  runtime: Pick<Runtime, 'db' | 'kv' | 'clock' | 'alerts' | 'outbox' | 'commands' | 'queue' | 'health' | 'onStop'>,
+  loaded: LoadedConfig,
+  toolDeps: ToolDeps,
+  costs: Pick<CostHealthServices, 'probeOllama'>,
+  embedder: Embedder,
+  logger: Logger,
+): Scheduler {
+  const { config, paths } = loaded;
   const scheduler = new Scheduler({
     runs: new JobRunStore(runtime.db),
     kv: runtime.kv,
@@ -101,14 +109,15 @@ export async function createAdapters(
   loaded: LoadedConfig,
   secrets: Secrets,
   logger: Logger,
-  runtime: Runtime,
+  /** Every platform's menu, from the command table. */
+  menu: () => MenuEntry[],
   onConsoleDone: () => void,
 ): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
   // Telegram: imported only when a token is set, so the console path never loads grammY.
   if (secrets.telegramToken) {
     const { createTelegramAdapter } = await import('./bots/telegram.js');
-    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: () => runtime.commands.menu() }));
+    adapters.push(createTelegramAdapter(loaded.config, secrets, logger, { commands: menu }));
   }
   // Slack: a bot token plus an app token (Socket Mode) or a signing secret (HTTP mode); loaded only when used.
   if (secrets.slackBotToken) {
@@ -120,7 +129,7 @@ export async function createAdapters(
   if (secrets.discordToken) {
     const { DiscordAdapter } = await import('./bots/discord.js');
     const { apiUrl, guildId } = loaded.config.discord;
-    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger, commands: () => runtime.commands.menu() }));
+    adapters.push(new DiscordAdapter({ token: secrets.discordToken, apiUrl, guildId, logger, commands: menu }));
   }
   if (adapters.length === 0) {
     const interactive = Boolean(process.stdin.isTTY);
@@ -135,13 +144,19 @@ export async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Lo
   const { config, paths } = loaded;
   const runtime = new Runtime({ config, paths, logger, secrets: secretValues(secrets) });
   // The memory event log: what happened, fed from the event bus (/memory log, /memory find).
-  const memoryLog = config.memory.eventLog ? installMemoryLog(runtime, { secrets: secretValues(secrets) }) : undefined;
+  const memoryLog = config.memory.eventLog ? installMemoryLog(runtime, { home: paths.home, secrets: secretValues(secrets) }) : undefined;
   // Costs and health: /cost, /health, /healthz, /metrics; its priceBook and spendGate are for the brains.
-  const costs = await installCostHealth(runtime, { paths, version: version(), ...(options.http === false ? { http: false } : {}) });
+  const costs = await installCostHealth(runtime, {
+    config,
+    paths,
+    logger,
+    version: version(),
+    ...(options.http === false ? { http: false } : {}),
+  });
   // The local model: the router's, and ToolDeps.llm for tools.
   const llm = createOllamaProvider(runtime, config);
   // Paid models: one router chooses among anthropic.models for cloud chat and the Anthropic brain.
-  const paid = createPaidModels(runtime, costs, secrets.anthropicApiKey);
+  const paid = createPaidModels(runtime, config, costs, secrets.anthropicApiKey);
   // Memory: one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
   const notes = openNoteStore({
     config,
@@ -177,6 +192,9 @@ export async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Lo
   // run a previous process left keeps its place in line. Paid runs pass the costs' spend gate first.
   const handoff = await setupHandoff({
     runtime,
+    config,
+    paths,
+    logger,
     brainsDir: fileURLToPath(new URL('./brains/', import.meta.url)),
     env: process.env,
     anthropicApiKey: secrets.anthropicApiKey,
@@ -195,7 +213,7 @@ export async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Lo
   });
   // /plan: goals of several steps, each through the router's dispatcher, with context from memory.
   installSupervisor(runtime, { config, logger, routing, notes });
-  const scheduler = createJobs(runtime, toolDeps, costs, notes.embedder, logger);
+  const scheduler = createJobs(runtime, loaded, toolDeps, costs, notes.embedder, logger);
   logger.info({ tools: tools.loaded, skipped: tools.skipped }, 'tools loaded');
   return { runtime, notes, memoryLog, scheduler, routing };
 }

@@ -195,7 +195,13 @@ async function start(cli: Cli): Promise<void> {
     })();
     return stopping;
   };
-  for (const adapter of await createAdapters(loaded, secrets, logger, runtime, () => void shutdown('console input ended'))) {
+  for (const adapter of await createAdapters(
+    loaded,
+    secrets,
+    logger,
+    () => runtime.commands.menu(),
+    () => void shutdown('console input ended'),
+  )) {
     runtime.addAdapter(adapter);
     const hint = runtime.policy.setupHint(adapter.platform);
     if (hint && adapter.platform !== 'console') process.stderr.write(`${hint}\n`);

@@ -3,7 +3,7 @@ import { relaxed } from '../storage/db.js';
 import { LedgerStats } from '../storage/ledger-stats.js';
 import { SqliteResponseCache } from '../storage/response-cache.js';
 import { SpendReservationStore } from '../storage/spend-reservations.js';
-import type { Paths } from './config.js';
+import type { Config, Paths } from './config.js';
 import { ConfigError } from './config.js';
 import type { PriceBook } from './contracts/spend.js';
 import { budgetSettings } from './costs/budget.js';
@@ -27,10 +27,19 @@ import { type Readiness, type RunningHttpServer, startHttpServer } from './http/
 import type { Metrics } from './http/metrics.js';
 import type { TimerHandle } from './lib/clock.js';
 import type { LlmProvider } from './llm/provider.js';
+import type { Logger } from './logger.js';
 import type { Runtime } from './runtime.js';
 
+/** The parts of the runtime costs and health read, watch or register with. */
+export type CostHealthRuntime = Pick<
+  Runtime,
+  'clock' | 'db' | 'kv' | 'bus' | 'alerts' | 'queue' | 'limits' | 'health' | 'adapters' | 'commands' | 'onStop'
+>;
+
 export interface CostHealthOptions {
+  config: Config;
   paths: Paths;
+  logger: Logger;
   version: string;
   /** For the Ollama probe (tests point it anywhere). */
   fetch?: typeof fetch;
@@ -62,10 +71,10 @@ export class CostHealthServices {
   private snapshotTimer: TimerHandle | undefined;
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: CostHealthRuntime,
     private readonly options: CostHealthOptions,
   ) {
-    const { config } = runtime.options;
+    const { config } = options;
     try {
       assertTimeZone(config.timeZone);
     } catch {
@@ -85,7 +94,7 @@ export class CostHealthServices {
       holds: new SpendReservationStore(runtime.db),
       clock,
       settings,
-      logger: runtime.options.logger.child({ part: 'spend' }),
+      logger: options.logger.child({ part: 'spend' }),
       onSettled: () => this.budgetAlerts.check(),
     });
     this.budgetAlerts = new BudgetAlerts({ alerts: runtime.alerts, kv: runtime.kv, settings, status: () => this.spendGate.status() });
@@ -106,7 +115,7 @@ export class CostHealthServices {
 
   /** Every model pie-brain can price (built on first use). */
   get registry(): ModelRegistry {
-    const { config } = this.runtime.options;
+    const { config } = this.options;
     this.models ??= ModelRegistry.create({ pricesFile: config.costs.pricesFile, now: this.runtime.clock.now() });
     return this.models;
   }
@@ -136,14 +145,14 @@ export class CostHealthServices {
       budget: () => this.spendGate.status(),
       cacheSavings: (from, to) => this.responseCache.savingsBetween(from, to),
       describeTask: (taskId) => runtime.queue.get(taskId)?.requestText,
-      timeZone: runtime.options.config.timeZone,
+      timeZone: this.options.config.timeZone,
       now: runtime.clock.now(),
     });
   }
 
   /** Probe Ollama without spending tokens and record the result (the heartbeat job calls this). */
   async probeOllama(): Promise<OllamaProbe> {
-    const { config } = this.runtime.options;
+    const { config } = this.options;
     const probe = await probeOllama({
       host: config.ollama.host,
       routerModel: config.router.model,
@@ -163,10 +172,10 @@ export class CostHealthServices {
       hooks: runtime.health,
       adapters: () => runtime.adapters,
       vitals: () => readPiVitals({ dataDir: this.options.paths.home, ...this.options.vitals }),
-      modelNotices: (now) => configuredModelNotices(runtime.options.config, now),
+      modelNotices: (now) => configuredModelNotices(this.options.config, now),
       clock: runtime.clock,
       version: this.options.version,
-      timeZone: runtime.options.config.timeZone,
+      timeZone: this.options.config.timeZone,
     });
   }
 
@@ -187,7 +196,7 @@ export class CostHealthServices {
     checks.ollama = { ok: ollama.state !== 'down', detail: ollama.state };
     const stats = runtime.queue.stats();
     const lagMs = stats.oldestPendingAt === null ? 0 : runtime.clock.now() - stats.oldestPendingAt;
-    checks.queue = { ok: lagMs <= runtime.options.config.jobs.heartbeat.maxQueueLagSeconds * 1000, detail: `${stats.pending} pending` };
+    checks.queue = { ok: lagMs <= this.options.config.jobs.heartbeat.maxQueueLagSeconds * 1000, detail: `${stats.pending} pending` };
     const adapters = runtime.adapters.map((a) => checks[`adapter:${a.platform}`]?.ok ?? false);
     const ready = (checks.database?.ok ?? false) && (adapters.length === 0 || adapters.some(Boolean));
     const allOk = Object.values(checks).every((check) => check.ok);
@@ -210,7 +219,7 @@ export class CostHealthServices {
     this.savedSnapshot = serialized;
   }
 
-  async startHttp(port = this.runtime.options.config.http.port): Promise<RunningHttpServer | undefined> {
+  async startHttp(port = this.options.config.http.port): Promise<RunningHttpServer | undefined> {
     if (port === null || this.http) return this.http;
     const { runtime } = this;
     const { createMetrics } = await import('./http/metrics.js');
@@ -224,12 +233,12 @@ export class CostHealthServices {
     this.metrics = metrics;
     this.offs.push(() => metrics.close());
     this.http = await startHttpServer({
-      host: this.runtime.options.config.http.host,
+      host: this.options.config.http.host,
       port,
       metrics: metrics.registry,
       readiness: () => this.readiness(),
       monitorExport: (format) => this.monitorExport(format),
-      logger: this.runtime.options.logger.child({ part: 'http' }),
+      logger: this.options.logger.child({ part: 'http' }),
     });
     return this.http;
   }
@@ -253,9 +262,9 @@ export class CostHealthServices {
 }
 
 /** Build the services, register /cost and /health, start HTTP when configured, stop with the runtime. */
-export async function installCostHealth(runtime: Runtime, options: CostHealthOptions): Promise<CostHealthServices> {
+export async function installCostHealth(runtime: CostHealthRuntime, options: CostHealthOptions): Promise<CostHealthServices> {
   const services = new CostHealthServices(runtime, options);
-  const { config } = runtime.options;
+  const { config } = options;
   runtime.commands.register(
     createCostCommand({
       buildReport: (period) => services.costReport(period),

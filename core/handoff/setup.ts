@@ -1,16 +1,26 @@
 import { registerBrainCommands } from '../commands/brain-commands.js';
-import type { Env } from '../config.js';
+import type { Config, Env, Paths } from '../config.js';
 import type { HandoffHandler } from '../contracts/handoff.js';
 import type { ModelChooser } from '../contracts/model-choice.js';
 import type { RepoWorkflow } from '../contracts/repo-workflow.js';
 import type { PriceBook, SpendGate } from '../contracts/spend.js';
+import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import { BrainRegistry } from './brain-registry.js';
 import { guardHandoff } from './guarded-handoff.js';
 import { HandoffHarness, type HandoffHarnessOptions } from './harness.js';
 
+/** The parts of the runtime cloud runs are stored in, report through and register with. */
+export type HandoffRuntime = Pick<
+  Runtime,
+  'clock' | 'kv' | 'db' | 'queue' | 'outbox' | 'ledger' | 'bus' | 'limits' | 'owner' | 'delivery' | 'rules' | 'commands' | 'onStop'
+>;
+
 export interface HandoffSetupOptions {
-  runtime: Runtime;
+  runtime: HandoffRuntime;
+  config: Config;
+  paths: Paths;
+  logger: Logger;
   /** The folder of brain modules (dist/brains, or brains/ under vitest). */
   brainsDir: string;
   /** The environment brains and their children start from. */
@@ -32,8 +42,7 @@ export interface HandoffSetupOptions {
 export async function setupHandoff(
   options: HandoffSetupOptions,
 ): Promise<{ brains: BrainRegistry; harness: HandoffHarness; handler: HandoffHandler }> {
-  const { runtime, env } = options;
-  const { config, paths, logger } = runtime.options;
+  const { runtime, env, config, paths, logger } = options;
   const brains = await BrainRegistry.load(
     options.brainsDir,
     {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { CostHealthServices } from '../cost-health-services.js';
 import { ModelRouter } from '../costs/model-router.js';
-import { runtimeAccounting } from '../router/install.js';
+import { type AccountingRuntime, runtimeAccounting } from '../router/install.js';
 import type { Runtime } from '../runtime.js';
 import { AnthropicProvider } from './anthropic.js';
 import { PaidChat } from './paid-chat.js';
@@ -22,8 +22,12 @@ export function paidModelPool(config: Config): string[] {
  * Paid models on a runtime: the model router (prices and quality from the registry, an admin alert when the
  * API says a model is gone) and, with an API key, the Anthropic API as a cached, budgeted, accounted provider.
  */
-export function createPaidModels(runtime: Runtime, costs: CostHealthServices, apiKey: string | undefined): PaidModels {
-  const { config } = runtime.options;
+export function createPaidModels(
+  runtime: AccountingRuntime & Pick<Runtime, 'alerts'>,
+  config: Config,
+  costs: Pick<CostHealthServices, 'registry' | 'priceBook' | 'spendGate' | 'cached'>,
+  apiKey: string | undefined,
+): PaidModels {
   const router = new ModelRouter({
     clock: runtime.clock,
     provider: 'anthropic',

@@ -18,8 +18,18 @@ import { PrefsFile, prefsPath } from './prefs.js';
 import { RouteCache } from './route-cache.js';
 import { Router } from './router.js';
 
+/** Where model calls are accounted: the ledger, the bus and each task's trace. */
+export type AccountingRuntime = Pick<Runtime, 'clock' | 'bus' | 'ledger' | 'queue'>;
+
+/** The parts of the runtime the router, chat and dispatch are built on, and where the route handler goes. */
+export type RouterRuntime = AccountingRuntime & Pick<Runtime, 'tools' | 'limits' | 'alerts' | 'outbox' | 'rules' | 'setRouteHandler'>;
+
 /** The local model as every part of pie-brain uses it: one inference at a time, every call accounted for. */
-export function createOllamaProvider(runtime: Runtime, config: Config, fetchImpl?: typeof fetch): OllamaProvider {
+export function createOllamaProvider(
+  runtime: AccountingRuntime & Pick<Runtime, 'limits'>,
+  config: Config,
+  fetchImpl?: typeof fetch,
+): OllamaProvider {
   return new OllamaProvider({
     host: config.ollama.host,
     model: config.router.model,
@@ -31,7 +41,7 @@ export function createOllamaProvider(runtime: Runtime, config: Config, fetchImpl
 }
 
 /** Model calls accounted in the runtime's ledger, on its bus and in each task's trace. */
-export function runtimeAccounting(runtime: Runtime): LlmAccounting {
+export function runtimeAccounting(runtime: AccountingRuntime): LlmAccounting {
   return new LlmAccounting({
     clock: runtime.clock,
     bus: runtime.bus,
@@ -106,7 +116,7 @@ export function createRouteHandler(runtime: Pick<Runtime, 'bus'>, router: Router
  * Build the router, chat and dispatch over a runtime's tools, limits and storage, and install them as its
  * route handler. compose.ts calls this once; `dispatcher.setHandoffHandler` adds the cloud side later.
  */
-export function installRouter(runtime: Runtime, options: InstallRouterOptions): RouterSetup {
+export function installRouter(runtime: RouterRuntime, options: InstallRouterOptions): RouterSetup {
   const { config, paths, logger } = options;
   const llm = options.llm ?? createOllamaProvider(runtime, config);
   const prefs = new PrefsFile(prefsPath(paths.brainDir));

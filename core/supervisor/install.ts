@@ -17,7 +17,10 @@ export interface InstallSupervisorOptions {
 }
 
 /** Build the planner and the supervisor over a runtime with its router installed, and register `/plan`. */
-export function installSupervisor(runtime: Runtime, options: InstallSupervisorOptions): Supervisor {
+export function installSupervisor(
+  runtime: Pick<Runtime, 'db' | 'tools' | 'clock' | 'commands'>,
+  options: InstallSupervisorOptions,
+): Supervisor {
   const { config, logger, routing } = options;
   const store = new PlanSessionStore(runtime.db);
   const planner = new Planner({

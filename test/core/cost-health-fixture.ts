@@ -21,10 +21,13 @@ export async function startCostHealth(overrides: Overrides = {}, options: Partia
   });
   const paths = testPaths(dir.path);
   // Noon in Berlin on a fixed day: the day and the month cannot turn while a test runs.
-  const runtime = new Runtime({ config, paths, logger: silentLogger(), clock: clockFrom('2026-11-23T11:00:00Z') });
+  const logger = silentLogger();
+  const runtime = new Runtime({ config, paths, logger, clock: clockFrom('2026-11-23T11:00:00Z') });
   const adapter = new FakeChatAdapter('telegram');
   runtime.addAdapter(adapter);
   const services: CostHealthServices = await installCostHealth(runtime, {
+    config,
+    logger,
     paths,
     version: '9.9.9-test',
     http: false,

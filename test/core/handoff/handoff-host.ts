@@ -140,6 +140,9 @@ export async function startHandoffHost(options: HandoffHostOptions = {}) {
   };
   const { harness, brains, handler } = await setupHandoff({
     runtime,
+    config: runtime.options.config,
+    paths: runtime.options.paths,
+    logger: runtime.options.logger,
     brainsDir: BRAINS_DIR,
     env,
     anthropicApiKey: options.anthropicApiKey,

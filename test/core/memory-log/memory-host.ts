@@ -44,7 +44,7 @@ export async function startMemoryHost(options: MemoryHostOptions = {}) {
   const paths: Paths = testPaths(root);
   const clock = options.clock ?? clockFrom(START);
   const runtime = new Runtime({ config, paths, logger: quietLogger(), clock });
-  const log: MemoryLog = installMemoryLog(runtime, options.secrets ? { secrets: options.secrets } : {});
+  const log: MemoryLog = installMemoryLog(runtime, { home: paths.home, ...(options.secrets ? { secrets: options.secrets } : {}) });
   const memoryDeps = { config, paths, logger: quietLogger(), clock, memoryLog: log };
   runtime.tools.add(createMemoryTool(memoryDeps));
   installRouter(runtime, { config, paths, logger: quietLogger() });

@@ -103,7 +103,7 @@ describe('the memory event log, fed by a running pie-brain', () => {
 
   it('records a cloud run: its start, its end with outcome and cost, and the reply', async () => {
     handoff = await startHandoffHost();
-    const log = installMemoryLog(handoff.runtime);
+    const log = installMemoryLog(handoff.runtime, { home: handoff.runtime.options.paths.home });
     const taskId = await handoff.ask('/handoff [turns:3] summarise the repository');
     await handoff.answered(taskId);
     const events = log.events

@@ -50,12 +50,14 @@ export async function startCloudChatHost(overrides: Overrides = {}) {
   const adapter = new FakeChatAdapter('telegram');
   runtime.addAdapter(adapter);
   const costs = await installCostHealth(runtime, {
+    config,
+    logger: runtime.options.logger,
     paths,
     version: '9.9.9-test',
     http: false,
     vitals: { thermalFile: `${dir.path}/no-thermal`, vcgencmd: `${dir.path}/no-vcgencmd` },
   });
-  const paid = createPaidModels(runtime, costs, 'sk-ant-test-key');
+  const paid = createPaidModels(runtime, config, costs, 'sk-ant-test-key');
   installRouter(runtime, { config, paths, logger: silentLogger(), ...(paid.chat ? { paid: paid.chat } : {}) });
   await runtime.start();
   return {
