@@ -10,17 +10,26 @@ export interface TypingKeeperOptions {
 
 /** Keeps a typing indicator up in a chat until a message is sent there or the time bound passes. */
 export class TypingKeeper {
-  private readonly active = new Map<string, { handle: TimerHandle }>();
+  private readonly active = new Map<string, { handle: TimerHandle | undefined }>();
 
   constructor(private readonly options: TypingKeeperOptions) {}
 
   /** Show the indicator now (its error goes to the caller) and keep showing it. */
   async begin(key: string, show: () => Promise<void>): Promise<void> {
     this.end(key);
-    await show();
+    // Registered before the first call goes out: a reply sent while it is on its way ends the indicator,
+    // instead of the indicator starting after its reply and typing on for maxMs.
+    const entry: { handle: TimerHandle | undefined } = { handle: undefined };
+    this.active.set(key, entry);
+    try {
+      await show();
+    } catch (error) {
+      if (this.active.get(key) === entry) this.active.delete(key);
+      throw error;
+    }
+    if (this.active.get(key) !== entry) return;
     const { clock, intervalMs, maxMs } = this.options;
     const until = clock.now() + maxMs;
-    const entry = { handle: clock.setTimeout(() => tick(), intervalMs) };
     const tick = () => {
       if (this.active.get(key) !== entry) return;
       if (clock.now() + intervalMs > until) {
@@ -31,18 +40,23 @@ export class TypingKeeper {
       entry.handle = clock.setTimeout(tick, intervalMs);
       entry.handle.unref?.();
     };
+    entry.handle = clock.setTimeout(tick, intervalMs);
     entry.handle.unref?.();
-    this.active.set(key, entry);
   }
 
   end(key: string): void {
     const entry = this.active.get(key);
     if (!entry) return;
-    this.options.clock.clearTimeout(entry.handle);
+    if (entry.handle) this.options.clock.clearTimeout(entry.handle);
     this.active.delete(key);
   }
 
   endAll(): void {
     for (const key of [...this.active.keys()]) this.end(key);
+  }
+
+  /** Chats where an indicator is being kept up. */
+  get size(): number {
+    return this.active.size;
   }
 }
