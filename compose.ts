@@ -156,7 +156,7 @@ export async function compose(loaded: LoadedConfig, secrets: Secrets, logger: Lo
   // The local model: the router's, and ToolDeps.llm for tools.
   const llm = createOllamaProvider(runtime, config);
   // Paid models: one router chooses among anthropic.models for cloud chat and the Anthropic brain.
-  const paid = createPaidModels(runtime, config, costs, secrets.anthropicApiKey);
+  const paid = await createPaidModels(runtime, config, costs, secrets.anthropicApiKey);
   // Memory: one note store shared by /memory, arXiv's dedup and the digest; it loads nothing until used.
   const notes = openNoteStore({
     config,

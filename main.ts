@@ -14,7 +14,6 @@ import { initHome } from './core/init-home.js';
 import { systemClock } from './core/lib/clock.js';
 import { createLogger, flushLogger, stderrIsJournal } from './core/logger.js';
 import { runMemoryCli } from './core/memory-log/memory-cli.js';
-import { runReplayCli } from './core/replay/replay-cli.js';
 import { loadSecrets, type Secrets, secretValues } from './core/secrets.js';
 import { loadTools } from './tools/index.js';
 import { openInboxArchive } from './tools/lib/note-archive.js';
@@ -130,6 +129,8 @@ async function replay(cli: Cli): Promise<number> {
   const { config, paths } = loaded;
   const logger = await createLogger({ level: 'silent' });
   const write = (stream: NodeJS.WriteStream) => (chunk: string) => void stream.write(chunk);
+  // Loaded for this command only: the diff library and the replay code are not part of a running pie-brain.
+  const { runReplayCli } = await import('./core/replay/replay-cli.js');
   return runReplayCli(cli.rest, {
     config,
     paths,

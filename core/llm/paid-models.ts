@@ -3,7 +3,6 @@ import type { CostHealthServices } from '../cost-health-services.js';
 import { ModelRouter } from '../costs/model-router.js';
 import { type AccountingRuntime, runtimeAccounting } from '../router/install.js';
 import type { Runtime } from '../runtime.js';
-import { AnthropicProvider } from './anthropic.js';
 import { PaidChat } from './paid-chat.js';
 
 export interface PaidModels {
@@ -22,12 +21,12 @@ export function paidModelPool(config: Config): string[] {
  * Paid models on a runtime: the model router (prices and quality from the registry, an admin alert when the
  * API says a model is gone) and, with an API key, the Anthropic API as a cached, budgeted, accounted provider.
  */
-export function createPaidModels(
+export async function createPaidModels(
   runtime: AccountingRuntime & Pick<Runtime, 'alerts'>,
   config: Config,
   costs: Pick<CostHealthServices, 'registry' | 'priceBook' | 'spendGate' | 'cached'>,
   apiKey: string | undefined,
-): PaidModels {
+): Promise<PaidModels> {
   const router = new ModelRouter({
     clock: runtime.clock,
     provider: 'anthropic',
@@ -43,6 +42,8 @@ export function createPaidModels(
       ),
   });
   if (!apiKey) return { router, chat: undefined };
+  // The SDK (about 260 modules) is loaded only when a key is set: a Pi without one never pays its memory.
+  const { AnthropicProvider } = await import('./anthropic.js');
   const provider = new AnthropicProvider({
     apiKey,
     baseUrl: config.anthropic.baseUrl,

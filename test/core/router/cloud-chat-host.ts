@@ -57,7 +57,7 @@ export async function startCloudChatHost(overrides: Overrides = {}) {
     http: false,
     vitals: { thermalFile: `${dir.path}/no-thermal`, vcgencmd: `${dir.path}/no-vcgencmd` },
   });
-  const paid = createPaidModels(runtime, config, costs, 'sk-ant-test-key');
+  const paid = await createPaidModels(runtime, config, costs, 'sk-ant-test-key');
   installRouter(runtime, { config, paths, logger: silentLogger(), ...(paid.chat ? { paid: paid.chat } : {}) });
   await runtime.start();
   return {
