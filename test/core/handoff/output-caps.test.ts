@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { previousGeneration } from '../../../core/handoff/capped-log.js';
@@ -22,10 +22,20 @@ function runDirOf(host: HandoffHost, taskId: number): string {
   return (host.runtime.db.prepare('SELECT run_dir FROM brain_runs WHERE task_id = ?').get(taskId) as { run_dir: string }).run_dir;
 }
 
+/** The result of reading `path`, or `missing` when the file is not there: the writer renames generations as it goes. */
+function orMissing<T>(read: () => T, missing: T): T {
+  try {
+    return read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return missing;
+    throw error;
+  }
+}
+
 /** What a run's stdout holds on disk: the current file and the generation before it. */
 function stdoutOnDisk(runDir: string): number {
   const file = join(runDir, 'stdout.log');
-  return [file, previousGeneration(file)].filter(existsSync).reduce((sum, path) => sum + statSync(path).size, 0);
+  return [file, previousGeneration(file)].reduce((sum, path) => sum + orMissing(() => statSync(path).size, 0), 0);
 }
 
 const MB = 1024 * 1024;
@@ -56,7 +66,7 @@ describe('a run’s output files are capped', () => {
     // Nobody follows the run now; it goes on writing 4 MB at a time.
     const marker = () => {
       const file = join(runDir, 'stdout.log');
-      const head = existsSync(file) ? readFileSync(file, 'utf8').split('\n')[0] : '';
+      const head = orMissing(() => readFileSync(file, 'utf8').split('\n')[0], '');
       return Number(/\[pie-brain\] (\d+) bytes/.exec(head ?? '')?.[1] ?? 0);
     };
     await waitFor(() => marker() > 30 * MB, 20_000, 'the run to have written 30 MB');
