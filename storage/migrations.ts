@@ -397,4 +397,11 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    name: 'outbox pending rows by chat',
+    // Delivery's round robin asks for the oldest due row of each chat: pending rows by chat, in id order,
+    // answer that by walking an index instead of sorting twice (a window over every pending row).
+    sql: `CREATE INDEX outbox_pending_chat ON outbox (platform, chat_id, id) WHERE status = 'pending';`,
+  },
 ];

@@ -195,12 +195,12 @@ export class SqliteOutbox implements Outbox {
   constructor(private readonly db: Db) {
     this.statements = {
       // Round robin over chats: the oldest due row of each chat, so a chat with a long backlog (a stranger's
-      // flood, a big digest) never holds up the others. The partial index holds only pending rows.
+      // flood, a big digest) never holds up the others. The partial index holds only pending rows, by chat.
       due: db.prepare(
-        `SELECT * FROM (
-           SELECT *, ROW_NUMBER() OVER (PARTITION BY platform, chat_id ORDER BY id) AS place
-           FROM outbox INDEXED BY outbox_pending WHERE status = 'pending' AND next_attempt_at <= ?
-         ) WHERE place = 1 ORDER BY id LIMIT ?`,
+        `SELECT * FROM outbox WHERE id IN (
+           SELECT MIN(id) FROM outbox INDEXED BY outbox_pending_chat
+           WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id
+         ) ORDER BY id LIMIT ?`,
       ),
       markSending: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`),
       markPartSent: db.prepare(`UPDATE outbox SET parts_sent = ?, receipt = ? WHERE id = ?`),
