@@ -23,7 +23,9 @@ export function registerBuiltinCommands(table: CommandTable, deps: { queue: Task
     const id = parseTaskId(args);
     if (id === undefined) return { reply: { text: `Usage: \`/${command} <id>\`, for example \`/${command} 12\`.` } };
     const record = deps.queue.get(id);
-    if (!record || (!isAdmin && record.userId !== message.user.id)) return { reply: { text: `There is no task ${id}.` } };
+    // The same user id on another platform is another person.
+    const theirs = record?.platform === message.address.platform && record?.userId === message.user.id;
+    if (!record || (!isAdmin && !theirs)) return { reply: { text: `There is no task ${id}.` } };
     return { id, record };
   };
   const help: Command = {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PieBrainError } from '../../core/errors.js';
 import { sleep, systemClock } from '../../core/lib/clock.js';
+import { FakeChatAdapter } from '../fakes/chat-adapter.js';
 import { FakeClock, flushMicrotasks } from '../fakes/clock.js';
 import { waitFor } from '../helpers.js';
 import { startRuntime } from './runtime-harness.js';
@@ -155,6 +156,35 @@ describe('engine', () => {
     expect(task?.status).toBe('failed');
     expect(harness.adapter.texts()[0]).toMatch(/^Sorry, task \d+ failed: Something went wrong inside pie-brain/);
     expect(harness.adapter.texts()[0]).not.toContain('/secret/path');
+  });
+
+  it('/task and /cancel: a user sees their own tasks only, and the same id on another platform is someone else', async () => {
+    harness = await startRuntime({
+      config: { access: { admins: ['telegram:owner'], allowedUsers: { telegram: ['ada'], discord: ['ada'] } } },
+    });
+    const discord = new FakeChatAdapter('discord');
+    harness.runtime.addAdapter(discord);
+    await discord.start(harness.runtime.intake);
+    harness.runtime.setRouteHandler(
+      (ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+    );
+    const telegram = new FakeChatAdapter('telegram');
+    harness.runtime.addAdapter(telegram);
+    await telegram.start(harness.runtime.intake);
+    const own = await telegram.receive('take forever', { user: { id: 'ada', name: 'Ada' } });
+    if (own.status !== 'queued') throw new Error(own.status);
+    await waitFor(() => harness?.runtime.queue.get(own.taskId)?.status === 'routing', 2000, 'task running');
+    const look = await discord.receive(`/task ${own.taskId}`, { user: { id: 'ada', name: 'Not Ada' } });
+    const stop = await discord.receive(`/cancel ${own.taskId}`, { user: { id: 'ada', name: 'Not Ada' } });
+    if (look.status !== 'queued' || stop.status !== 'queued') throw new Error('not queued');
+    await answered(harness, look.taskId);
+    await answered(harness, stop.taskId);
+    expect(discord.texts()).toEqual([`There is no task ${own.taskId}.`, `There is no task ${own.taskId}.`]);
+    expect(harness.runtime.queue.get(own.taskId)?.status).toBe('routing');
+    const mine = await telegram.receive(`/cancel ${own.taskId}`, { user: { id: 'ada', name: 'Ada' } });
+    if (mine.status !== 'queued') throw new Error(mine.status);
+    await answered(harness, own.taskId);
+    expect(harness.runtime.queue.get(own.taskId)?.status).toBe('cancelled');
   });
 
   it('/cancel stops a running task and says so', async () => {
