@@ -1,4 +1,4 @@
-import type { HandoffRequest } from '../contracts/handoff.js';
+import { budgetRefusalReply, type HandoffRequest } from '../contracts/handoff.js';
 import type { Reply } from '../contracts/messages.js';
 import { addressOf } from '../contracts/task.js';
 import { describeForUser, isPieBrainError } from '../errors.js';
@@ -62,10 +62,16 @@ export function registerBrainCommands(
     privileges: ['spend'],
     run: ({ task, args, actor, signal, extendDeadline, refundAttempt, detached }) => {
       if (!args.trim()) return { text: 'Usage: `/handoff <request>`, for example `/handoff add tests for the parser in my-repo`.' };
-      return deps.handoff(
-        { prompt: args, reason: '/handoff' },
-        { task, address: addressOf(task), actor, signal, extendDeadline, refundAttempt, detached },
-      );
+      return deps
+        .handoff(
+          { prompt: args, reason: '/handoff' },
+          { task, address: addressOf(task), actor, signal, extendDeadline, refundAttempt, detached },
+        )
+        .catch((error: unknown) => {
+          const refusal = budgetRefusalReply(error, task.id);
+          if (refusal) return refusal;
+          throw error;
+        });
     },
   };
   table.register(brain);

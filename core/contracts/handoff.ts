@@ -1,3 +1,4 @@
+import { describeForUser, isPieBrainError } from '../errors.js';
 import type { Reply } from './messages.js';
 import type { TaskContext } from './task.js';
 
@@ -14,5 +15,17 @@ export interface HandoffRequest {
   reason: string;
 }
 
-/** Starts (or re-attaches to) a detached cloud run for the task and resolves with the final reply. */
+/**
+ * The answer to a handoff the budget refused (a PieBrainError BUDGET_EXCEEDED), or undefined for any other
+ * error. A chat gets this reply; a plan's step keeps the error, so the step shows as refused, not done.
+ */
+export function budgetRefusalReply(error: unknown, taskId: number): Reply | undefined {
+  if (!isPieBrainError(error) || error.code !== 'BUDGET_EXCEEDED') return undefined;
+  return { text: `I did not start a cloud run for task ${taskId}: ${describeForUser(error)}` };
+}
+
+/**
+ * Starts (or re-attaches to) a detached cloud run for the task and resolves with the final reply. Throws
+ * BUDGET_EXCEEDED when the budget refuses the run (budgetRefusalReply turns that into the user's answer).
+ */
 export type HandoffHandler = (request: HandoffRequest, ctx: TaskContext) => Promise<Reply>;

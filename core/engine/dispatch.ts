@@ -1,5 +1,5 @@
 import { type Actor, missingPrivileges, requirePrivileges } from '../access.js';
-import type { HandoffHandler, HandoffRequest } from '../contracts/handoff.js';
+import { budgetRefusalReply, type HandoffHandler, type HandoffRequest } from '../contracts/handoff.js';
 import type { Reply } from '../contracts/messages.js';
 import {
   RECORDED_HANDOFF,
@@ -9,7 +9,7 @@ import {
   recordText,
   toolCallKey,
 } from '../contracts/recording.js';
-import { CHAT_TOOL, type RouteDecision, type RouteOutcome } from '../contracts/route-decision.js';
+import { CHAT_TOOL, type RouteDecision, type RouteOutcome, type RouteSource } from '../contracts/route-decision.js';
 import { type RuleGate, withRuleNotes } from '../contracts/rule-gate.js';
 import type { TaskContext } from '../contracts/task.js';
 import type { Tool, ToolContext, ToolResult } from '../contracts/tool.js';
@@ -120,7 +120,7 @@ export class Dispatcher {
     if (tool) requirePrivileges(ctx.actor, tool.privileges, `the ${tool.name} tool`);
     if (decision.handoff) {
       requirePrivileges(ctx.actor, ['spend'], 'handing work to a cloud brain');
-      return this.handOff(decision, ctx);
+      return this.handOff(decision, ctx, outcome.source);
     }
     if (decision.tool_name === CHAT_TOOL) return this.options.chat.answer(ctx, decision);
     if (!tool) return capabilitiesReply(this.options.tools, ctx.actor);
@@ -130,7 +130,7 @@ export class Dispatcher {
     return withRuleNotes(await this.runTool(tool, decision, ctx), notes);
   }
 
-  private async handOff(decision: RouteDecision, ctx: TaskContext): Promise<Reply> {
+  private async handOff(decision: RouteDecision, ctx: TaskContext, source: RouteSource): Promise<Reply> {
     if (!this.handoff) {
       return {
         text: 'This needs a cloud brain (heavy work the Pi cannot do well), but no cloud brain is set up. An admin can configure one (config `brains.default` or `DEFAULT_CLOUD_BRAIN`).',
@@ -150,6 +150,12 @@ export class Dispatcher {
       ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ reply }) } });
       return reply;
     } catch (error) {
+      // The budget said no: the user hears why; a plan keeps the error, so its step counts as refused.
+      const refusal = source === 'plan' ? undefined : budgetRefusalReply(error, ctx.task.id);
+      if (refusal) {
+        ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ reply: refusal }) } });
+        return refusal;
+      }
       // A shutdown lets go of a detached run (it goes on): only a real refusal or failure is its outcome.
       const letGo = ctx.signal.aborted || (isPieBrainError(error) && error.code === 'TASK_CANCELLED');
       if (!letGo) ctx.trace(RECORDED_HANDOFF, { data: { key, ...recordedReply({ error }) } });

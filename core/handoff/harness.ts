@@ -15,7 +15,6 @@ import type { SpendGate } from '../contracts/spend.js';
 import { addressOf, type TaskControls } from '../contracts/task.js';
 import type { EventBus } from '../engine/events.js';
 import { type MessageEditor, ProgressMessage } from '../engine/progress.js';
-import { describeForUser, isPieBrainError } from '../errors.js';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import { formatDuration, formatUsd } from '../lib/format.js';
 import type { Semaphore } from '../lib/semaphore.js';
@@ -190,11 +189,6 @@ export class HandoffHarness {
         finished = active ? await this.follow(active, ctx) : undefined;
       }
       return await answerRun(this.answers, finished, request, { runLimitMs: this.runLimitMs });
-    } catch (error) {
-      if (isPieBrainError(error) && error.code === 'BUDGET_EXCEEDED') {
-        return { text: `I did not start a cloud run for task ${ctx.task.id}: ${describeForUser(error)}` };
-      }
-      throw error;
     } finally {
       // A run that goes on (shutdown, lost lease) keeps the slot until it ends.
       if (slot && active && !active.done) void active.finished.finally(slot).catch(() => {});

@@ -167,7 +167,8 @@ export class Supervisor {
       // Cancelled, shutting down, or stopped by the engine: the step stays running for the next run to judge.
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const cause = deadline.passed ? deadline.signal.reason : error;
-      status = isPieBrainError(cause) && cause.code === 'FORBIDDEN' ? 'refused' : 'failed';
+      // Not allowed, or not within the budget: refused, with the reason; anything else failed.
+      status = isPieBrainError(cause) && (cause.code === 'FORBIDDEN' || cause.code === 'BUDGET_EXCEEDED') ? 'refused' : 'failed';
       store.settleStep(session.id, step.index, { status, error: describeForUser(cause) }, clock.now());
     }
     ctx.trace?.('plan:step', {

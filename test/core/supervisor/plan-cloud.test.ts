@@ -63,8 +63,12 @@ describe('a plan with a cloud step', () => {
     await host.answered(taskId);
     expect(host.cli().filter((event) => event.event === 'start')).toEqual([]);
     const reply = host.repliesFor(taskId).at(-1);
+    // The step the budget refused counts as refused, with the reason, not as done.
     expect(reply?.text).toContain(
-      `*2. write the parser report* (cloud brain): done\nI did not start a cloud run for task ${taskId}: this run may cost up to $2.00 and only $1.00 of the $1.00 monthly budget is left.`,
+      '*2. write the parser report* (cloud brain): refused\nthis run may cost up to $2.00 and only $1.00 of the $1.00 monthly budget is left.',
     );
+    expect(reply?.text).toMatch(/1 of 2 steps done; 1 refused\.$/);
+    const plan = new PlanSessionStore(host.runtime.db).forTask(taskId);
+    expect(plan?.steps.map((step) => step.status)).toEqual(['done', 'refused']);
   });
 });
