@@ -210,8 +210,12 @@ export class SqliteOutbox implements Outbox {
       recover: db.prepare(
         `UPDATE outbox SET status = 'pending', resent_after_crash = 1, next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'`,
       ),
-      fromAhead: db.prepare(`UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND created_at > ? AND next_attempt_at > ?`),
-      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending' AND next_attempt_at > ?`),
+      fromAhead: db.prepare(
+        `UPDATE outbox INDEXED BY outbox_pending_chat SET next_attempt_at = ? WHERE status = 'pending' AND created_at > ? AND next_attempt_at > ?`,
+      ),
+      nextDue: db.prepare(
+        `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_chat WHERE status = 'pending' AND next_attempt_at > ?`,
+      ),
       get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
       forTask: db.prepare('SELECT * FROM outbox WHERE task_id = ? ORDER BY id'),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
