@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PieBrainError } from '../core/errors.js';
 import { pickEnv } from '../core/handoff/child-env.js';
 import {
   asUserRequest,
@@ -67,6 +70,28 @@ const SAFE_FLAGS = [
 ];
 
 /**
+ * Files aider reads from the directory it runs in and from that repository's root, whatever its command line
+ * says: `.env` is loaded over its environment (an `ANTHROPIC_API_BASE` there sends the API key elsewhere), the
+ * config file can set any option not on the command line (`set-env`, API bases, files to read), and the model
+ * settings can add request parameters. A repository's own files must not decide where a key goes.
+ */
+const REPO_CONFIG_FILES = ['.env', '.aider.conf.yml', '.aider.model.settings.yml', '.aider.model.metadata.json'];
+
+/** The repository root above `cwd` (the nearest folder with a .git), or undefined outside a repository. */
+function gitRoot(cwd: string): string | undefined {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Which of aider's repository-level config files exist where it would run. */
+export function aiderRepoConfig(cwd: string): string[] {
+  const dirs = [...new Set([cwd, gitRoot(cwd)].filter((dir): dir is string => dir !== undefined))];
+  return dirs.flatMap((dir) => REPO_CONFIG_FILES.map((name) => join(dir, name))).filter((path) => existsSync(path));
+}
+
+/**
  * aider, one message and out: `aider --message=<header + prompt> --yes-always --no-auto-commits ...` in the
  * repository. It has no budget flag and prints its cost only as text, on its `Tokens: ... Cost: $X message,
  * $Y session.` lines: the harness meters the run by them.
@@ -76,6 +101,13 @@ export class AiderBrain extends BaseBrain {
   protected readonly executable = 'aider';
 
   buildCommand(job: BrainJob): BrainCommand {
+    const found = aiderRepoConfig(job.cwd);
+    if (found.length) {
+      const names = found.join(', ');
+      throw new PieBrainError('BRAIN_UNAVAILABLE', `aider would load ${names}`, {
+        userMessage: `aider did not start: it would load ${names} from the repository, which can send its API key elsewhere or change what it runs. Remove or rename it, or use another brain.`,
+      });
+    }
     // One argv element: "--message=" keeps text that starts with "-" a value, the header keeps "/" and "!" text.
     const args = [`--message=${asUserRequest(job.prompt)}`, ...SAFE_FLAGS];
     if (this.deps.config.brains.model) args.push('--model', this.deps.config.brains.model);

@@ -42,7 +42,10 @@ export class ClaudeCodeBrain extends BaseBrain {
 
   buildCommand(job: BrainJob): BrainCommand {
     const brains = this.deps.config.brains;
+    // The repository's own .claude/settings.json (hooks run commands; env and apiKeyHelper decide where the
+    // key goes) and .mcp.json (servers it starts) are not read: only the user's settings apply.
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--disable-slash-commands'];
+    args.push('--setting-sources', 'user', '--strict-mcp-config');
     args.push('--max-turns', String(brains.maxTurns), '--permission-mode', brains.permissionMode);
     if (brains.allowedTools.length) args.push('--allowedTools', brains.allowedTools.join(','));
     if (job.userPrefs) args.push('--append-system-prompt', job.userPrefs);

@@ -38,6 +38,8 @@ export interface FakeCliEvent {
   /** The names of the fake CLI's environment variables. */
   env?: string[];
   path?: string;
+  /** A repository config file the fake CLI read (project-config-loaded). */
+  file?: string;
   child?: number;
 }
 
