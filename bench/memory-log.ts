@@ -96,13 +96,18 @@ async function main(): Promise<void> {
     checkpoint(db);
     report('memory-log', 'db_bytes_per_event', statSync(file).size / (TASKS * 5), 'B', { ...settings, includes: 'table, indexes, FTS5' });
 
-    const owner = actor('owner', true);
-    const friend = actor('friend', false);
+    const owner = { actor: actor('owner', true), chatId: 'c' };
+    const friend = { actor: actor('friend', false), chatId: 'c' };
     const queries = Array.from({ length: QUERIES }, (_, i) => sentence(i + 5e6, 1 + (i % 2)));
     let q = 0;
     const finds = timed(() => log.find(owner, queries[q++ % queries.length] as string, { limit: 10 }), QUERIES);
-    report('memory-log', 'find_p50', percentile(finds, 50), 'ms', { ...settings, queries: QUERIES, scope: 'everyone', target: 50 });
-    report('memory-log', 'find_p95', percentile(finds, 95), 'ms', { ...settings, queries: QUERIES, scope: 'everyone' });
+    report('memory-log', 'find_p50', percentile(finds, 50), 'ms', {
+      ...settings,
+      queries: QUERIES,
+      scope: 'own and this chat',
+      target: 50,
+    });
+    report('memory-log', 'find_p95', percentile(finds, 95), 'ms', { ...settings, queries: QUERIES, scope: 'own and this chat' });
     q = 0;
     const ownFinds = timed(() => log.find(friend, queries[q++ % queries.length] as string, { limit: 10 }), QUERIES);
     report('memory-log', 'find_p50', percentile(ownFinds, 50), 'ms', { ...settings, queries: QUERIES, scope: 'own' });

@@ -80,7 +80,14 @@ export class MemoryEventVectors {
   async nearest(vector: Float32Array, scope: EventScope, limit: number): Promise<EventNeighbour[]> {
     if (!this.table) return [];
     let query = this.table.vectorSearch(vector).distanceType('dot').limit(limit);
-    if (scope) query = query.where(`platform = ${quote(scope.platform)} AND user_id = ${quote(scope.userId)}`);
+    // A chat's events are not told apart here (the vectors keep no chat): the caller filters those candidates.
+    if (scope) {
+      query = query.where(
+        scope.chatId === undefined
+          ? `platform = ${quote(scope.platform)} AND user_id = ${quote(scope.userId)}`
+          : `platform = ${quote(scope.platform)}`,
+      );
+    }
     const rows = (await query.select(['event_id', 'task_id', '_distance']).toArray()) as Array<{
       event_id: number;
       task_id: number | null;

@@ -34,7 +34,11 @@ export interface NewMemoryEvent {
 }
 
 /** Whose events a reader may see: one user's, or everyone's (null). */
-export type EventScope = { platform: string; userId: string } | null;
+/**
+ * Whose events a reader sees: one user's (on one platform), that user's and everything said in one chat
+ * (`chatId`), or everyone's (null: the command line, never a chat).
+ */
+export type EventScope = { platform: string; userId: string; chatId?: string } | null;
 
 export interface FoundEvent extends MemoryEvent {
   /** The matching words marked with `*`. */
@@ -57,17 +61,28 @@ export interface TextEvent {
 
 const COLUMNS = 'id, at, kind, task_id, platform, chat_id, user_id, text, data, recall';
 const OWN = 'e.platform = @platform AND e.user_id = @userId';
+const OWN_OR_CHAT = 'e.platform = @platform AND (e.user_id = @userId OR e.chat_id = @chatId)';
 // Events of a task that read memory back (a search, a log) would echo earlier results into later searches.
 const NOT_RECALL = `(e.task_id IS NULL OR (e.task_id != @excludeTask AND NOT EXISTS (
   SELECT 1 FROM memory_events r WHERE r.recall = 1 AND r.task_id = e.task_id)))`;
 
-/** Both variants of a scoped statement: everyone's events, or one user's (which can use its index). */
-function scoped(db: Db, sql: (filter: string) => string): { all: Statement; own: Statement } {
-  return { all: db.prepare(sql('1 = 1')), own: db.prepare(sql(OWN)) };
+interface Scoped {
+  all: Statement;
+  own: Statement;
+  ownOrChat: Statement;
 }
 
-function scopeParams(scope: EventScope): Record<string, string> {
-  return scope ? { platform: scope.platform, userId: scope.userId } : {};
+/** The variants of a scoped statement: everyone's events, one user's (which can use its index), or a user's and a chat's. */
+function scoped(db: Db, sql: (filter: string) => string): Scoped {
+  return { all: db.prepare(sql('1 = 1')), own: db.prepare(sql(OWN)), ownOrChat: db.prepare(sql(OWN_OR_CHAT)) };
+}
+
+function inScope(statements: Scoped, scope: EventScope): { statement: Statement; params: Record<string, string> } {
+  if (!scope) return { statement: statements.all, params: {} };
+  const own = { platform: scope.platform, userId: scope.userId };
+  return scope.chatId === undefined
+    ? { statement: statements.own, params: own }
+    : { statement: statements.ownOrChat, params: { ...own, chatId: scope.chatId } };
 }
 
 /**
@@ -101,7 +116,10 @@ export class MemoryEventStore {
         `SELECT id, task_id AS taskId, platform, user_id AS userId, text FROM memory_events
          WHERE id > ? AND kind IN (${EMBEDDED_KINDS.map((kind) => `'${kind}'`).join(', ')}) AND recall = 0 ORDER BY id LIMIT ?`,
       ),
-      searchable: db.prepare(`SELECT e.id FROM memory_events e WHERE e.id IN (SELECT value FROM json_each(@ids)) AND ${NOT_RECALL}`),
+      searchable: scoped(
+        db,
+        (filter) => `SELECT e.id FROM memory_events e WHERE e.id IN (SELECT value FROM json_each(@ids)) AND ${filter} AND ${NOT_RECALL}`,
+      ),
       bounds: db.prepare('SELECT MIN(id) AS first, MAX(id) AS last FROM memory_events'),
       count: db.prepare('SELECT COUNT(*) AS n FROM memory_events'),
       since: db.prepare(`SELECT ${COLUMNS} FROM memory_events WHERE at >= ? ORDER BY id`),
@@ -121,14 +139,14 @@ export class MemoryEventStore {
 
   /** The newest `limit` events in scope, newest first. */
   recent(scope: EventScope, limit: number): MemoryEvent[] {
-    const statement = scope ? this.s.recent.own : this.s.recent.all;
-    return (statement.all({ ...scopeParams(scope), limit }) as unknown[]).map(fromRow);
+    const { statement, params } = inScope(this.s.recent, scope);
+    return (statement.all({ ...params, limit }) as unknown[]).map(fromRow);
   }
 
   /** Full-text search (an FTS5 query, see core/memory-log/fts-query.ts), best match first. */
   find(scope: EventScope, match: string, options: { limit: number; excludeTaskId?: number }): FoundEvent[] {
-    const statement = scope ? this.s.find.own : this.s.find.all;
-    const rows = statement.all({ ...scopeParams(scope), match, limit: options.limit, excludeTask: options.excludeTaskId ?? -1 }) as Array<{
+    const { statement, params } = inScope(this.s.find, scope);
+    const rows = statement.all({ ...params, match, limit: options.limit, excludeTask: options.excludeTaskId ?? -1 }) as Array<{
       snippet: string;
     }>;
     return rows.map((row) => ({ ...fromRow(row), snippet: row.snippet }));
@@ -144,9 +162,10 @@ export class MemoryEventStore {
     return this.s.textAfter.all(afterId, limit) as TextEvent[];
   }
 
-  /** Of these ids, the events a search may show: not part of a memory look-up, not of `excludeTaskId`. */
-  searchable(ids: readonly number[], excludeTaskId = -1): Set<number> {
-    const rows = this.s.searchable.all({ ids: JSON.stringify(ids), excludeTask: excludeTaskId }) as Array<{ id: number }>;
+  /** Of these ids, the events in scope a search may show: not part of a memory look-up, not of `excludeTaskId`. */
+  searchable(ids: readonly number[], scope: EventScope, excludeTaskId = -1): Set<number> {
+    const { statement, params } = inScope(this.s.searchable, scope);
+    const rows = statement.all({ ...params, ids: JSON.stringify(ids), excludeTask: excludeTaskId }) as Array<{ id: number }>;
     return new Set(rows.map((row) => row.id));
   }
 

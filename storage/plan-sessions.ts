@@ -71,11 +71,16 @@ export interface PlanSessionRecord {
   finishedAt: number | null;
   /** The status of the plan's task: a plan still running whose task ended was stopped (cancelled, timed out, gave up). */
   taskStatus: TaskStatus | null;
+  /** The chat the plan was asked in (null once its task is gone). */
+  chatId: string | null;
   steps: PlanStepRecord[];
 }
 
-/** How a plan's owner is named: the sessions of one user, or everybody's (null). */
-export type PlanOwner = { platform: string; userId: string } | null;
+/**
+ * Whose plans are read: one user's, one user's and every plan asked in one chat (`chatId`), or everybody's
+ * (null).
+ */
+export type PlanOwner = { platform: string; userId: string; chatId?: string } | null;
 
 interface SessionRow {
   id: number;
@@ -91,6 +96,7 @@ interface SessionRow {
   updated_at: number;
   finished_at: number | null;
   task_status: TaskStatus | null;
+  task_chat: string | null;
 }
 
 interface StepRow {
@@ -128,7 +134,8 @@ function fromStepRow(row: StepRow): PlanStepRecord {
   };
 }
 
-const SELECT_SESSION = 'SELECT p.*, t.status AS task_status FROM plan_sessions p LEFT JOIN tasks t ON t.id = p.task_id';
+const SELECT_SESSION =
+  'SELECT p.*, t.status AS task_status, t.chat_id AS task_chat FROM plan_sessions p LEFT JOIN tasks t ON t.id = p.task_id';
 
 /** Whether a plan is really still going: one left running by a task that ended no longer is. */
 export function planStopped(session: Pick<PlanSessionRecord, 'status' | 'taskStatus'>): boolean {
@@ -150,6 +157,7 @@ export class PlanSessionStore {
       byId: db.prepare(`${SELECT_SESSION} WHERE p.id = ?`),
       recentOf: db.prepare(`${SELECT_SESSION} WHERE p.platform = ? AND p.user_id = ? ORDER BY p.id DESC LIMIT ?`),
       recentAll: db.prepare(`${SELECT_SESSION} ORDER BY p.id DESC LIMIT ?`),
+      recentOfOrChat: db.prepare(`${SELECT_SESSION} WHERE p.platform = ? AND (p.user_id = ? OR t.chat_id = ?) ORDER BY p.id DESC LIMIT ?`),
       steps: db.prepare('SELECT * FROM plan_steps WHERE session_id = ? ORDER BY idx'),
       start: db.prepare(
         `UPDATE plan_steps SET status = 'running', attempts = attempts + 1, started_at = ?, ended_at = NULL, error = NULL
@@ -201,7 +209,13 @@ export class PlanSessionStore {
 
   /** The latest plans, newest first: of one user, or everybody's. */
   recent(owner: PlanOwner, limit: number): PlanSessionRecord[] {
-    const rows = (owner ? this.s.recentOf.all(owner.platform, owner.userId, limit) : this.s.recentAll.all(limit)) as SessionRow[];
+    const rows = (
+      owner === null
+        ? this.s.recentAll.all(limit)
+        : owner.chatId === undefined
+          ? this.s.recentOf.all(owner.platform, owner.userId, limit)
+          : this.s.recentOfOrChat.all(owner.platform, owner.userId, owner.chatId, limit)
+    ) as SessionRow[];
     return rows.map((row) => this.withSteps(row) as PlanSessionRecord);
   }
 
@@ -261,6 +275,7 @@ export class PlanSessionStore {
       updatedAt: row.updated_at,
       finishedAt: row.finished_at,
       taskStatus: row.task_status,
+      chatId: row.task_chat,
       steps: (this.s.steps.all(row.id) as StepRow[]).map(fromStepRow),
     };
   }

@@ -44,7 +44,7 @@ export function parseMemoryArgs(args: string): MemoryParams {
 
 /**
  * The memory: semantic search over ~/brain/inbox and the event log, new notes that are not already known,
- * and the event log read back (`log`, `find`): everyone their own events, operators everybody's.
+ * and the event log read back (`log`, `find`): everyone their own events, operators also the events of the chat they ask in.
  */
 export class MemoryTool extends BaseTool<typeof params> {
   readonly name = 'memory';

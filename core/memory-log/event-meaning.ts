@@ -79,6 +79,7 @@ export class EventMeaning {
       const found = await this.vectors.nearest(vector, scope, want);
       const allowed = this.events.searchable(
         found.map((row) => row.eventId),
+        scope,
         options.excludeTaskId,
       );
       const kept = found

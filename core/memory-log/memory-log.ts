@@ -30,9 +30,25 @@ export interface MemoryLogOptions {
 /** What a caller appends; `at` defaults to now. */
 export type LogEntry = Omit<NewMemoryEvent, 'at'> & { at?: number };
 
-/** Everyone reads their own events; those who operate pie-brain read everybody's. */
-export function scopeOf(actor: Actor): EventScope {
-  return actor.privileges.has('operate') ? null : { platform: actor.platform, userId: actor.userId };
+/** Who reads the log, and in which chat the answer will be seen. */
+export interface Viewer {
+  actor: Actor;
+  chatId: string;
+}
+
+/**
+ * Everyone reads their own events; those who operate pie-brain also read everything that happened in the chat
+ * they ask in. Never other chats' events: the answer is seen by everyone in this chat, and a channel must not
+ * read what was said in a private one.
+ */
+export function scopeOf({ actor, chatId }: Viewer): EventScope {
+  const own = { platform: actor.platform, userId: actor.userId };
+  return actor.privileges.has('operate') ? { ...own, chatId } : own;
+}
+
+/** Whether a viewer sees other people's events too (their answers say whose each event is). */
+export function seesOthers(viewer: Viewer): boolean {
+  return scopeOf(viewer)?.chatId !== undefined;
 }
 
 function cut(text: string): string {
@@ -75,16 +91,16 @@ export class MemoryLog {
     });
   }
 
-  /** The actor's last `limit` events (everyone's for operators), oldest first. */
-  recent(actor: Actor, limit: number): MemoryEvent[] {
-    return this.events.recent(scopeOf(actor), limit).reverse();
+  /** The viewer's last `limit` events (and the chat's, for operators), oldest first. */
+  recent(viewer: Viewer, limit: number): MemoryEvent[] {
+    return this.events.recent(scopeOf(viewer), limit).reverse();
   }
 
   /** Events whose text holds every word (stemmed: "papers" finds "paper"), best match first. */
-  find(actor: Actor, words: string, options: { limit: number; excludeTaskId?: number }): FoundEvent[] {
+  find(viewer: Viewer, words: string, options: { limit: number; excludeTaskId?: number }): FoundEvent[] {
     const match = toFtsQuery(words);
     if (!match) throw new PieBrainError('VALIDATION', 'no searchable words', { userMessage: 'Give me some words to look for.' });
-    return this.events.find(scopeOf(actor), match, options);
+    return this.events.find(scopeOf(viewer), match, options);
   }
 
   /**
@@ -92,7 +108,7 @@ export class MemoryLog {
    * vectors are kept); an embedder that cannot run throws its own error, and the caller falls back to `find`.
    */
   async searchByMeaning(
-    actor: Actor,
+    viewer: Viewer,
     query: string,
     embedder: Embedder,
     options: { limit: number; excludeTaskId?: number; signal?: AbortSignal },
@@ -100,7 +116,7 @@ export class MemoryLog {
     await this.index(embedder, options.signal);
     const [vector] = await embedder.embed([query], options.signal);
     if (!vector) return [];
-    return this.meaning.nearest(vector, scopeOf(actor), options);
+    return this.meaning.nearest(vector, scopeOf(viewer), options);
   }
 
   /** Embed every event that lacks a vector of this embedder (a restore does it up front); returns how many. */

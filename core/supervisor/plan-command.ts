@@ -1,4 +1,4 @@
-import type { PlanOwner, PlanSessionStore } from '../../storage/plan-sessions.js';
+import type { PlanOwner, PlanSessionRecord, PlanSessionStore } from '../../storage/plan-sessions.js';
 import type { Actor } from '../access.js';
 import type { Command } from '../contracts/command.js';
 import type { Reply } from '../contracts/messages.js';
@@ -11,8 +11,17 @@ const HISTORY_DEFAULT = 10;
 const HISTORY_MAX = 50;
 
 /** Whose plans a user may see: their own, or everybody's for those who operate pie-brain. */
-function visibleTo(actor: Actor): PlanOwner {
-  return actor.privileges.has('operate') ? null : { platform: actor.platform, userId: actor.userId };
+/**
+ * Everyone reads their own plans; those who operate pie-brain also every plan asked in the chat they ask in,
+ * never another chat's: the answer is read by everyone in this chat.
+ */
+function visibleTo(actor: Actor, chatId: string): NonNullable<PlanOwner> {
+  return actor.privileges.has('operate') ? { ...mine(actor), chatId } : mine(actor);
+}
+
+function mayRead(scope: NonNullable<PlanOwner>, session: PlanSessionRecord): boolean {
+  if (session.platform !== scope.platform) return false;
+  return session.userId === scope.userId || (scope.chatId !== undefined && session.chatId === scope.chatId);
 }
 
 function mine(actor: Actor): NonNullable<PlanOwner> {
@@ -26,14 +35,13 @@ export interface PlanCommandDeps {
   timeZone: string;
 }
 
-function status(deps: PlanCommandDeps, actor: Actor, id: string | undefined): Reply {
+function status(deps: PlanCommandDeps, actor: Actor, chatId: string, id: string | undefined): Reply {
   if (id === undefined) {
     const [latest] = deps.store.recent(mine(actor), 1);
     return latest ? planStatus(latest, deps.timeZone) : { text: 'You have no plans yet. Try `/plan <goal>`.' };
   }
   const session = deps.store.get(Number(id));
-  const owner = visibleTo(actor);
-  if (!session || (owner && (session.platform !== owner.platform || session.userId !== owner.userId))) {
+  if (!session || !mayRead(visibleTo(actor, chatId), session)) {
     return { text: `There is no plan ${id}. \`/plan history\` lists yours.` };
   }
   return planStatus(session, deps.timeZone);
@@ -55,12 +63,12 @@ export function createPlanCommand(deps: PlanCommandDeps): Command {
       const args = ctx.args.trim();
       if (!args) return { text: USAGE };
       const asked = /^status(?:\s+#?(\d{1,12}))?$/i.exec(args);
-      if (asked) return status(deps, ctx.actor, asked[1]);
+      if (asked) return status(deps, ctx.actor, ctx.message.address.chatId, asked[1]);
       const history = /^history(?:\s+(\d{1,3}))?$/i.exec(args);
       if (history) {
         const limit = Math.min(HISTORY_MAX, Math.max(1, Number(history[1] ?? HISTORY_DEFAULT)));
-        const owner = visibleTo(ctx.actor);
-        return planHistory(deps.store.recent(owner, limit), deps.timeZone, owner === null);
+        const scope = visibleTo(ctx.actor, ctx.message.address.chatId);
+        return planHistory(deps.store.recent(scope, limit), deps.timeZone, scope.chatId !== undefined);
       }
       const { dispatch } = ctx;
       if (!dispatch) return { text: 'Plans need the router, and it is not set up here.' };

@@ -43,6 +43,22 @@ describe('the memory event store', () => {
     expect(store.recent(ANNA, 1)[0]).toMatchObject({ kind: 'request', taskId: 1, data: { params: { action: 'save' } }, recall: false });
   });
 
+  it('shows a reader their own events and, when asked in a chat, everything said in that chat and no other', () => {
+    const { store } = open();
+    store.append(event({ text: 'anna in the channel' }));
+    store.append(event({ ...BEN, taskId: 2, text: 'ben in the channel' }));
+    store.append(event({ ...BEN, taskId: 3, chatId: 'ben-private', text: 'ben in private' }));
+    store.append(event({ taskId: 4, chatId: 'anna-private', text: 'anna in private' }));
+    store.append(event({ platform: 'discord', userId: 'carl', taskId: 5, chatId: 'c1', text: 'a discord chat with the same id' }));
+    const texts = (scope: Parameters<typeof store.recent>[0]) => store.recent(scope, 10).map((e) => e.text);
+    expect(texts({ ...ANNA, chatId: 'c1' })).toEqual(['anna in private', 'ben in the channel', 'anna in the channel']);
+    expect(texts({ ...ANNA, chatId: 'anna-private' })).toEqual(['anna in private', 'anna in the channel']);
+    const found = store.find({ ...ANNA, chatId: 'c1' }, toFtsQuery('private') as string, { limit: 10 });
+    expect(found.map((e) => e.text)).toEqual(['anna in private']);
+    const ids = store.recent(null, 10).map((e) => e.id);
+    expect([...store.searchable(ids, { ...ANNA, chatId: 'c1' })].length).toBe(3);
+  });
+
   it('is append-only: an update is refused by the database itself', () => {
     const { db, store } = open();
     const id = store.append(event({ text: 'what really happened' }));
@@ -110,8 +126,9 @@ describe('the memory event store', () => {
     store.append(event({ taskId: 3, kind: 'tool', text: 'recalled', recall: true }));
     expect(store.textEventsAfter(0, 10).map((row) => row.id)).toEqual([a, b, lookUp]);
     expect(store.textEventsAfter(a, 1)).toEqual([{ id: b, taskId: 2, platform: 'telegram', userId: 'ben', text: 'ben is answered' }]);
-    expect([...store.searchable([a, b, lookUp])].sort()).toEqual([a, b]);
-    expect([...store.searchable([a, b], 2)]).toEqual([a]);
+    expect([...store.searchable([a, b, lookUp], null)].sort()).toEqual([a, b]);
+    expect([...store.searchable([a, b], null, 2)]).toEqual([a]);
+    expect([...store.searchable([a, b], BEN)]).toEqual([b]);
   });
 
   it('keeps event vectors in LanceDB: nearest first, one user’s only, gone below an id, dropped for another model', async () => {

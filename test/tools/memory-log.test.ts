@@ -32,7 +32,7 @@ describe('/memory log and /memory find', () => {
     expect(parseMemoryArgs('log files of last week')).toMatchObject({ action: 'search', text: 'log files of last week' });
   });
 
-  it('shows an allowed user only their own events, and an admin everybody’s with whose they are', async () => {
+  it('shows an allowed user only their own events, and an admin theirs and this chat’s, with whose they are', async () => {
     host = await startMemoryHost();
     await history(host);
     const friend = (await host.say('/memory log 20', 'friend')).reply.text;
@@ -43,10 +43,19 @@ describe('/memory log and /memory find', () => {
     expect(friend).toMatch(/^- #\d+ · 2026-11-23 13:0\d · request: my bicycle/m);
 
     const owner = (await host.say('/memory log 50')).reply.text;
-    expect(owner.split('\n')[0]).toMatch(/^\*The last \d+ events\* \(everyone’s\), oldest first:$/);
+    expect(owner.split('\n')[0]).toMatch(/^\*The last \d+ events\* \(yours and this chat’s\), oldest first:$/);
     expect(owner).toMatch(/· telegram:friend · request: my bicycle tyre/);
     expect(owner).toMatch(/· telegram:owner · request: \/memory save The boiler manual/);
     expect(owner).toMatch(/· telegram:owner · model-call: ollama /);
+
+    // What the friend says in private never shows in another chat, the admin's own included: the answer
+    // there is read by everyone in it.
+    model(host, decisionJson('chat', {}, false, 'small talk'), 'Of course.');
+    await host.say('a private worry about my landlord', 'friend', 'friend-dm');
+    expect((await host.say('/memory log 50')).reply.text).not.toContain('landlord');
+    expect((await host.say('/memory find landlord')).reply.text).toBe('No event of yours or this chat’s mentions “landlord”.');
+    expect((await host.say('/memory log 50', 'owner', 'owner-dm')).reply.text).not.toContain('telegram:friend');
+    expect((await host.say('/memory log 50', 'friend', 'friend-dm')).reply.text).toContain('landlord');
 
     const short = (await host.say('/memory log 2', 'friend')).reply.text.split('\n');
     expect(short).toHaveLength(3);

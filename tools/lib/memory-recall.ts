@@ -3,7 +3,7 @@ import type { ToolContext, ToolResult } from '../../core/contracts/tool.js';
 import { describeForUser, isPieBrainError } from '../../core/errors.js';
 import { isEmbedderUnavailable } from '../../core/memory-log/embedder-unavailable.js';
 import { describeEvent } from '../../core/memory-log/event-lines.js';
-import { type FoundEvent, type MemoryLog, type NearEvent, scopeOf } from '../../core/memory-log/memory-log.js';
+import { type FoundEvent, type MemoryLog, type NearEvent, seesOthers, type Viewer } from '../../core/memory-log/memory-log.js';
 import type { NoteHit, NoteStore } from './note-store.js';
 import { findNotesByWords } from './note-text-search.js';
 
@@ -23,6 +23,11 @@ export function formatSimilarity(similarity: number): string {
 
 export function linksOf(hits: ReadonlyArray<{ title: string; path: string }>): Array<{ title: string; url: string }> {
   return hits.map((hit) => ({ title: hit.title, url: pathToFileURL(hit.path).href }));
+}
+
+/** The reader of the log: the asker, in the chat where the answer will be seen. */
+function viewerOf(ctx: ToolContext): Viewer {
+  return { actor: ctx.actor, chatId: ctx.address.chatId };
 }
 
 function quoted(text: string): string {
@@ -45,7 +50,7 @@ export class MemoryRecall {
     try {
       notes = await store.search(query, limit, ctx.signal);
       if (log) {
-        events = await log.searchByMeaning(ctx.actor, query, store.embedder, {
+        events = await log.searchByMeaning(viewerOf(ctx), query, store.embedder, {
           limit,
           signal: ctx.signal,
           ...(ctx.taskId !== null ? { excludeTaskId: ctx.taskId } : {}),
@@ -91,10 +96,10 @@ export class MemoryRecall {
   log(limit: number, ctx: ToolContext): ToolResult {
     const { log } = this.options;
     if (!log) return { text: 'No event log is kept here.', recall: true };
-    const events = log.recent(ctx.actor, limit);
+    const events = log.recent(viewerOf(ctx), limit);
     if (events.length === 0) return { text: 'Nothing in the log yet.', recall: true };
-    const whose = scopeOf(ctx.actor) ? 'Your last' : 'The last';
-    const header = `*${whose} ${events.length} event${events.length === 1 ? '' : 's'}*${scopeOf(ctx.actor) ? '' : ' (everyone’s)'}, oldest first:`;
+    const others = seesOthers(viewerOf(ctx));
+    const header = `*${others ? 'The last' : 'Your last'} ${events.length} event${events.length === 1 ? '' : 's'}*${others ? ' (yours and this chat’s)' : ''}, oldest first:`;
     return {
       text: [header, ...events.map((event) => `- ${this.describe(event, ctx)}`)].join('\n'),
       recall: true,
@@ -109,7 +114,8 @@ export class MemoryRecall {
     const found = this.findEvents(log, words, limit, ctx);
     if (!found) return { text: `Give me some words to look for: ${FIND_USAGE}`, recall: true };
     if (found.length === 0) {
-      return { text: `No event${scopeOf(ctx.actor) ? ' of yours' : ''} mentions ${quoted(words)}.`, recall: true, data: { events: [] } };
+      const whose = seesOthers(viewerOf(ctx)) ? ' of yours or this chat’s' : ' of yours';
+      return { text: `No event${whose} mentions ${quoted(words)}.`, recall: true, data: { events: [] } };
     }
     const lines = [
       `*Events mentioning* ${quoted(words)}:`,
@@ -147,7 +153,7 @@ export class MemoryRecall {
   /** Events holding the words; undefined when the text has no word to look for. */
   private findEvents(log: MemoryLog, words: string, limit: number, ctx: ToolContext): FoundEvent[] | undefined {
     try {
-      return log.find(ctx.actor, words, { limit, ...(ctx.taskId !== null ? { excludeTaskId: ctx.taskId } : {}) });
+      return log.find(viewerOf(ctx), words, { limit, ...(ctx.taskId !== null ? { excludeTaskId: ctx.taskId } : {}) });
     } catch (error) {
       if (isPieBrainError(error) && error.code === 'VALIDATION') return undefined;
       throw error;
@@ -157,7 +163,7 @@ export class MemoryRecall {
   private describe(event: Parameters<typeof describeEvent>[0], ctx: ToolContext, text?: string): string {
     return describeEvent(event, {
       timeZone: this.options.timeZone,
-      showUser: scopeOf(ctx.actor) === null,
+      showUser: seesOthers(viewerOf(ctx)),
       ...(text !== undefined ? { text } : {}),
     });
   }

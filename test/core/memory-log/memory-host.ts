@@ -64,9 +64,14 @@ export async function startMemoryHost(options: MemoryHostOptions = {}) {
     inbox: join(paths.brainDir, 'inbox'),
     store: () => openNoteStore(memoryDeps),
     /** Send a message as a user and wait for its answer; the reply and the task id. */
-    async say(text: string, user = 'owner'): Promise<{ taskId: number; reply: Reply }> {
+    /** `user` says `text` in the shared chat (chat-1) or in `chatId`; resolves with the answer. */
+    async say(text: string, user = 'owner', chatId = 'chat-1'): Promise<{ taskId: number; reply: Reply }> {
       counter += 1;
-      const result = await adapter.receive(text, { id: `${user}-${counter}-${Math.random()}`, user: { id: user, name: user } });
+      const result = await adapter.receive(text, {
+        id: `${user}-${counter}-${Math.random()}`,
+        user: { id: user, name: user },
+        address: { platform: 'telegram', chatId },
+      });
       if (result.status !== 'queued') throw new Error(`not queued: ${JSON.stringify(result)}`);
       await runtime.intake.whenAnswered(result.taskId);
       const row = runtime.outbox

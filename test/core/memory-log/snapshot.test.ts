@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Actor } from '../../../core/access.js';
 import type { Config } from '../../../core/config.js';
 import { runMemoryCli } from '../../../core/memory-log/memory-cli.js';
 import { MemoryLog } from '../../../core/memory-log/memory-log.js';
@@ -81,8 +80,8 @@ async function history(h: MemoryHost): Promise<void> {
 
 /** What searching the memory gives, without leaving events behind (the results are compared as they are). */
 async function searches(h: MemoryHost) {
-  const owner: Actor = testActor({ platform: 'telegram', userId: 'owner' });
-  const friend: Actor = testActor({ admin: false, platform: 'telegram', userId: 'friend' });
+  const owner = { actor: testActor({ platform: 'telegram', userId: 'owner' }), chatId: 'chat-1' };
+  const friend = { actor: testActor({ admin: false, platform: 'telegram', userId: 'friend' }), chatId: 'chat-1' };
   const store = h.store();
   const notes = async (query: string) =>
     (await store.search(query, 5)).map(({ path, title, text, similarity }) => ({ path, title, text, similarity }));

@@ -346,11 +346,23 @@ describe('/plan status and /plan history', () => {
     expect(history.text).not.toContain('wasps');
     expect(history.text).not.toContain('fake:friend');
 
-    // Those who operate pie-brain see everybody's, with whose each is.
+    // Those who operate pie-brain see every plan asked in this chat, with whose each is; a plan asked in
+    // another chat stays out, since everyone here reads the answer.
+    const elsewhere = await h.plan('search my notes for my landlord', {
+      isAdmin: false,
+      user: { id: 'neighbour', name: 'N' },
+      address: { platform: 'fake', chatId: 'neighbour-dm' },
+    });
     const all = await h.handle(h.task('/plan history 5'));
     expect(all.text).toContain('fake:friend: done');
     expect(all.text).toContain('fake:neighbour: done');
+    expect(all.text).not.toContain('landlord');
     expect((await h.handle(h.task(`/plan status #${other.session.id}`))).text).toContain('search my notes for wasps');
+    expect((await h.handle(h.task(`/plan status ${elsewhere.session.id}`))).text).toBe(
+      `There is no plan ${elsewhere.session.id}. \`/plan history\` lists yours.`,
+    );
+    const there = h.task(`/plan status ${elsewhere.session.id}`, { address: { platform: 'fake', chatId: 'neighbour-dm' } });
+    expect((await h.handle(there)).text).toContain('search my notes for my landlord');
   });
 
   it('shows a plan as it runs, and a plan whose task was cancelled as stopped', async () => {
