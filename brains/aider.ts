@@ -92,7 +92,7 @@ export function aiderRepoConfig(cwd: string): string[] {
 }
 
 /**
- * aider, one message and out: `aider --message=<header + prompt> --yes-always --no-auto-commits ...` in the
+ * aider, one message and out: `aider --message-file=/dev/stdin --yes-always --no-auto-commits ...` (header + prompt on stdin) in the
  * repository. It has no budget flag and prints its cost only as text, on its `Tokens: ... Cost: $X message,
  * $Y session.` lines: the harness meters the run by them.
  */
@@ -108,13 +108,14 @@ export class AiderBrain extends BaseBrain {
         userMessage: `aider did not start: it would load ${names} from the repository, which can send its API key elsewhere or change what it runs. Remove or rename it, or use another brain.`,
       });
     }
-    // One argv element: "--message=" keeps text that starts with "-" a value, the header keeps "/" and "!" text.
-    const args = [`--message=${asUserRequest(job.prompt)}`, ...SAFE_FLAGS];
+    // The message is read from standard input (a file aider reads whole), not from the command line, where
+    // anyone on the Pi could read it (ps, /proc); the header keeps "/" and "!" text from being in-chat commands.
+    const args = ['--message-file=/dev/stdin', ...SAFE_FLAGS];
     if (this.deps.config.brains.model) args.push('--model', this.deps.config.brains.model);
     if (job.userPrefsFile) args.push('--read', job.userPrefsFile);
     const env = pickEnv(this.deps.env, AIDER_ENV);
     if (this.deps.anthropicApiKey) env.ANTHROPIC_API_KEY = this.deps.anthropicApiKey;
-    return { file: this.executable, args, cwd: job.cwd, env };
+    return { file: this.executable, args, cwd: job.cwd, env, stdin: asUserRequest(job.prompt) };
   }
 
   /** For a run whose model prints no Cost part: an Anthropic model is priced from its usage; others are unknown. */

@@ -50,11 +50,11 @@ export class AnthropicBrain extends BaseBrain {
     const args = [this.runner ?? 'anthropic-runner.js', ...models.map((m) => `--model=${m}`), `--max-tokens=${anthropic.maxTokens}`];
     if (plan?.chain.length) args.push(`--why=${plan.why}`);
     if (job.userPrefs) args.push(`--system=${job.userPrefs}`);
-    args.push('--', job.prompt);
     const env: Record<string, string> = {};
     if (this.deps.anthropicApiKey) env.ANTHROPIC_API_KEY = this.deps.anthropicApiKey;
     if (anthropic.baseUrl) env.ANTHROPIC_BASE_URL = anthropic.baseUrl;
-    return { file: process.execPath, args, cwd: job.cwd, env };
+    // The request on standard input, not on the command line, where anyone on the Pi could read it (ps, /proc).
+    return { file: process.execPath, args, cwd: job.cwd, env, stdin: job.prompt };
   }
 
   override async detect(): Promise<BrainDetection> {

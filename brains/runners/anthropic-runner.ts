@@ -1,6 +1,7 @@
 // The anthropic brain's detached process: one Messages API call, printed as JSON lines (progress, then result).
 // Given several models (the chain the model router chose), a model that is rate-limited, overloaded or gone
 // hands the request to the next one; every try is printed, so pie-brain learns how each model did.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ANTHROPIC_MODEL } from '../../core/costs/model-catalog.js';
 import { type AnthropicFailure, callAnthropic, classifyAnthropicError } from '../../core/llm/anthropic-call.js';
@@ -30,15 +31,16 @@ function failed(model: string, failure: AnthropicFailure, latencyMs: number): At
 }
 
 async function run(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     options: {
       model: { type: 'string', multiple: true },
       'max-tokens': { type: 'string' },
       system: { type: 'string' },
       why: { type: 'string' },
     },
-    allowPositionals: true,
   });
+  // The request arrives on standard input: an argument would be readable by anyone on the Pi (ps, /proc).
+  const prompt = readFileSync(0, 'utf8');
   const apiKey = process.env.ANTHROPIC_API_KEY;
   const started = Date.now();
   if (!apiKey) {
@@ -59,7 +61,7 @@ async function run(): Promise<number> {
         model,
         maxTokens: Number(values['max-tokens'] ?? 4096),
         ...(values.system ? { system: values.system } : {}),
-        messages: [{ role: 'user', content: positionals.join(' ') }],
+        messages: [{ role: 'user', content: prompt }],
         // With a next model to go to, one retry (honoring retry-after) before moving on.
         maxRetries: models.length > 1 ? 1 : 3,
         onProgress: (outputTokens) => {

@@ -17,13 +17,13 @@ const cliEnv = { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_BRAIN_LOG: log };
 const job = { taskId: 3, prompt: 'rename foo to bar', cwd: '/repos/app', runDir: '/runs/3/2-aider', maxBudgetUsd: 2 };
 
 describe('aider', () => {
-  it('builds `aider --message=<header + prompt> --yes-always --no-auto-commits ...` for the repository', () => {
+  it('builds `aider --message-file=/dev/stdin --yes-always --no-auto-commits ...` with header + prompt on stdin', () => {
     const brain = new AiderBrain(brainDeps(dir.path, { config: { brains: { model: 'sonnet' } }, anthropicApiKey: 'sk-a' }));
     const command = brain.buildCommand({ ...job, userPrefsFile: '/brain/profile/user_prefs.md' });
     expect(command).toEqual({
       file: 'aider',
       args: [
-        '--message=User request (verbatim):\nrename foo to bar',
+        '--message-file=/dev/stdin',
         '--yes-always',
         '--no-auto-commits',
         '--no-check-update',
@@ -43,16 +43,19 @@ describe('aider', () => {
       ],
       cwd: '/repos/app',
       env: { ANTHROPIC_API_KEY: 'sk-a' },
+      // On standard input, not the command line: anyone on the Pi can read argv (ps, /proc/<pid>/cmdline).
+      stdin: 'User request (verbatim):\nrename foo to bar',
     });
   });
 
-  // The forms aider 0.86 runs as in-chat commands from --message (measured): each must reach aider as one
-  // --message= value whose first line is the fixed header, the user's text after it byte for byte.
+  // The forms aider 0.86 runs as in-chat commands from --message and --message-file alike (measured): each
+  // must reach aider as a message whose first line is the fixed header, the user's text after it byte for byte.
   it.each(CLI_COMMAND_PROMPTS)('hands %j to aider as text after the header, never as a command', async (prompt) => {
     const brain = new AiderBrain(brainDeps(dir.path));
     const command = brain.buildCommand({ ...job, cwd: dir.path, prompt });
     const messages = command.args.filter((arg) => arg.startsWith('--message'));
-    expect(messages).toEqual([`--message=User request (verbatim):\n${prompt}`]);
+    expect(messages).toEqual(['--message-file=/dev/stdin']);
+    expect(command.stdin).toBe(`User request (verbatim):\n${prompt}`);
     await runCommand(command, cliEnv, FAKE_CLI_ENV).done;
     const events = readCliLog(log).filter((event) => event.pid === lastStart()?.pid);
     expect(lastStart()?.prompt).toBe(`User request (verbatim):\n${prompt}`);

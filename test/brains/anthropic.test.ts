@@ -115,7 +115,7 @@ describe('anthropic brain (detached runner over the Messages API)', () => {
     expect(api.requests).toHaveLength(1);
   });
 
-  it('passes the prompt intact after --, and the key only through the environment', () => {
+  it('passes the prompt intact on standard input, never on the command line, and the key only through the environment', () => {
     const command = createBrain().buildCommand({
       taskId: 1,
       prompt: '--model=x; $(rm -rf /)',
@@ -123,7 +123,9 @@ describe('anthropic brain (detached runner over the Messages API)', () => {
       runDir: dir.path,
       maxBudgetUsd: 1,
     });
-    expect(command.args.slice(-2)).toEqual(['--', '--model=x; $(rm -rf /)']);
+    // Not in argv, which anyone on the Pi can read (ps, /proc/<pid>/cmdline).
+    expect(command.stdin).toBe('--model=x; $(rm -rf /)');
+    expect(command.args.join(' ')).not.toContain('rm -rf');
     expect(command.args.join(' ')).not.toContain('sk-test');
     expect(command.env).toEqual({ ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: api.url });
   });
@@ -160,7 +162,7 @@ describe('anthropic brain choosing its model', () => {
     expect(command.args.find((arg) => arg.startsWith('--why='))).toMatch(
       /^--why=claude-sonnet-5 for a heavy request \(handed off, tool git, reason: coding\): the best \(then cheapest\) of 3 ready/,
     );
-    expect(command.args.slice(-2)).toEqual(['--', 'refactor the parser']);
+    expect(command.stdin).toBe('refactor the parser');
   });
 
   it('fails over inside the run (a 429 after its retry, then a model gone) and says so; the router learns from it', async () => {

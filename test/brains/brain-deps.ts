@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../core/config.js';
@@ -68,12 +69,24 @@ export function runCommand(
   env: Env,
   pass: readonly string[] = [],
 ): { child: ChildProcess; done: Promise<BrainOutputs> } {
-  const child = spawn(command.file, command.args, {
-    cwd: command.cwd,
-    env: childEnv(env, { pass, ...(command.env ? { add: command.env } : {}) }),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin?.end(command.stdin ?? '');
+  // Standard input is a file, as the harness gives it (stdin.txt in the run folder), or nothing.
+  let input: number | 'ignore' = 'ignore';
+  if (command.stdin !== undefined) {
+    const folder = mkdtempSync(join(tmpdir(), 'pie-brain-stdin-'));
+    writeFileSync(join(folder, 'stdin.txt'), command.stdin, { mode: 0o600 });
+    input = openSync(join(folder, 'stdin.txt'), 'r');
+    rmSync(folder, { recursive: true, force: true });
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(command.file, command.args, {
+      cwd: command.cwd,
+      env: childEnv(env, { pass, ...(command.env ? { add: command.env } : {}) }),
+      stdio: [input, 'pipe', 'pipe'],
+    });
+  } finally {
+    if (typeof input === 'number') closeSync(input);
+  }
   const done = new Promise<BrainOutputs>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
