@@ -21,7 +21,7 @@ export function oneLine(text: string, max = MAX_LINE_TEXT): string {
 
 /**
  * An event as one chat line: `#41 · 2026-11-23 14:02 · request: text`. `showUser` adds whose it is (for
- * those who read everybody's events); `text` replaces the event's text (a search's snippet).
+ * those who read other people's events too); `text` replaces the event's text (a search's snippet).
  */
 export function describeEvent(event: MemoryEvent, options: { timeZone: string; showUser?: boolean; text?: string }): string {
   const who = options.showUser ? ` · ${event.userId ? `${event.platform}:${event.userId}` : 'pie-brain'}` : '';

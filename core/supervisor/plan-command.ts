@@ -10,7 +10,6 @@ const USAGE =
 const HISTORY_DEFAULT = 10;
 const HISTORY_MAX = 50;
 
-/** Whose plans a user may see: their own, or everybody's for those who operate pie-brain. */
 /**
  * Everyone reads their own plans; those who operate pie-brain also every plan asked in the chat they ask in,
  * never another chat's: the answer is read by everyone in this chat.

@@ -36,8 +36,8 @@ function quoted(text: string): string {
 
 /**
  * Reading memory back: notes and events by meaning, events by words, and the log itself. Every answer is
- * marked `recall`, so the event log does not store the recalled text again. Events are the asker's own,
- * everybody's for those who operate pie-brain.
+ * marked `recall`, so the event log does not store the recalled text again. Events are the asker's own, and
+ * for those who operate pie-brain also the events of the chat they ask in.
  */
 export class MemoryRecall {
   constructor(private readonly options: MemoryRecallOptions) {}
