@@ -22,7 +22,7 @@ import type { Logger } from '../logger.js';
 import type { BrainRegistry } from './brain-registry.js';
 import { answerLate, answerRun, type RunAnswerDeps } from './run-answer.js';
 import { RunBook } from './run-book.js';
-import { launchRun, type RunOwner } from './run-launcher.js';
+import { type LaunchDeps, launchRun, type RunOwner } from './run-launcher.js';
 import { recoverStartingRun } from './run-recovery.js';
 import { allUnavailableError } from './run-reply.js';
 import { RunSession } from './run-session.js';
@@ -107,10 +107,15 @@ export class HandoffHarness {
   private readonly watches = new Map<number, Watch>();
   private stopping = false;
 
+  private readonly launchDeps: LaunchDeps;
+
   constructor(private readonly options: HandoffHarnessOptions) {
-    this.store = new BrainRunStore(options.db);
-    this.book = new RunBook({ ...options, store: this.store });
-    this.answers = { ...options, store: this.store };
+    const { config, paths, clock, logger, ledger, queue, bus, outbox, spend, git, env } = options;
+    const store = new BrainRunStore(options.db);
+    this.store = store;
+    this.book = new RunBook({ store, ledger, queue, bus, clock, logger, spend });
+    this.answers = { config, paths, clock, logger, store, outbox, git };
+    this.launchDeps = { config, paths, clock, spend, git, env, store, book: this.book, bus, queue };
   }
 
   /**
@@ -264,7 +269,7 @@ export class HandoffHarness {
 
   /** Start the brain's run (budget, repository, detached process) and watch it; undefined when it is not installed. */
   private async launch(brain: Brain, request: HandoffRequest, target: RunTarget, ctx: HandoffContext): Promise<Watch | undefined> {
-    const started = await launchRun({ ...this.options, store: this.store, book: this.book }, brain, request, target, this.ownerOf(ctx));
+    const started = await launchRun(this.launchDeps, brain, request, target, this.ownerOf(ctx));
     if (!started) {
       this.options.brains.forget(brain.name);
       return undefined;
