@@ -34,6 +34,22 @@ export interface Actor {
   budgetShare: number | null;
 }
 
+/** Whose records (events, plans) a reader sees: their own, and with `chatId` everything of that chat too. */
+export interface ReaderScope {
+  platform: string;
+  userId: string;
+  chatId?: string;
+}
+
+/**
+ * Everyone reads their own records; those who operate pie-brain also what happened in the chat they ask in.
+ * Never another chat's: everyone in this chat reads the answer, and a channel must not read a private chat.
+ */
+export function readerScope(actor: Pick<Actor, 'platform' | 'userId' | 'privileges'>, chatId: string): ReaderScope {
+  const own = { platform: actor.platform, userId: actor.userId };
+  return actor.privileges.has('operate') ? { ...own, chatId } : own;
+}
+
 /** `platform:userId`: how config names a user. */
 export function userKey(actor: Pick<Actor, 'platform' | 'userId'>): string {
   return `${actor.platform}:${actor.userId}`;

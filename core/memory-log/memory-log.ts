@@ -1,8 +1,8 @@
 import type { Db } from '../../storage/db.js';
 import { KeyValueStore } from '../../storage/kv.js';
 import { MemoryEventVectors } from '../../storage/memory-event-vectors.js';
-import { type EventScope, type FoundEvent, type MemoryEvent, MemoryEventStore, type NewMemoryEvent } from '../../storage/memory-events.js';
-import type { Actor } from '../access.js';
+import { type FoundEvent, type MemoryEvent, MemoryEventStore, type NewMemoryEvent } from '../../storage/memory-events.js';
+import { type Actor, type ReaderScope, readerScope } from '../access.js';
 import type { Embedder } from '../contracts/embedder.js';
 import { PieBrainError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -36,19 +36,14 @@ export interface Viewer {
   chatId: string;
 }
 
-/**
- * Everyone reads their own events; those who operate pie-brain also read everything that happened in the chat
- * they ask in. Never other chats' events: the answer is seen by everyone in this chat, and a channel must not
- * read what was said in a private one.
- */
-export function scopeOf({ actor, chatId }: Viewer): EventScope {
-  const own = { platform: actor.platform, userId: actor.userId };
-  return actor.privileges.has('operate') ? { ...own, chatId } : own;
+/** The events a viewer reads (see readerScope). */
+export function scopeOf({ actor, chatId }: Viewer): ReaderScope {
+  return readerScope(actor, chatId);
 }
 
 /** Whether a viewer sees other people's events too (their answers say whose each event is). */
 export function seesOthers(viewer: Viewer): boolean {
-  return scopeOf(viewer)?.chatId !== undefined;
+  return scopeOf(viewer).chatId !== undefined;
 }
 
 function cut(text: string): string {

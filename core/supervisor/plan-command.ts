@@ -1,5 +1,5 @@
 import type { PlanOwner, PlanSessionRecord, PlanSessionStore } from '../../storage/plan-sessions.js';
-import type { Actor } from '../access.js';
+import { type Actor, type ReaderScope, readerScope } from '../access.js';
 import type { Command } from '../contracts/command.js';
 import type { Reply } from '../contracts/messages.js';
 import { planHistory, planStatus } from './plan-reply.js';
@@ -10,15 +10,8 @@ const USAGE =
 const HISTORY_DEFAULT = 10;
 const HISTORY_MAX = 50;
 
-/**
- * Everyone reads their own plans; those who operate pie-brain also every plan asked in the chat they ask in,
- * never another chat's: the answer is read by everyone in this chat.
- */
-function visibleTo(actor: Actor, chatId: string): NonNullable<PlanOwner> {
-  return actor.privileges.has('operate') ? { ...mine(actor), chatId } : mine(actor);
-}
-
-function mayRead(scope: NonNullable<PlanOwner>, session: PlanSessionRecord): boolean {
+/** Whether a plan is in the reader's scope: theirs, or (for operators) asked in this chat. */
+function mayRead(scope: ReaderScope, session: PlanSessionRecord): boolean {
   if (session.platform !== scope.platform) return false;
   return session.userId === scope.userId || (scope.chatId !== undefined && session.chatId === scope.chatId);
 }
@@ -40,7 +33,7 @@ function status(deps: PlanCommandDeps, actor: Actor, chatId: string, id: string 
     return latest ? planStatus(latest, deps.timeZone) : { text: 'You have no plans yet. Try `/plan <goal>`.' };
   }
   const session = deps.store.get(Number(id));
-  if (!session || !mayRead(visibleTo(actor, chatId), session)) {
+  if (!session || !mayRead(readerScope(actor, chatId), session)) {
     return { text: `There is no plan ${id}. \`/plan history\` lists yours.` };
   }
   return planStatus(session, deps.timeZone);
@@ -66,7 +59,7 @@ export function createPlanCommand(deps: PlanCommandDeps): Command {
       const history = /^history(?:\s+(\d{1,3}))?$/i.exec(args);
       if (history) {
         const limit = Math.min(HISTORY_MAX, Math.max(1, Number(history[1] ?? HISTORY_DEFAULT)));
-        const scope = visibleTo(ctx.actor, ctx.message.address.chatId);
+        const scope = readerScope(ctx.actor, ctx.message.address.chatId);
         return planHistory(deps.store.recent(scope, limit), deps.timeZone, scope.chatId !== undefined);
       }
       const { dispatch } = ctx;
