@@ -25,12 +25,12 @@ const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 30);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function procStat(pid: number): { cpuS: number; rssMb: number } {
+/** CPU seconds so far and resident memory: the whole set, its anonymous part and its file-backed part. */
+function procStat(pid: number): { cpuS: number; rssMb: number; anonMb: number; fileMb: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const rssLine = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMb: Number(rssLine?.replace(/\D+/g, '') ?? 0) / 1024 };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const mb = (name: string) => Number(status.find((l) => l.startsWith(`${name}:`))?.replace(/\D+/g, '') ?? 0) / 1024;
+  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
 async function run(): Promise<void> {
@@ -141,6 +141,9 @@ async function run(): Promise<void> {
     adapters: 3,
     idle_s: SETTLE_SECONDS + IDLE_SECONDS,
     after_messages: MESSAGES,
+    // File-backed pages are mostly Node's own binary (shared, and dropped by the kernel under pressure).
+    anon_mb: Math.round(after.anonMb * 10) / 10,
+    file_mb: Math.round(after.fileMb * 10) / 10,
     node_flags: nodeFlagsOfUnit().join(' '),
   });
   report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {

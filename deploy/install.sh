@@ -98,9 +98,18 @@ REPOS="$(PIE_BRAIN_HOME="$DATA_DIR" node --input-type=module -e "
   for (const repo of loadConfig({ env: process.env }).config.git.repos) console.log(repo.path);
 ")"
 for repo in $REPOS; do RW_PATHS="$RW_PATHS -$repo"; done
+# V8's flags change between Node releases and Node refuses to start with one it does not know: the unit keeps
+# only the flags this Node accepts.
 UNIT_TMP="$(mktemp)"
-trap 'rm -f "$UNIT_TMP"' EXIT
-sed -e "s|@USER@|$RUN_USER|g" -e "s|@GROUP@|$RUN_GROUP|g" -e "s|@UID@|$RUN_UID|g" -e "s|@HOME@|$USER_HOME|g" \
+DROP_FLAGS="$(mktemp)"
+trap 'rm -f "$UNIT_TMP" "$DROP_FLAGS"' EXIT
+for flag in $(sed -n 's|^ExecStart=@NODE@ \(.*\) @APP_DIR@.*|\1|p' deploy/pie-brain.service); do
+  if ! "$NODE_BIN" "$flag" -e 0 >/dev/null 2>&1; then
+    echo "    note: Node $NODE_VERSION does not accept $flag; the service starts without it"
+    printf 's| %s | |\n' "$flag" >>"$DROP_FLAGS"
+  fi
+done
+sed -f "$DROP_FLAGS" -e "s|@USER@|$RUN_USER|g" -e "s|@GROUP@|$RUN_GROUP|g" -e "s|@UID@|$RUN_UID|g" -e "s|@HOME@|$USER_HOME|g" \
   -e "s|@APP_DIR@|$APP_DIR|g" -e "s|@NODE@|$NODE_BIN|g" -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@BRAIN_DIR@|$BRAIN_DIR|g" \
   -e "s|@READ_WRITE_PATHS@|$RW_PATHS|g" deploy/pie-brain.service >"$UNIT_TMP"
 $SUDO mkdir -p "$(dirname "$UNIT_FILE")"

@@ -119,15 +119,24 @@ describe('deploy/install.sh', () => {
     const unit = readFileSync(join(etc, 'etc', 'systemd', 'system', 'pie-brain.service'), 'utf8');
     expect(unit).not.toMatch(/@[A-Z_]+@/);
     expect(unit).toContain(`WorkingDirectory=${app}`);
-    expect(unit).toContain(`ExecStart=${join(bin, 'node')} --v8-pool-size=1 --max-semi-space-size=1 ${app}/dist/main.js start`);
+    expect(unit).toContain(
+      `ExecStart=${join(bin, 'node')} --v8-pool-size=1 --max-semi-space-size=1 --no-turbofan --no-maglev --bytecode-old-age=1 --flush-baseline-code ${app}/dist/main.js start`,
+    );
     expect(unit).toContain(`ReadWritePaths=${join(home, '.pie-brain')} ${join(home, 'brain')} -${join(home, '.claude')}`);
     expect(unit).toContain('RestartPreventExitStatus=2');
     expect(unit).toContain('ProtectSystem=strict');
 
     // Again, with a token now: nothing is installed twice, the env file is kept, the service restarts.
+    // And on a Node whose V8 no longer knows one of the unit's flags: the unit starts without that flag.
     writeFileSync(envFile, 'TELEGRAM_BOT_TOKEN=123:abc\n', { mode: 0o600 });
-    const second = await install();
+    const pickyNode = `if [ "$1" = "--no-maglev" ]; then echo "node: bad option: $1" >&2; exit 9; fi\nexec '${join(bin, 'node')}' "$@"`;
+    const second = await install({ PATH: pathWith('picky-node', 'node', pickyNode) });
     expect(second.code).toBe(0);
+    expect(second.out).toContain('does not accept --no-maglev; the service starts without it');
+    const again = readFileSync(join(etc, 'etc', 'systemd', 'system', 'pie-brain.service'), 'utf8');
+    expect(again).toContain(
+      `ExecStart=${join(dir.path, 'picky-node', 'node')} --v8-pool-size=1 --max-semi-space-size=1 --no-turbofan --bytecode-old-age=1 --flush-baseline-code ${app}/dist/main.js start`,
+    );
     expect(second.out).toContain('up to date');
     expect(second.out).toContain('kept as it is');
     expect(readFileSync(envFile, 'utf8')).toBe('TELEGRAM_BOT_TOKEN=123:abc\n');

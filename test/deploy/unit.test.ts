@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,9 +14,22 @@ const directives = (name: string) =>
 
 describe('deploy/pie-brain.service', () => {
   it('starts node with the flags npm start and the benches use', () => {
-    expect(nodeFlagsOfUnit()).toEqual(['--v8-pool-size=1', '--max-semi-space-size=1']);
+    expect(nodeFlagsOfUnit()).toEqual([
+      '--v8-pool-size=1',
+      '--max-semi-space-size=1',
+      '--no-turbofan',
+      '--no-maglev',
+      '--bytecode-old-age=1',
+      '--flush-baseline-code',
+    ]);
     const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(start).toContain(`node ${nodeFlagsOfUnit().join(' ')} dist/main.js start`);
+  });
+
+  it('names only flags this Node accepts (Node exits on one it does not know)', () => {
+    const run = spawnSync(process.execPath, [...nodeFlagsOfUnit(), '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('ok');
   });
 
   it('does not restart on a configuration problem, waits for the clock, and runs hardened', () => {
