@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import { type Db, relaxed } from './db.js';
 
 /** Where a stored reply goes. Storage keeps its own plain shape so it never depends on core. */
@@ -191,17 +191,37 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
 
 export class SqliteOutbox implements Outbox {
   private readonly statements;
+  private readonly claimDueNow: Transaction<
+    (now: number, limit: number, busyChats: ReadonlySet<string>, accept: (row: OutboxRow) => boolean) => OutboxRow[]
+  >;
 
   constructor(private readonly db: Db) {
+    // One row per chat at most: the heads are one per chat already; busy chats' heads are skipped.
+    this.claimDueNow = db.transaction((now: number, limit: number, busyChats: ReadonlySet<string>, accept: (row: OutboxRow) => boolean) => {
+      const taken: OutboxRow[] = [];
+      const heads = this.statements.dueHeads.all(now) as Array<[id: number, platform: string, chatId: string]>;
+      if (heads.length > 1) heads.sort((a, b) => a[0] - b[0]);
+      for (const [id, platform, chatId] of heads) {
+        if (taken.length >= limit) break;
+        if (busyChats.has(chatKey({ platform, chatId }))) continue;
+        const item = fromRow(this.statements.get.get(id) as Row);
+        if (!accept(item)) continue;
+        this.statements.markSending.run(id);
+        taken.push({ ...item, status: 'sending', attempts: item.attempts + 1 });
+      }
+      return taken;
+    });
     this.statements = {
-      // Round robin over chats: the oldest due row of each chat, so a chat with a long backlog (a stranger's
-      // flood, a big digest) never holds up the others. The partial index holds only pending rows, by chat.
-      due: db.prepare(
-        `SELECT * FROM outbox WHERE id IN (
-           SELECT MIN(id) FROM outbox INDEXED BY outbox_pending_chat
-           WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id
-         ) ORDER BY id LIMIT ?`,
-      ),
+      // Round robin over chats: the oldest due row of each chat (its id, platform and chat), so a chat with a
+      // long backlog (a stranger's flood, a big digest) never holds up the others. The partial index holds only
+      // pending rows, by chat, so this walks it once; claimDue orders the heads and reads only the rows it
+      // takes (an IN list or an ORDER BY here would build a temporary b-tree on every call).
+      dueHeads: db
+        .prepare(
+          `SELECT MIN(id), platform, chat_id FROM outbox INDEXED BY outbox_pending_chat
+           WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id`,
+        )
+        .raw(),
       markSending: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`),
       markPartSent: db.prepare(`UPDATE outbox SET parts_sent = ?, receipt = ? WHERE id = ?`),
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
@@ -233,26 +253,7 @@ export class SqliteOutbox implements Outbox {
     accept: (row: OutboxRow) => boolean = () => true,
   ): OutboxRow[] {
     // Marking "sending" only counts possible duplicates after a crash: it needs no fsync of its own.
-    return relaxed(this.db, () =>
-      this.db
-        .transaction(() => {
-          const taken: OutboxRow[] = [];
-          const chats = new Set(busyChats);
-          // One row per chat; busy chats' rows are skipped, so fetch enough to fill the room around them.
-          const rows = this.statements.due.all(now, limit + chats.size + 64) as Row[];
-          for (const row of rows) {
-            if (taken.length >= limit) break;
-            const item = fromRow(row);
-            const key = chatKey(item.address);
-            if (chats.has(key) || !accept(item)) continue;
-            chats.add(key);
-            this.statements.markSending.run(row.id);
-            taken.push({ ...item, status: 'sending', attempts: item.attempts + 1 });
-          }
-          return taken;
-        })
-        .immediate(),
-    );
+    return relaxed(this.db, () => this.claimDueNow.immediate(now, limit, busyChats, accept));
   }
 
   markPartSent(id: number, partsSent: number, receipt: string): void {
