@@ -1,5 +1,5 @@
 import type { Statement, Transaction } from 'better-sqlite3';
-import { type Db, relaxed } from './db.js';
+import { type Db, nextIdSql, relaxed } from './db.js';
 
 /** Where a stored reply goes. Storage keeps its own plain shape so it never depends on core. */
 export interface StoredAddress {
@@ -156,8 +156,8 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
   if (!statements) {
     statements = {
       insert: db.prepare(
-        `INSERT INTO outbox (task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO outbox (id, task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
+         VALUES (${nextIdSql('outbox')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       byKey: db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?'),
     };

@@ -1,5 +1,5 @@
 import type { Transaction } from 'better-sqlite3';
-import { type Db, relaxed } from './db.js';
+import { type Db, nextIdSql, relaxed } from './db.js';
 import { insertOutboxRow, type OutboxItem } from './outbox.js';
 import {
   type NewTask,
@@ -81,8 +81,8 @@ export class SqliteTaskQueue implements TaskQueue {
     });
     this.s = {
       insert: db.prepare(
-        `INSERT INTO tasks (request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
+        `INSERT INTO tasks (id, request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
+         VALUES (${nextIdSql('tasks')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
       ),
       byMessage: db.prepare('SELECT id FROM tasks WHERE platform = ? AND platform_message_id = ?'),
       claim: db.prepare(
