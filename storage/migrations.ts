@@ -418,14 +418,15 @@ export const migrations: readonly Migration[] = [
   {
     version: 13,
     name: 'task and outbox ids without AUTOINCREMENT, one index of open tasks',
-    // Each message wrote sqlite_sequence twice (its task and its reply) and moved its task from the pending
-    // index to the running one: three WAL pages of sixteen. Ids are named outside their rows (brain runs and the
+    // Each message wrote sqlite_sequence twice (its task and its reply), and its claim moved the task from the
+    // pending index to the running one: four WAL pages of sixteen. Ids are named outside their rows (brain runs and the
     // ledger by task, dedupe keys, the memory log, a kept digest's outbox ids), so an id must never be handed out
     // twice; a plain INTEGER PRIMARY KEY would hand out the largest id plus one again once the newest rows are
     // deleted. id_floor keeps, per table, the largest id of a deleted row (a trigger raises it on every delete,
     // however the row goes), and a new row's id is one above both that and the largest id in the table: the
     // promise of AUTOINCREMENT, with a write only when rows are deleted. Pending and running tasks share one
-    // index keyed by status, so a claim rewrites one index page instead of two.
+    // index of open tasks: it names only ended_at (set when a task reaches its final status), which a claim
+    // does not change, so a claim rewrites the task's row and no index page at all.
     rebuildsTables: true,
     sql: `
       CREATE TABLE id_floor (name TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
@@ -453,21 +454,20 @@ export const migrations: readonly Migration[] = [
         not_before INTEGER NOT NULL DEFAULT 0,
         lease_owner TEXT,
         claimed_at INTEGER,
+        ended_at INTEGER,
         UNIQUE (platform, platform_message_id)
       );
       INSERT INTO tasks_rebuilt (id, request_text, status, tool_name, metadata, platform, chat_id, thread_id, user_id,
           platform_message_id, attempts, lease_until, created_at, updated_at, error, user_name, reply_to, message,
-          not_before, lease_owner, claimed_at)
+          not_before, lease_owner, claimed_at, ended_at)
         SELECT id, request_text, status, tool_name, metadata, platform, chat_id, thread_id, user_id,
           platform_message_id, attempts, lease_until, created_at, updated_at, error, user_name, reply_to, message,
-          not_before, lease_owner, claimed_at
+          not_before, lease_owner, claimed_at,
+          CASE WHEN status IN ('done', 'failed', 'dead', 'cancelled') THEN updated_at END
         FROM tasks;
       DROP TABLE tasks;
       ALTER TABLE tasks_rebuilt RENAME TO tasks;
-      -- Written so that status = 'pending' and status IN ('routing', 'executing') in a query each match it as they
-      -- are, and so that writes test it with plain comparisons (a constant IN list of three or more values is a
-      -- temporary table built on every statement that checks it).
-      CREATE INDEX tasks_open ON tasks (status, id) WHERE status = 'pending' OR status IN ('routing', 'executing');
+      CREATE INDEX tasks_open ON tasks (id) WHERE ended_at IS NULL;
 
       CREATE TABLE outbox_rebuilt (
         id INTEGER PRIMARY KEY,

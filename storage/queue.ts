@@ -88,7 +88,7 @@ export class SqliteTaskQueue implements TaskQueue {
 
   constructor(private readonly db: Db) {
     this.completeNow = db.transaction((taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean => {
-      const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
+      const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, now, taskId, owner).changes;
       if (changed !== 1) return false;
       if (outcome.reply) insertOutboxRow(this.db, { ...outcome.reply, taskId }, now);
       return true;
@@ -102,7 +102,7 @@ export class SqliteTaskQueue implements TaskQueue {
       claim: db
         .prepare(
           `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?, claimed_at = ?
-         WHERE id = (SELECT id FROM tasks WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
+         WHERE id = (SELECT id FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
          RETURNING ${COLUMNS}`,
         )
         .raw(),
@@ -114,7 +114,7 @@ export class SqliteTaskQueue implements TaskQueue {
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
       finish: db.prepare(
-        `UPDATE tasks SET status = ?, error = ?, tool_name = COALESCE(?, tool_name), lease_until = NULL, updated_at = ?
+        `UPDATE tasks SET status = ?, error = ?, tool_name = COALESCE(?, tool_name), lease_until = NULL, updated_at = ?, ended_at = ?
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
       release: db.prepare(
@@ -126,18 +126,23 @@ export class SqliteTaskQueue implements TaskQueue {
         `UPDATE tasks SET attempts = MAX(0, attempts - 1), updated_at = ?
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
-      expired: db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE status IN ('routing', 'executing') AND lease_until < ?`).raw(),
+      expired: db
+        .prepare(
+          `SELECT ${COLUMNS} FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing') AND lease_until < ?`,
+        )
+        .raw(),
       requeue: db.prepare(
         `UPDATE tasks SET status = 'pending', lease_until = NULL, lease_owner = NULL, updated_at = ?, error = 'lease expired' WHERE id = ?`,
       ),
       kill: db.prepare(
-        `UPDATE tasks SET status = 'dead', lease_until = NULL, updated_at = ?, error = 'gave up after repeated interruptions' WHERE id = ?`,
+        `UPDATE tasks SET status = 'dead', lease_until = NULL, updated_at = ?, ended_at = ?, error = 'gave up after repeated interruptions' WHERE id = ?`,
       ),
       expireForeign: db.prepare(
-        `UPDATE tasks SET lease_until = ? WHERE status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
+        `UPDATE tasks INDEXED BY tasks_open SET lease_until = ?
+         WHERE ended_at IS NULL AND status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
       ),
       cancelPending: db.prepare(
-        `UPDATE tasks SET status = 'cancelled', updated_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
+        `UPDATE tasks SET status = 'cancelled', updated_at = ?, ended_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
       ),
       get: db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id = ?`).raw(),
       trace: db.prepare('SELECT id, status, claimed_at, created_at, updated_at FROM tasks WHERE id = ?'),
@@ -153,10 +158,16 @@ export class SqliteTaskQueue implements TaskQueue {
          SELECT id, claimed_at, 'claimed', claimed_at - created_at FROM tasks WHERE id = ? AND claimed_at IS NOT NULL`,
       ),
       completionReply: db.prepare('SELECT id FROM outbox WHERE task_id = ? AND created_at = ? ORDER BY id LIMIT 1'),
-      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks WHERE status = 'pending'`),
-      nextLease: db.prepare(`SELECT MIN(lease_until) AS at FROM tasks WHERE status IN ('routing', 'executing')`),
-      pendingStats: db.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks WHERE status = 'pending'`),
-      runningCount: db.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE status IN ('routing', 'executing')`),
+      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`),
+      nextLease: db.prepare(
+        `SELECT MIN(lease_until) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
+      ),
+      pendingStats: db.prepare(
+        `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`,
+      ),
+      runningCount: db.prepare(
+        `SELECT COUNT(*) AS n FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
+      ),
       recent: db
         .prepare(
           `SELECT ${COLUMNS} FROM tasks WHERE platform = ? AND chat_id = ? AND COALESCE(thread_id, '') = ? AND id < ?
@@ -217,7 +228,7 @@ export class SqliteTaskQueue implements TaskQueue {
       outcome.reply
         ? this.completeNow.immediate(taskId, owner, outcome, now)
         : // Nothing to queue with it: one statement is atomic on its own.
-          this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes === 1,
+          this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, now, taskId, owner).changes === 1,
     );
   }
 
@@ -252,7 +263,7 @@ export class SqliteTaskQueue implements TaskQueue {
           const task = fromRow(row);
           this.s.claimEnded.run(task.id);
           if (task.attempts >= maxAttempts) {
-            this.s.kill.run(now, task.id);
+            this.s.kill.run(now, now, task.id);
             this.s.event.run(task.id, now, 'dead', null, null, null, null, JSON.stringify({ attempts: task.attempts }));
             insertOutboxRow(this.db, { ...deadReply(task), taskId: task.id }, now);
             dead.push(task.id);
@@ -276,7 +287,7 @@ export class SqliteTaskQueue implements TaskQueue {
       .transaction(() => {
         const row = this.s.trace.get(taskId) as TraceRow | undefined;
         if (!row) return 'not-found' as const;
-        if (this.s.cancelPending.run(now, taskId).changes === 1) {
+        if (this.s.cancelPending.run(now, now, taskId).changes === 1) {
           this.s.event.run(taskId, now, 'cancelled', null, null, null, null, null);
           insertOutboxRow(this.db, { ...reply, taskId }, now);
           return 'cancelled' as const;
