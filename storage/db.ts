@@ -62,6 +62,15 @@ export function relaxed<T>(db: Db, work: () => T): T {
   }
 }
 
+/**
+ * SQL for the id of a new row of `table`: one above both its largest id and the largest id it ever deleted
+ * (id_floor, raised by a trigger on delete), so no id is handed out twice. AUTOINCREMENT promised the same but
+ * wrote sqlite_sequence on every insert; this reads two b-tree ends instead.
+ */
+export function nextIdSql(table: 'tasks' | 'outbox'): string {
+  return `MAX(IFNULL((SELECT MAX(id) FROM ${table}), 0), IFNULL((SELECT id FROM id_floor WHERE name = '${table}'), 0)) + 1`;
+}
+
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
@@ -71,10 +80,20 @@ export function migrate(db: Db, list: readonly Migration[]): number {
   let version = schemaVersion(db);
   for (const migration of [...list].sort((a, b) => a.version - b.version)) {
     if (migration.version <= version) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    }).immediate();
+    // Foreign keys can only be switched outside a transaction.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        const check = () => (migration.rebuildsTables && foreignKeys ? (db.pragma('foreign_key_check') as unknown[]).length : 0);
+        const broken = check();
+        db.exec(migration.sql);
+        if (check() > broken) throw new Error(`migration ${migration.version} (${migration.name}) left rows pointing at missing rows`);
+        db.pragma(`user_version = ${migration.version}`);
+      }).immediate();
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
     version = migration.version;
   }
   return version;

@@ -125,10 +125,9 @@ export class MemoryEventStore {
       since: db.prepare(`SELECT ${COLUMNS} FROM memory_events WHERE at >= ? ORDER BY id`),
       countSince: db.prepare('SELECT COUNT(*) AS n FROM memory_events WHERE at >= ?'),
       prune: db.prepare('DELETE FROM memory_events WHERE at < ?'),
-      taskCounter: db.prepare(
-        `INSERT INTO sqlite_sequence (name, seq) SELECT 'tasks', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tasks')`,
+      raiseTaskFloor: db.prepare(
+        `INSERT INTO id_floor (name, id) VALUES ('tasks', ?) ON CONFLICT (name) DO UPDATE SET id = MAX(id, excluded.id)`,
       ),
-      raiseTaskCounter: db.prepare(`UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'tasks'`),
     };
   }
 
@@ -196,8 +195,7 @@ export class MemoryEventStore {
       .transaction(() => {
         for (const event of events) this.s.restore.run({ ...this.toParams(event), id: event.id });
         const lastTask = Math.max(0, ...events.map((event) => event.taskId ?? 0));
-        this.s.taskCounter.run();
-        this.s.raiseTaskCounter.run(lastTask);
+        this.s.raiseTaskFloor.run(lastTask);
         return events.length;
       })
       .immediate();

@@ -7,6 +7,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Runs with foreign keys off, checked with foreign_key_check before it commits: a migration that rebuilds
+   * a table under its own name (SQLite's way to change what ALTER TABLE cannot) must not cascade the drop of
+   * the old table to the rows that point at it.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const migrations: readonly Migration[] = [
@@ -407,6 +413,99 @@ export const migrations: readonly Migration[] = [
     sql: `
       CREATE INDEX outbox_pending_chat ON outbox (platform, chat_id, id) WHERE status = 'pending';
       DROP INDEX outbox_pending;
+    `,
+  },
+  {
+    version: 13,
+    name: 'task and outbox ids without AUTOINCREMENT, one index of open tasks',
+    // Each message wrote sqlite_sequence twice (its task and its reply), and its claim moved the task from the
+    // pending index to the running one: four WAL pages of sixteen. Ids are named outside their rows (brain runs and the
+    // ledger by task, dedupe keys, the memory log, a kept digest's outbox ids), so an id must never be handed out
+    // twice; a plain INTEGER PRIMARY KEY would hand out the largest id plus one again once the newest rows are
+    // deleted. id_floor keeps, per table, the largest id of a deleted row (a trigger raises it on every delete,
+    // however the row goes), and a new row's id is one above both that and the largest id in the table: the
+    // promise of AUTOINCREMENT, with a write only when rows are deleted. Pending and running tasks share one
+    // index of open tasks: it names only ended_at (set when a task reaches its final status), which a claim
+    // does not change, so a claim rewrites the task's row and no index page at all.
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE id_floor (name TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO id_floor (name, id) SELECT name, seq FROM sqlite_sequence WHERE name IN ('tasks', 'outbox');
+
+      CREATE TABLE tasks_rebuilt (
+        id INTEGER PRIMARY KEY,
+        request_text TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        tool_name TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        user_id TEXT NOT NULL,
+        platform_message_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        error TEXT,
+        user_name TEXT NOT NULL DEFAULT '',
+        reply_to TEXT,
+        message TEXT NOT NULL DEFAULT '{}',
+        not_before INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        claimed_at INTEGER,
+        ended_at INTEGER,
+        UNIQUE (platform, platform_message_id)
+      );
+      INSERT INTO tasks_rebuilt (id, request_text, status, tool_name, metadata, platform, chat_id, thread_id, user_id,
+          platform_message_id, attempts, lease_until, created_at, updated_at, error, user_name, reply_to, message,
+          not_before, lease_owner, claimed_at, ended_at)
+        SELECT id, request_text, status, tool_name, metadata, platform, chat_id, thread_id, user_id,
+          platform_message_id, attempts, lease_until, created_at, updated_at, error, user_name, reply_to, message,
+          not_before, lease_owner, claimed_at,
+          CASE WHEN status IN ('done', 'failed', 'dead', 'cancelled') THEN updated_at END
+        FROM tasks;
+      DROP TABLE tasks;
+      ALTER TABLE tasks_rebuilt RENAME TO tasks;
+      CREATE INDEX tasks_open ON tasks (id) WHERE ended_at IS NULL;
+
+      CREATE TABLE outbox_rebuilt (
+        id INTEGER PRIMARY KEY,
+        task_id INTEGER REFERENCES tasks (id),
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        reply_to TEXT,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        receipt TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        kind TEXT NOT NULL DEFAULT 'reply',
+        dedupe_key TEXT,
+        resent_after_crash INTEGER NOT NULL DEFAULT 0,
+        parts_sent INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO outbox_rebuilt (id, task_id, platform, chat_id, thread_id, reply_to, body, status, attempts,
+          next_attempt_at, receipt, created_at, sent_at, last_error, kind, dedupe_key, resent_after_crash, parts_sent)
+        SELECT id, task_id, platform, chat_id, thread_id, reply_to, body, status, attempts,
+          next_attempt_at, receipt, created_at, sent_at, last_error, kind, dedupe_key, resent_after_crash, parts_sent
+        FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_rebuilt RENAME TO outbox;
+      CREATE UNIQUE INDEX outbox_dedupe ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL;
+      CREATE INDEX outbox_task ON outbox (task_id) WHERE task_id IS NOT NULL;
+      CREATE INDEX outbox_pending_chat ON outbox (platform, chat_id, id) WHERE status = 'pending';
+
+      CREATE TRIGGER tasks_id_floor AFTER DELETE ON tasks BEGIN
+        INSERT INTO id_floor (name, id) VALUES ('tasks', OLD.id) ON CONFLICT (name) DO UPDATE SET id = MAX(id, excluded.id);
+      END;
+      CREATE TRIGGER outbox_id_floor AFTER DELETE ON outbox BEGIN
+        INSERT INTO id_floor (name, id) VALUES ('outbox', OLD.id) ON CONFLICT (name) DO UPDATE SET id = MAX(id, excluded.id);
+      END;
     `,
   },
 ];

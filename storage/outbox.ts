@@ -1,5 +1,5 @@
-import type { Statement } from 'better-sqlite3';
-import { type Db, relaxed } from './db.js';
+import type { Statement, Transaction } from 'better-sqlite3';
+import { type Db, nextIdSql, relaxed } from './db.js';
 
 /** Where a stored reply goes. Storage keeps its own plain shape so it never depends on core. */
 export interface StoredAddress {
@@ -47,9 +47,9 @@ export interface Outbox {
   /**
    * Take up to `limit` due rows, at most one per chat (each chat's oldest, the chats in the order of those
    * rows: round robin, so one chat's backlog never holds up another), and mark them sending. Rows of chats
-   * in `busyChats`, and rows `accept` turns down (no adapter for their platform yet), stay pending.
+   * in `busyChats`, and rows of platforms `acceptPlatform` turns down (no adapter for them yet), stay pending.
    */
-  claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, accept?: (row: OutboxRow) => boolean): OutboxRow[];
+  claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, acceptPlatform?: (platform: string) => boolean): OutboxRow[];
   /** One more part of a long reply reached the platform (its id is the receipt so far). */
   markPartSent(id: number, partsSent: number, receipt: string): void;
   markSent(id: number, receipt: string, now: number): void;
@@ -72,49 +72,49 @@ export function chatKey(address: StoredAddress): string {
   return `${address.platform}\u0000${address.chatId}`;
 }
 
-interface Row {
-  id: number;
-  task_id: number | null;
-  platform: string;
-  chat_id: string;
-  thread_id: string | null;
-  reply_to: string | null;
-  body: string;
-  kind: OutboxKind;
-  status: OutboxStatus;
-  attempts: number;
-  next_attempt_at: number;
-  receipt: string | null;
-  dedupe_key: string | null;
-  last_error: string | null;
-  resent_after_crash: number;
-  parts_sent: number;
-  created_at: number;
-  sent_at: number | null;
-}
+// Outbox rows are read as arrays, these columns in this order (statements in raw mode): building an object per
+// row column by column costs more in better-sqlite3 than reading the row.
+const COLUMNS = `id, task_id, platform, chat_id, thread_id, reply_to, body, kind, status, attempts, next_attempt_at, receipt,
+  dedupe_key, last_error, resent_after_crash, parts_sent, created_at, sent_at`;
+
+type Row = [
+  id: number,
+  taskId: number | null,
+  platform: string,
+  chatId: string,
+  threadId: string | null,
+  replyTo: string | null,
+  body: string,
+  kind: OutboxKind,
+  status: OutboxStatus,
+  attempts: number,
+  nextAttemptAt: number,
+  receipt: string | null,
+  dedupeKey: string | null,
+  lastError: string | null,
+  resentAfterCrash: number,
+  partsSent: number,
+  createdAt: number,
+  sentAt: number | null,
+];
 
 function fromRow(row: Row): OutboxRow {
   return {
-    id: row.id,
-    taskId: row.task_id,
-    address: {
-      platform: row.platform,
-      chatId: row.chat_id,
-      threadId: row.thread_id ?? undefined,
-      replyTo: row.reply_to ?? undefined,
-    },
-    body: JSON.parse(row.body),
-    kind: row.kind,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    receipt: row.receipt,
-    dedupeKey: row.dedupe_key,
-    lastError: row.last_error,
-    resentAfterCrash: row.resent_after_crash === 1,
-    partsSent: row.parts_sent,
-    createdAt: row.created_at,
-    sentAt: row.sent_at,
+    id: row[0],
+    taskId: row[1],
+    address: { platform: row[2], chatId: row[3], threadId: row[4] ?? undefined, replyTo: row[5] ?? undefined },
+    body: JSON.parse(row[6]),
+    kind: row[7],
+    status: row[8],
+    attempts: row[9],
+    nextAttemptAt: row[10],
+    receipt: row[11],
+    dedupeKey: row[12],
+    lastError: row[13],
+    resentAfterCrash: row[14] === 1,
+    partsSent: row[15],
+    createdAt: row[16],
+    sentAt: row[17],
   };
 }
 
@@ -156,8 +156,8 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
   if (!statements) {
     statements = {
       insert: db.prepare(
-        `INSERT INTO outbox (task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO outbox (id, task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
+         VALUES (${nextIdSql('outbox')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       byKey: db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?'),
     };
@@ -191,22 +191,41 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
 
 export class SqliteOutbox implements Outbox {
   private readonly statements;
+  private readonly claimDueNow: Transaction<
+    (now: number, limit: number, busyChats: ReadonlySet<string>, acceptPlatform: (platform: string) => boolean) => OutboxRow[]
+  >;
 
   constructor(private readonly db: Db) {
+    // One row per chat at most: the heads are one per chat already; busy chats' heads are skipped.
+    this.claimDueNow = db.transaction(
+      (now: number, limit: number, busyChats: ReadonlySet<string>, acceptPlatform: (platform: string) => boolean) => {
+        const taken: OutboxRow[] = [];
+        const heads = this.statements.dueHeads.all(now) as Array<[id: number, platform: string, chatId: string]>;
+        if (heads.length > 1) heads.sort((a, b) => a[0] - b[0]);
+        for (const [id, platform, chatId] of heads) {
+          if (taken.length >= limit) break;
+          if (busyChats.has(chatKey({ platform, chatId })) || !acceptPlatform(platform)) continue;
+          taken.push(fromRow(this.statements.take.get(id) as Row));
+        }
+        return taken;
+      },
+    );
     this.statements = {
-      // Round robin over chats: the oldest due row of each chat, so a chat with a long backlog (a stranger's
-      // flood, a big digest) never holds up the others. The partial index holds only pending rows, by chat.
-      due: db.prepare(
-        `SELECT * FROM outbox WHERE id IN (
-           SELECT MIN(id) FROM outbox INDEXED BY outbox_pending_chat
-           WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id
-         ) ORDER BY id LIMIT ?`,
-      ),
-      markSending: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`),
+      // Round robin over chats: the oldest due row of each chat (its id, platform and chat), so a chat with a
+      // long backlog (a stranger's flood, a big digest) never holds up the others. The partial index holds only
+      // pending rows, by chat, so this walks it once; claimDue orders the heads and reads only the rows it
+      // takes (an IN list or an ORDER BY here would build a temporary b-tree on every call).
+      dueHeads: db
+        .prepare(
+          `SELECT MIN(id), platform, chat_id FROM outbox INDEXED BY outbox_pending_chat
+           WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id`,
+        )
+        .raw(),
+      take: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? RETURNING ${COLUMNS}`).raw(),
       markPartSent: db.prepare(`UPDATE outbox SET parts_sent = ?, receipt = ? WHERE id = ?`),
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
-      interrupted: db.prepare(`SELECT * FROM outbox WHERE status = 'sending' ORDER BY id`),
+      interrupted: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE status = 'sending' ORDER BY id`).raw(),
       recover: db.prepare(
         `UPDATE outbox SET status = 'pending', resent_after_crash = 1, next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'`,
       ),
@@ -216,8 +235,8 @@ export class SqliteOutbox implements Outbox {
       nextDue: db.prepare(
         `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_chat WHERE status = 'pending' AND next_attempt_at > ?`,
       ),
-      get: db.prepare('SELECT * FROM outbox WHERE id = ?'),
-      forTask: db.prepare('SELECT * FROM outbox WHERE task_id = ? ORDER BY id'),
+      get: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).raw(),
+      forTask: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE task_id = ? ORDER BY id`).raw(),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
     };
   }
@@ -230,29 +249,10 @@ export class SqliteOutbox implements Outbox {
     now: number,
     limit: number,
     busyChats: ReadonlySet<string> = new Set(),
-    accept: (row: OutboxRow) => boolean = () => true,
+    acceptPlatform: (platform: string) => boolean = () => true,
   ): OutboxRow[] {
     // Marking "sending" only counts possible duplicates after a crash: it needs no fsync of its own.
-    return relaxed(this.db, () =>
-      this.db
-        .transaction(() => {
-          const taken: OutboxRow[] = [];
-          const chats = new Set(busyChats);
-          // One row per chat; busy chats' rows are skipped, so fetch enough to fill the room around them.
-          const rows = this.statements.due.all(now, limit + chats.size + 64) as Row[];
-          for (const row of rows) {
-            if (taken.length >= limit) break;
-            const item = fromRow(row);
-            const key = chatKey(item.address);
-            if (chats.has(key) || !accept(item)) continue;
-            chats.add(key);
-            this.statements.markSending.run(row.id);
-            taken.push({ ...item, status: 'sending', attempts: item.attempts + 1 });
-          }
-          return taken;
-        })
-        .immediate(),
-    );
+    return relaxed(this.db, () => this.claimDueNow.immediate(now, limit, busyChats, acceptPlatform));
   }
 
   markPartSent(id: number, partsSent: number, receipt: string): void {

@@ -1,5 +1,5 @@
 import type { Transaction } from 'better-sqlite3';
-import { type Db, relaxed } from './db.js';
+import { type Db, nextIdSql, relaxed } from './db.js';
 import { insertOutboxRow, type OutboxItem } from './outbox.js';
 import {
   type NewTask,
@@ -15,54 +15,68 @@ import {
 // The contract lives in task-queue.ts; this file is its SQLite implementation.
 export * from './task-queue.js';
 
-interface Row {
+// Task rows are read as arrays, these columns in this order (statements in raw mode): better-sqlite3 builds
+// an object per row by setting each named column on it, which cost more than everything else a claim does in
+// JavaScript.
+const COLUMNS = `id, request_text, status, tool_name, metadata, platform, chat_id, thread_id, reply_to, user_id, user_name,
+  platform_message_id, message, attempts, lease_until, lease_owner, not_before, created_at, updated_at, error`;
+
+type Row = [
+  id: number,
+  requestText: string,
+  status: TaskStatus,
+  toolName: string | null,
+  metadata: string,
+  platform: string,
+  chatId: string,
+  threadId: string | null,
+  replyTo: string | null,
+  userId: string,
+  userName: string,
+  platformMessageId: string,
+  message: string,
+  attempts: number,
+  leaseUntil: number | null,
+  leaseOwner: string | null,
+  notBefore: number,
+  createdAt: number,
+  updatedAt: number,
+  error: string | null,
+];
+
+/** What events() reads of the task itself. */
+interface TraceRow {
   id: number;
-  request_text: string;
   status: TaskStatus;
-  tool_name: string | null;
-  metadata: string;
-  platform: string;
-  chat_id: string;
-  thread_id: string | null;
-  reply_to: string | null;
-  user_id: string;
-  user_name: string;
-  platform_message_id: string;
-  message: string;
-  attempts: number;
-  lease_until: number | null;
-  lease_owner: string | null;
   claimed_at: number | null;
-  not_before: number;
   created_at: number;
   updated_at: number;
-  error: string | null;
 }
 
 const ENDED_BY_COMPLETION: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
 
 function fromRow(row: Row): TaskRecord {
   return {
-    id: row.id,
-    requestText: row.request_text,
-    status: row.status,
-    toolName: row.tool_name,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    platform: row.platform,
-    chatId: row.chat_id,
-    threadId: row.thread_id,
-    replyTo: row.reply_to,
-    userId: row.user_id,
-    userName: row.user_name,
-    platformMessageId: row.platform_message_id,
-    message: JSON.parse(row.message),
-    attempts: row.attempts,
-    leaseUntil: row.lease_until,
-    leaseOwner: row.lease_owner,
-    notBefore: row.not_before,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    error: row.error,
+    id: row[0],
+    requestText: row[1],
+    status: row[2],
+    toolName: row[3],
+    metadata: JSON.parse(row[4]) as Record<string, unknown>,
+    platform: row[5],
+    chatId: row[6],
+    threadId: row[7],
+    replyTo: row[8],
+    userId: row[9],
+    userName: row[10],
+    platformMessageId: row[11],
+    message: JSON.parse(row[12]),
+    attempts: row[13],
+    leaseUntil: row[14],
+    leaseOwner: row[15],
+    notBefore: row[16],
+    createdAt: row[17],
+    updatedAt: row[18],
+    error: row[19],
   };
 }
 
@@ -74,22 +88,24 @@ export class SqliteTaskQueue implements TaskQueue {
 
   constructor(private readonly db: Db) {
     this.completeNow = db.transaction((taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean => {
-      const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes;
+      const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, now, taskId, owner).changes;
       if (changed !== 1) return false;
       if (outcome.reply) insertOutboxRow(this.db, { ...outcome.reply, taskId }, now);
       return true;
     });
     this.s = {
       insert: db.prepare(
-        `INSERT INTO tasks (request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
+        `INSERT INTO tasks (id, request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
+         VALUES (${nextIdSql('tasks')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
       ),
       byMessage: db.prepare('SELECT id FROM tasks WHERE platform = ? AND platform_message_id = ?'),
-      claim: db.prepare(
-        `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?, claimed_at = ?
-         WHERE id = (SELECT id FROM tasks WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
-         RETURNING *`,
-      ),
+      claim: db
+        .prepare(
+          `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?, claimed_at = ?
+         WHERE id = (SELECT id FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
+         RETURNING ${COLUMNS}`,
+        )
+        .raw(),
       renew: db.prepare(
         `UPDATE tasks SET lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
@@ -98,7 +114,7 @@ export class SqliteTaskQueue implements TaskQueue {
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
       finish: db.prepare(
-        `UPDATE tasks SET status = ?, error = ?, tool_name = COALESCE(?, tool_name), lease_until = NULL, updated_at = ?
+        `UPDATE tasks SET status = ?, error = ?, tool_name = COALESCE(?, tool_name), lease_until = NULL, updated_at = ?, ended_at = ?
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
       release: db.prepare(
@@ -110,20 +126,26 @@ export class SqliteTaskQueue implements TaskQueue {
         `UPDATE tasks SET attempts = MAX(0, attempts - 1), updated_at = ?
          WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
-      expired: db.prepare(`SELECT * FROM tasks WHERE status IN ('routing', 'executing') AND lease_until < ?`),
+      expired: db
+        .prepare(
+          `SELECT ${COLUMNS} FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing') AND lease_until < ?`,
+        )
+        .raw(),
       requeue: db.prepare(
         `UPDATE tasks SET status = 'pending', lease_until = NULL, lease_owner = NULL, updated_at = ?, error = 'lease expired' WHERE id = ?`,
       ),
       kill: db.prepare(
-        `UPDATE tasks SET status = 'dead', lease_until = NULL, updated_at = ?, error = 'gave up after repeated interruptions' WHERE id = ?`,
+        `UPDATE tasks SET status = 'dead', lease_until = NULL, updated_at = ?, ended_at = ?, error = 'gave up after repeated interruptions' WHERE id = ?`,
       ),
       expireForeign: db.prepare(
-        `UPDATE tasks SET lease_until = ? WHERE status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
+        `UPDATE tasks INDEXED BY tasks_open SET lease_until = ?
+         WHERE ended_at IS NULL AND status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
       ),
       cancelPending: db.prepare(
-        `UPDATE tasks SET status = 'cancelled', updated_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
+        `UPDATE tasks SET status = 'cancelled', updated_at = ?, ended_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
       ),
-      get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+      get: db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id = ?`).raw(),
+      trace: db.prepare('SELECT id, status, claimed_at, created_at, updated_at FROM tasks WHERE id = ?'),
       event: db.prepare(
         `INSERT INTO task_events (task_id, at, type, duration_ms, tokens_in, tokens_out, cost_usd, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -136,14 +158,22 @@ export class SqliteTaskQueue implements TaskQueue {
          SELECT id, claimed_at, 'claimed', claimed_at - created_at FROM tasks WHERE id = ? AND claimed_at IS NOT NULL`,
       ),
       completionReply: db.prepare('SELECT id FROM outbox WHERE task_id = ? AND created_at = ? ORDER BY id LIMIT 1'),
-      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks WHERE status = 'pending'`),
-      nextLease: db.prepare(`SELECT MIN(lease_until) AS at FROM tasks WHERE status IN ('routing', 'executing')`),
-      pendingStats: db.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks WHERE status = 'pending'`),
-      runningCount: db.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE status IN ('routing', 'executing')`),
-      recent: db.prepare(
-        `SELECT * FROM tasks WHERE platform = ? AND chat_id = ? AND COALESCE(thread_id, '') = ? AND id < ?
-         ORDER BY id DESC LIMIT ?`,
+      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`),
+      nextLease: db.prepare(
+        `SELECT MIN(lease_until) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
       ),
+      pendingStats: db.prepare(
+        `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`,
+      ),
+      runningCount: db.prepare(
+        `SELECT COUNT(*) AS n FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
+      ),
+      recent: db
+        .prepare(
+          `SELECT ${COLUMNS} FROM tasks WHERE platform = ? AND chat_id = ? AND COALESCE(thread_id, '') = ? AND id < ?
+         ORDER BY id DESC LIMIT ?`,
+        )
+        .raw(),
     };
   }
 
@@ -198,7 +228,7 @@ export class SqliteTaskQueue implements TaskQueue {
       outcome.reply
         ? this.completeNow.immediate(taskId, owner, outcome, now)
         : // Nothing to queue with it: one statement is atomic on its own.
-          this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, taskId, owner).changes === 1,
+          this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, now, taskId, owner).changes === 1,
     );
   }
 
@@ -229,11 +259,11 @@ export class SqliteTaskQueue implements TaskQueue {
       .transaction(() => {
         const requeued: number[] = [];
         const dead: number[] = [];
-        for (const row of (this.s.expired.all(now) as Row[]).sort((a, b) => a.id - b.id)) {
+        for (const row of (this.s.expired.all(now) as Row[]).sort((a, b) => a[0] - b[0])) {
           const task = fromRow(row);
           this.s.claimEnded.run(task.id);
           if (task.attempts >= maxAttempts) {
-            this.s.kill.run(now, task.id);
+            this.s.kill.run(now, now, task.id);
             this.s.event.run(task.id, now, 'dead', null, null, null, null, JSON.stringify({ attempts: task.attempts }));
             insertOutboxRow(this.db, { ...deadReply(task), taskId: task.id }, now);
             dead.push(task.id);
@@ -255,9 +285,9 @@ export class SqliteTaskQueue implements TaskQueue {
   cancel(taskId: number, now: number, reply: Omit<OutboxItem, 'taskId'>): 'cancelled' | 'running' | 'finished' | 'not-found' {
     return this.db
       .transaction(() => {
-        const row = this.s.get.get(taskId) as Row | undefined;
+        const row = this.s.trace.get(taskId) as TraceRow | undefined;
         if (!row) return 'not-found' as const;
-        if (this.s.cancelPending.run(now, taskId).changes === 1) {
+        if (this.s.cancelPending.run(now, now, taskId).changes === 1) {
           this.s.event.run(taskId, now, 'cancelled', null, null, null, null, null);
           insertOutboxRow(this.db, { ...reply, taskId }, now);
           return 'cancelled' as const;
@@ -289,7 +319,7 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   events(taskId: number): TaskEvent[] {
-    const task = this.s.get.get(taskId) as Row | undefined;
+    const task = this.s.trace.get(taskId) as TraceRow | undefined;
     if (!task) return [];
     const queued: TaskEvent = { taskId, at: task.created_at, type: 'queued' };
     const stored = [
@@ -336,7 +366,7 @@ export class SqliteTaskQueue implements TaskQueue {
    * Steps the task row itself records: its latest claim (a claim that ended in a release or an expired lease
    * is stored when it ends), and how it ended when a completion ended it (other ends store their own step).
    */
-  private fromRow(task: Row, stored: readonly TaskEvent[]): TaskEvent[] {
+  private fromRow(task: TraceRow, stored: readonly TaskEvent[]): TaskEvent[] {
     const steps: TaskEvent[] = [];
     const claimed = task.claimed_at;
     if (claimed !== null && !stored.some((event) => event.type === 'claimed' && event.at === claimed)) {

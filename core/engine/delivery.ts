@@ -98,7 +98,7 @@ export class Delivery {
         const room = this.options.concurrency - this.inflight.size;
         if (room <= 0 || this.stopped) break;
         const busy = new Set(this.inflight.values());
-        const rows = this.options.outbox.claimDue(claimedAt, room, busy, (row) => this.adapters.has(row.address.platform));
+        const rows = this.options.outbox.claimDue(claimedAt, room, busy, (platform) => this.adapters.has(platform));
         for (const row of rows) this.send(row);
       } while (this.pumpAgain);
     } catch (error) {

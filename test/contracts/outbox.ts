@@ -34,7 +34,7 @@ export function describeOutboxContract(name: string, createHarness: () => Outbox
       outbox.add({ address: chat('1'), body: { text: 'b' } }, 11);
       outbox.add({ address: chat('2'), body: { text: 'c' } }, 12);
       outbox.add({ address: chat('3', 'slack'), body: { text: 'd' } }, 13);
-      const rows = outbox.claimDue(100, 10, new Set(), (row) => row.address.platform === 'telegram');
+      const rows = outbox.claimDue(100, 10, new Set(), (platform) => platform === 'telegram');
       expect(rows.map((r) => textOf(r.body))).toEqual(['a', 'c']);
       expect(rows.every((r) => r.status === 'sending' && r.attempts === 1)).toBe(true);
       expect(outbox.counts()).toEqual({ pending: 2, sending: 2, sent: 0, failed: 0 });
