@@ -12,7 +12,7 @@ import { FakeDiscord } from '../test/fakes/discord.js';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram.js';
 import { percentile, report } from './report.js';
-import { nodeFlagsOfUnit } from './unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit } from './unit-flags.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -61,6 +61,7 @@ async function run(): Promise<void> {
   const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
     env: {
       ...process.env,
+      ...mallocEnvOfUnit(),
       PIE_BRAIN_HOME: join(dir, 'home'),
       PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'),
       PIE_BRAIN_READY_FILE: ready,
@@ -145,6 +146,7 @@ async function run(): Promise<void> {
     anon_mb: Math.round(after.anonMb * 10) / 10,
     file_mb: Math.round(after.fileMb * 10) / 10,
     node_flags: nodeFlagsOfUnit().join(' '),
+    malloc: JSON.stringify(mallocEnvOfUnit()),
   });
   report('adapters', 'cpu_idle_percent', ((after.cpuS - before.cpuS) / IDLE_SECONDS) * 100, '% of one core', {
     adapters: 3,

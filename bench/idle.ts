@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from './report.js';
-import { nodeFlagsOfUnit } from './unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit } from './unit-flags.js';
 
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -31,7 +31,13 @@ async function main_(): Promise<void> {
   const ready = join(dir, 'ready');
   const started = Date.now();
   const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
-    env: { ...process.env, PIE_BRAIN_HOME: join(dir, 'home'), PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'), PIE_BRAIN_READY_FILE: ready },
+    env: {
+      ...process.env,
+      ...mallocEnvOfUnit(),
+      PIE_BRAIN_HOME: join(dir, 'home'),
+      PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'),
+      PIE_BRAIN_READY_FILE: ready,
+    },
     stdio: ['pipe', 'ignore', 'inherit'],
   });
   const pid = child.pid as number;
@@ -49,11 +55,13 @@ async function main_(): Promise<void> {
     adapter: 'console',
     idle_s: IDLE_SECONDS,
     node_flags: nodeFlagsOfUnit().join(' '),
+    malloc: JSON.stringify(mallocEnvOfUnit()),
   });
   report('idle', 'cpu_idle_percent', (cpuUsed / IDLE_SECONDS) * 100, '% of one core', {
     adapter: 'console',
     idle_s: IDLE_SECONDS,
     node_flags: nodeFlagsOfUnit().join(' '),
+    malloc: JSON.stringify(mallocEnvOfUnit()),
   });
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));

@@ -14,3 +14,12 @@ export function nodeFlagsOfUnit(unitFile = UNIT ?? 'deploy/pie-brain.service'): 
   const words = execStart?.slice('ExecStart='.length).trim().split(/\s+/) ?? [];
   return words.slice(1).filter((word) => word.startsWith('--'));
 }
+
+/** The allocator settings deploy/pie-brain.service starts pie-brain with (its `Environment=MALLOC_…` lines). */
+export function mallocEnvOfUnit(unitFile = UNIT ?? 'deploy/pie-brain.service'): Record<string, string> {
+  const entries = readFileSync(unitFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('Environment=MALLOC_'))
+    .map((line) => line.slice('Environment='.length).split('=') as [string, string]);
+  return Object.fromEntries(entries);
+}

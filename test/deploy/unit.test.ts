@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { nodeFlagsOfUnit } from '../../bench/unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit } from '../../bench/unit-flags.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const unit = readFileSync(`${root}deploy/pie-brain.service`, 'utf8');
@@ -24,6 +24,12 @@ describe('deploy/pie-brain.service', () => {
     ]);
     const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(start).toContain(`node ${nodeFlagsOfUnit().join(' ')} dist/main.js start`);
+  });
+
+  it("fixes glibc's mmap threshold, and npm start and the benches do the same", () => {
+    expect(mallocEnvOfUnit()).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072' });
+    const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(start).toContain('MALLOC_MMAP_THRESHOLD_=131072 node ');
   });
 
   it('names only flags this Node accepts (Node exits on one it does not know)', () => {
