@@ -1,9 +1,3 @@
-// bench/adapters: the built program (node dist/main.js start) connected to loopback fakes of Telegram,
-// Discord and Slack at once. 1,000 messages spread over the three, each a built-in command (no model):
-// every one must be answered; latency is from the fake sending the message to the reply request reaching
-// the fake. Then CPU in the 30 s after the last answer, and RSS and CPU after that while all three are
-// connected and idle.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +6,7 @@ import { FakeDiscord } from '../test/fakes/discord.js';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram.js';
 import { percentile, report } from './report.js';
-import { mallocEnvOfUnit, nodeFlagsOfUnit } from './unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit, startAsUnit } from './unit-flags.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -57,14 +51,9 @@ async function run(): Promise<void> {
     for (const message of slack.messages) seen(message.text, Date.now());
   });
 
-  const ready = join(dir, 'ready');
-  const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
+  const { child, ready } = startAsUnit(main, dir, {
+    stdin: 'ignore',
     env: {
-      ...process.env,
-      ...mallocEnvOfUnit(),
-      PIE_BRAIN_HOME: join(dir, 'home'),
-      PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'),
-      PIE_BRAIN_READY_FILE: ready,
       OLLAMA_HOST: 'http://127.0.0.1:9',
       TELEGRAM_BOT_TOKEN: telegram.token,
       TELEGRAM_API_ROOT: telegram.url,
@@ -76,7 +65,6 @@ async function run(): Promise<void> {
       PIE_BRAIN_ADMINS: `telegram:${telegramUser.id},discord:${discord.owner.id},slack:${slackUser}`,
       PIE_BRAIN_CONFIG: join(dir, 'config.yaml'),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'config.yaml'), `storage:\n  synchronous: ${SYNCHRONOUS}\njobs:\n  digest:\n    enabled: false\n`);

@@ -1,12 +1,9 @@
-// bench/idle: start-to-ready time, RSS after idling, and CPU used while idle, of the built program
-// (node dist/main.js start, console adapter, stdin open but silent).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from './report.js';
-import { mallocEnvOfUnit, nodeFlagsOfUnit } from './unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit, startAsUnit } from './unit-flags.js';
 
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -28,18 +25,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main_(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pie-brain-idle-'));
-  const ready = join(dir, 'ready');
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
-    env: {
-      ...process.env,
-      ...mallocEnvOfUnit(),
-      PIE_BRAIN_HOME: join(dir, 'home'),
-      PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'),
-      PIE_BRAIN_READY_FILE: ready,
-    },
-    stdio: ['pipe', 'ignore', 'inherit'],
-  });
+  const { child, ready } = startAsUnit(main, dir, { stdin: 'pipe' });
   const pid = child.pid as number;
   while (!existsSync(ready)) {
     if (Date.now() - started > 30_000) throw new Error('pie-brain did not become ready in 30 s');

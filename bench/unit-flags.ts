@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // From dist/bench/ once built, from bench/ when run from source.
@@ -22,4 +24,28 @@ export function mallocEnvOfUnit(unitFile = UNIT ?? 'deploy/pie-brain.service'): 
     .filter((line) => line.startsWith('Environment=MALLOC_'))
     .map((line) => line.slice('Environment='.length).split('=') as [string, string]);
   return Object.fromEntries(entries);
+}
+
+/**
+ * `main.js start` as the unit starts it (its Node flags and allocator settings) on a fresh home in `dir`; it
+ * writes the time it became ready to the returned `ready` file.
+ */
+export function startAsUnit(
+  main: string,
+  dir: string,
+  options: { env?: Record<string, string>; stdin: 'pipe' | 'ignore' },
+): { child: ChildProcess; ready: string } {
+  const ready = join(dir, 'ready');
+  const child = spawn(process.execPath, [...nodeFlagsOfUnit(), main, 'start'], {
+    env: {
+      ...process.env,
+      ...mallocEnvOfUnit(),
+      PIE_BRAIN_HOME: join(dir, 'home'),
+      PIE_BRAIN_BRAIN_DIR: join(dir, 'brain'),
+      PIE_BRAIN_READY_FILE: ready,
+      ...options.env,
+    },
+    stdio: [options.stdin, 'ignore', 'inherit'],
+  });
+  return { child, ready };
 }
