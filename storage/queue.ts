@@ -11,6 +11,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from './task-queue.js';
+import { TaskTrace } from './task-trace.js';
 
 // The contract lives in task-queue.ts; this file is its SQLite implementation.
 export * from './task-queue.js';
@@ -44,17 +45,6 @@ type Row = [
   error: string | null,
 ];
 
-/** What events() reads of the task itself. */
-interface TraceRow {
-  id: number;
-  status: TaskStatus;
-  claimed_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const ENDED_BY_COMPLETION: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
-
 function fromRow(row: Row): TaskRecord {
   return {
     id: row[0],
@@ -82,11 +72,13 @@ function fromRow(row: Row): TaskRecord {
 
 export class SqliteTaskQueue implements TaskQueue {
   private readonly s;
+  private readonly trace: TaskTrace;
   // The row is the trace of the claim that ends here (claimed_at) and of the end (status, updated_at):
-  // events() reads both from it, so a completion writes the task and its reply and nothing else.
+  // the trace reads both from it, so a completion writes the task and its reply and nothing else.
   private readonly completeNow: Transaction<(taskId: number, owner: string, outcome: TaskOutcome, now: number) => boolean>;
 
   constructor(private readonly db: Db) {
+    this.trace = new TaskTrace(db);
     this.completeNow = db.transaction((taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean => {
       const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, now, taskId, owner).changes;
       if (changed !== 1) return false;
@@ -145,19 +137,14 @@ export class SqliteTaskQueue implements TaskQueue {
         `UPDATE tasks SET status = 'cancelled', updated_at = ?, ended_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
       ),
       get: db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id = ?`).raw(),
-      trace: db.prepare('SELECT id, status, claimed_at, created_at, updated_at FROM tasks WHERE id = ?'),
+      status: db.prepare('SELECT status FROM tasks WHERE id = ?').pluck(),
       event: db.prepare(
         `INSERT INTO task_events (task_id, at, type, duration_ms, tokens_in, tokens_out, cost_usd, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      events: db.prepare(`SELECT * FROM task_events WHERE task_id = ? ORDER BY at, CASE type WHEN 'claimed' THEN 0 ELSE 1 END, id`),
-      sentReplies: db.prepare(
-        `SELECT id, sent_at, created_at, receipt, attempts, resent_after_crash FROM outbox WHERE task_id = ? AND status = 'sent' ORDER BY id`,
       ),
       claimEnded: db.prepare(
         `INSERT INTO task_events (task_id, at, type, duration_ms)
          SELECT id, claimed_at, 'claimed', claimed_at - created_at FROM tasks WHERE id = ? AND claimed_at IS NOT NULL`,
       ),
-      completionReply: db.prepare('SELECT id FROM outbox WHERE task_id = ? AND created_at = ? ORDER BY id LIMIT 1'),
       nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`),
       nextLease: db.prepare(
         `SELECT MIN(lease_until) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
@@ -285,14 +272,14 @@ export class SqliteTaskQueue implements TaskQueue {
   cancel(taskId: number, now: number, reply: Omit<OutboxItem, 'taskId'>): 'cancelled' | 'running' | 'finished' | 'not-found' {
     return this.db
       .transaction(() => {
-        const row = this.s.trace.get(taskId) as TraceRow | undefined;
-        if (!row) return 'not-found' as const;
+        const status = this.s.status.get(taskId) as TaskStatus | undefined;
+        if (!status) return 'not-found' as const;
         if (this.s.cancelPending.run(now, now, taskId).changes === 1) {
           this.s.event.run(taskId, now, 'cancelled', null, null, null, null, null);
           insertOutboxRow(this.db, { ...reply, taskId }, now);
           return 'cancelled' as const;
         }
-        return RUNNING_STATUSES.includes(row.status) ? ('running' as const) : ('finished' as const);
+        return RUNNING_STATUSES.includes(status) ? ('running' as const) : ('finished' as const);
       })
       .immediate();
   }
@@ -319,66 +306,7 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   events(taskId: number): TaskEvent[] {
-    const task = this.s.trace.get(taskId) as TraceRow | undefined;
-    if (!task) return [];
-    const queued: TaskEvent = { taskId, at: task.created_at, type: 'queued' };
-    const stored = [
-      ...(this.s.events.all(taskId) as Array<Record<string, unknown>>).map((row) => ({
-        taskId: row.task_id as number,
-        at: row.at as number,
-        type: row.type as string,
-        durationMs: row.duration_ms as number | null,
-        tokensIn: row.tokens_in as number | null,
-        tokensOut: row.tokens_out as number | null,
-        costUsd: row.cost_usd as number | null,
-        data: row.data ? (JSON.parse(row.data as string) as Record<string, unknown>) : null,
-      })),
-    ];
-    // Each delivered reply's receipt is a step of the trace as well.
-    const sent: TaskEvent[] = (
-      this.s.sentReplies.all(taskId) as Array<{
-        id: number;
-        sent_at: number;
-        created_at: number;
-        receipt: string;
-        attempts: number;
-        resent_after_crash: number;
-      }>
-    ).map((row) => ({
-      taskId,
-      at: row.sent_at,
-      type: 'reply-sent',
-      durationMs: row.sent_at - row.created_at,
-      data: {
-        outboxId: row.id,
-        receipt: row.receipt,
-        attempt: row.attempts,
-        ...(row.resent_after_crash ? { resentAfterCrash: true } : {}),
-      },
-    }));
-    const steps = [...this.fromRow(task, stored), ...stored, ...sent].sort(
-      (a, b) => a.at - b.at || Number(b.type === 'claimed') - Number(a.type === 'claimed'),
-    );
-    return [queued, ...steps];
-  }
-
-  /**
-   * Steps the task row itself records: its latest claim (a claim that ended in a release or an expired lease
-   * is stored when it ends), and how it ended when a completion ended it (other ends store their own step).
-   */
-  private fromRow(task: TraceRow, stored: readonly TaskEvent[]): TaskEvent[] {
-    const steps: TaskEvent[] = [];
-    const claimed = task.claimed_at;
-    if (claimed !== null && !stored.some((event) => event.type === 'claimed' && event.at === claimed)) {
-      steps.push({ taskId: task.id, at: claimed, type: 'claimed', durationMs: claimed - task.created_at });
-    }
-    const ended = task.status === 'done' ? 'completed' : task.status;
-    if (ENDED_BY_COMPLETION.has(task.status) && !stored.some((event) => event.type === ended)) {
-      // The reply a completion queued was written in the same transaction, at the same time.
-      const outboxId = (this.s.completionReply.get(task.id, task.updated_at) as { id: number } | undefined)?.id;
-      steps.push({ taskId: task.id, at: task.updated_at, type: ended, data: outboxId === undefined ? null : { replyQueued: outboxId } });
-    }
-    return steps;
+    return this.trace.events(taskId);
   }
 
   nextWakeAt(): number | undefined {
