@@ -1,3 +1,8 @@
+// bench/adapters: the built program (node dist/main.js start) connected to loopback fakes of Telegram,
+// Discord and Slack at once. 1,000 messages spread over the three, each a built-in command (no model):
+// every one must be answered; latency is from the fake sending the message to the reply request reaching
+// the fake. Then CPU in the 30 s after the last answer, and RSS and CPU after that while all three are
+// connected and idle.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +11,7 @@ import { FakeDiscord } from '../test/fakes/discord.js';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram.js';
 import { percentile, report } from './report.js';
-import { mallocEnvOfUnit, nodeFlagsOfUnit, startAsUnit } from './unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit, processStat, startAsUnit } from './unit-flags.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -18,14 +23,6 @@ const SYNCHRONOUS = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
 const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 30);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU seconds so far and resident memory: the whole set, its anonymous part and its file-backed part. */
-function procStat(pid: number): { cpuS: number; rssMb: number; anonMb: number; fileMb: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
-  const mb = (name: string) => Number(status.find((l) => l.startsWith(`${name}:`))?.replace(/\D+/g, '') ?? 0) / 1024;
-  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
-}
 
 async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pie-brain-adapters-'));
@@ -117,15 +114,15 @@ async function run(): Promise<void> {
 
   // The first seconds after a burst are not idle: V8's memory reducer collects and shrinks the heap about
   // ten seconds after allocation stops. Reported on its own; idle is measured after SETTLE_SECONDS of quiet.
-  const quiet = procStat(pid);
+  const quiet = processStat(pid);
   await sleep(SETTLE_SECONDS * 1000);
-  const before = procStat(pid);
+  const before = processStat(pid);
   report('adapters', 'cpu_after_answers_percent', ((before.cpuS - quiet.cpuS) / SETTLE_SECONDS) * 100, '% of one core', {
     adapters: 3,
     window_s: SETTLE_SECONDS,
   });
   await sleep(IDLE_SECONDS * 1000);
-  const after = procStat(pid);
+  const after = processStat(pid);
   report('adapters', 'rss_idle_mb', after.rssMb, 'MB', {
     adapters: 3,
     idle_s: SETTLE_SECONDS + IDLE_SECONDS,

@@ -1,26 +1,14 @@
+// bench/idle: start-to-ready time, RSS after idling, and CPU used while idle, of the built program
+// (node dist/main.js start, console adapter, stdin open but silent).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from './report.js';
-import { mallocEnvOfUnit, nodeFlagsOfUnit, startAsUnit } from './unit-flags.js';
+import { mallocEnvOfUnit, nodeFlagsOfUnit, processStat, startAsUnit } from './unit-flags.js';
 
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
-const CLOCK_TICKS = 100;
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main_(): Promise<void> {
@@ -35,10 +23,10 @@ async function main_(): Promise<void> {
   const readyAt = Number(readFileSync(ready, 'utf8'));
   report('idle', 'start_to_ready_ms', readyAt - started, 'ms', { adapter: 'console' });
   await sleep(1000);
-  const cpuBefore = cpuSeconds(pid);
+  const cpuBefore = processStat(pid).cpuS;
   await sleep(IDLE_SECONDS * 1000);
-  const cpuUsed = cpuSeconds(pid) - cpuBefore;
-  report('idle', 'rss_after_idle_mb', rssMb(pid), 'MB', {
+  const cpuUsed = processStat(pid).cpuS - cpuBefore;
+  report('idle', 'rss_after_idle_mb', processStat(pid).rssMb, 'MB', {
     adapter: 'console',
     idle_s: IDLE_SECONDS,
     node_flags: nodeFlagsOfUnit().join(' '),

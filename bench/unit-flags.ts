@@ -49,3 +49,12 @@ export function startAsUnit(
   });
   return { child, ready };
 }
+
+/** CPU seconds so far and resident memory of a process: the whole set, its anonymous and its file-backed part. */
+export function processStat(pid: number): { cpuS: number; rssMb: number; anonMb: number; fileMb: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const mb = (name: string) => Number(status.find((l) => l.startsWith(`${name}:`))?.replace(/\D+/g, '') ?? 0) / 1024;
+  // utime and stime, in clock ticks of 1/100 s.
+  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
+}
