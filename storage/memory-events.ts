@@ -33,7 +33,6 @@ export interface NewMemoryEvent {
   recall?: boolean;
 }
 
-/** Whose events a reader may see: one user's, or everyone's (null). */
 /**
  * Whose events a reader sees: one user's (on one platform), that user's and everything said in one chat
  * (`chatId`), or everyone's (null: the command line, never a chat).
