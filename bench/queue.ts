@@ -2,8 +2,8 @@
 // - claim+complete: pie-brain's queue (an async worker loop, as the engine runs it) beside plainjob's own
 //   worker on the same number of jobs.
 // - lifecycle (enqueue, claim, complete with its reply, claim-send, receipt) under synchronous FULL, beside
-//   a bare better-sqlite3 lease + outbox doing the same steps (bench/queue-reference.ts), in alternating rounds
-//   (BENCH_QUEUE_ROUNDS, 5): the median of the rounds' ratios.
+//   a bare better-sqlite3 lease + outbox doing the same steps (bench/queue-reference.ts), the two taking turns
+//   every 50 messages on their own files, in rounds (BENCH_QUEUE_ROUNDS, 5): the median of the rounds' ratios.
 // - fsyncs per answered message, counted by strace in child processes (target: two, intake and receipt),
 //   apart from the fsyncs of creating the database.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ import { median, report } from './report.js';
 const TASKS = Number(process.env.BENCH_QUEUE_TASKS ?? 20_000);
 const FSYNC_TASKS = Number(process.env.BENCH_QUEUE_FSYNC_TASKS ?? 500);
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 5);
+const BATCH = 50;
 const here = fileURLToPath(import.meta.url);
 
 function task(i: number) {
@@ -104,54 +105,76 @@ async function plainjobClaimComplete(): Promise<number> {
   return TASKS / seconds;
 }
 
+/** A side of the lifecycle comparison: runs message `i`'s whole life at `now`; `close` ends it. */
+interface Side {
+  run(i: number, now: number): void;
+  close(): void;
+}
+
 /** The whole life of a message through pie-brain's queue and outbox. */
-function ourLifecycle(dir: string, synchronous: Synchronous, tasks: number): number {
+function ourSide(dir: string, synchronous: Synchronous): Side {
   const db = openDatabase(join(dir, 'bench.db'), { synchronous });
   const queue = new SqliteTaskQueue(db);
   const outbox = new SqliteOutbox(db);
-  let now = 1_000_000;
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < tasks; i += 1) {
-    now += 1;
-    queue.enqueue(task(i), now);
-    const claimed = queue.claim('bench', now, 60_000);
-    if (!claimed) throw new Error('nothing to claim');
-    queue.complete(
-      claimed.id,
-      'bench',
-      { status: 'done', reply: { address: { platform: 'telegram', chatId: claimed.chatId }, body: { text: 'done' } } },
-      now,
-    );
-    const [row] = outbox.claimDue(now, 1);
-    if (!row) throw new Error('no reply to send');
-    outbox.markSent(row.id, `receipt-${i}`, now);
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  db.close();
-  return tasks / seconds;
+  return {
+    run(i, now) {
+      queue.enqueue(task(i), now);
+      const claimed = queue.claim('bench', now, 60_000);
+      if (!claimed) throw new Error('nothing to claim');
+      queue.complete(
+        claimed.id,
+        'bench',
+        { status: 'done', reply: { address: { platform: 'telegram', chatId: claimed.chatId }, body: { text: 'done' } } },
+        now,
+      );
+      const [row] = outbox.claimDue(now, 1);
+      if (!row) throw new Error('no reply to send');
+      outbox.markSent(row.id, `receipt-${i}`, now);
+    },
+    close: () => db.close(),
+  };
 }
 
 /** The same steps on the bare reference. */
-function referenceLifecycle(dir: string, synchronous: Synchronous, tasks: number): number {
+function referenceSide(dir: string, synchronous: Synchronous): Side {
   const db = new Database(join(dir, 'reference.db'));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   const queue = createReferenceQueue(db);
-  let now = 1_000_000;
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < tasks; i += 1) {
-    now += 1;
-    queue.enqueue(JSON.stringify(task(i)), now);
-    const claimed = queue.claim('bench', now, 60_000);
-    if (!claimed) throw new Error('nothing to claim');
-    queue.complete(claimed.id, 'bench', '{"text":"done"}');
-    const row = queue.claimDue();
-    if (!row) throw new Error('no reply to send');
-    queue.markSent(row.id, `receipt-${i}`, now);
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  db.close();
-  return tasks / seconds;
+  return {
+    run(i, now) {
+      queue.enqueue(JSON.stringify(task(i)), now);
+      const claimed = queue.claim('bench', now, 60_000);
+      if (!claimed) throw new Error('nothing to claim');
+      queue.complete(claimed.id, 'bench', '{"text":"done"}');
+      const row = queue.claimDue();
+      if (!row) throw new Error('no reply to send');
+      queue.markSent(row.id, `receipt-${i}`, now);
+    },
+    close: () => db.close(),
+  };
+}
+
+/**
+ * Both sides on fresh files, taking turns every BATCH messages, so a burst of load on a shared machine (or a
+ * slow stretch of its disk) lands on both: each side's messages per second.
+ */
+function lifecycleRound(synchronous: Synchronous, tasks: number): { own: number; reference: number } {
+  return withDir((dir) => {
+    const sides = [ourSide(dir, synchronous), referenceSide(dir, synchronous)] as const;
+    const elapsed = [0n, 0n];
+    for (let first = 0; first < tasks; first += BATCH) {
+      const last = Math.min(tasks, first + BATCH);
+      sides.forEach((side, which) => {
+        const started = process.hrtime.bigint();
+        for (let i = first; i < last; i += 1) side.run(i, 1_000_000 + i);
+        elapsed[which] = (elapsed[which] as bigint) + (process.hrtime.bigint() - started);
+      });
+    }
+    for (const side of sides) side.close();
+    const perSecond = (ns: bigint) => tasks / (Number(ns) / 1e9);
+    return { own: perSecond(elapsed[0] as bigint), reference: perSecond(elapsed[1] as bigint) };
+  });
 }
 
 /** fsync and fdatasync calls of a child that opens a fresh database and runs `tasks` lifecycles. */
@@ -185,8 +208,9 @@ function fsyncsPerMessage(which: 'pie-brain' | 'reference'): { perMessage: numbe
 async function main(): Promise<void> {
   if (process.argv[2] === '--fsync-child') {
     const [which, dir, tasks] = [process.argv[3], process.argv[4] as string, Number(process.argv[5])];
-    if (which === 'reference') referenceLifecycle(dir, 'FULL', tasks);
-    else ourLifecycle(dir, 'FULL', tasks);
+    const side = which === 'reference' ? referenceSide(dir, 'FULL') : ourSide(dir, 'FULL');
+    for (let i = 0; i < tasks; i += 1) side.run(i, 1_000_000 + i);
+    side.close();
     return;
   }
   const ours = await ourClaimComplete();
@@ -196,12 +220,9 @@ async function main(): Promise<void> {
   report('queue', 'claim_complete_vs_plainjob', ours / theirs, 'x', { target: 1.0 });
   for (const synchronous of ['NORMAL', 'FULL'] as const) {
     const tasks = synchronous === 'FULL' ? Math.min(TASKS, 5000) : TASKS;
-    // Rounds alternate the two sides, so a burst of load on a shared machine lands on both; the ratio quoted
-    // is the median of the rounds' ratios.
     const rounds = Array.from({ length: ROUNDS }, () => {
-      const own = withDir((dir) => ourLifecycle(dir, synchronous, tasks));
-      const reference = withDir((dir) => referenceLifecycle(dir, synchronous, tasks));
-      return { own, reference, ratio: own / reference };
+      const round = lifecycleRound(synchronous, tasks);
+      return { ...round, ratio: round.own / round.reference };
     });
     const steps = 'enqueue,claim,complete+outbox,claim-send,mark-sent';
     const ratios = rounds.map((round) => round.ratio);

@@ -508,4 +508,12 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 14,
+    name: 'open tasks found from a cursor, not an index',
+    // Every intake inserted into the index of open tasks and every completion deleted from it: two of the
+    // twelve WAL pages a message wrote. The queue finds open tasks by walking ids from the oldest open one
+    // instead (see SqliteTaskQueue).
+    sql: `DROP INDEX tasks_open;`,
+  },
 ];

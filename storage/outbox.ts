@@ -191,25 +191,17 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
 
 export class SqliteOutbox implements Outbox {
   private readonly statements;
-  private readonly claimDueNow: Transaction<
-    (now: number, limit: number, busyChats: ReadonlySet<string>, acceptPlatform: (platform: string) => boolean) => OutboxRow[]
-  >;
+  private readonly takeAll: Transaction<(ids: readonly number[]) => OutboxRow[]>;
 
   constructor(private readonly db: Db) {
-    // One row per chat at most: the heads are one per chat already; busy chats' heads are skipped.
-    this.claimDueNow = db.transaction(
-      (now: number, limit: number, busyChats: ReadonlySet<string>, acceptPlatform: (platform: string) => boolean) => {
-        const taken: OutboxRow[] = [];
-        const heads = this.statements.dueHeads.all(now) as Array<[id: number, platform: string, chatId: string]>;
-        if (heads.length > 1) heads.sort((a, b) => a[0] - b[0]);
-        for (const [id, platform, chatId] of heads) {
-          if (taken.length >= limit) break;
-          if (busyChats.has(chatKey({ platform, chatId })) || !acceptPlatform(platform)) continue;
-          taken.push(fromRow(this.statements.take.get(id) as Row));
-        }
-        return taken;
-      },
-    );
+    this.takeAll = db.transaction((ids: readonly number[]) => {
+      const taken: OutboxRow[] = [];
+      for (const id of ids) {
+        const row = this.statements.take.get(id) as Row | undefined;
+        if (row) taken.push(fromRow(row));
+      }
+      return taken;
+    });
     this.statements = {
       // Round robin over chats: the oldest due row of each chat (its id, platform and chat), so a chat with a
       // long backlog (a stranger's flood, a big digest) never holds up the others. The partial index holds only
@@ -221,7 +213,10 @@ export class SqliteOutbox implements Outbox {
            WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id`,
         )
         .raw(),
-      take: db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? RETURNING ${COLUMNS}`).raw(),
+      // Only a row still pending: another process may have taken it since the heads were read.
+      take: db
+        .prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending' RETURNING ${COLUMNS}`)
+        .raw(),
       markPartSent: db.prepare(`UPDATE outbox SET parts_sent = ?, receipt = ? WHERE id = ?`),
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
@@ -251,8 +246,23 @@ export class SqliteOutbox implements Outbox {
     busyChats: ReadonlySet<string> = new Set(),
     acceptPlatform: (platform: string) => boolean = () => true,
   ): OutboxRow[] {
-    // Marking "sending" only counts possible duplicates after a crash: it needs no fsync of its own.
-    return relaxed(this.db, () => this.claimDueNow.immediate(now, limit, busyChats, acceptPlatform));
+    // One row per chat at most: the heads are one per chat already; busy chats' heads are skipped.
+    const chosen: number[] = [];
+    const heads = this.statements.dueHeads.all(now) as Array<[id: number, platform: string, chatId: string]>;
+    if (heads.length > 1) heads.sort((a, b) => a[0] - b[0]);
+    for (const [id, platform, chatId] of heads) {
+      if (chosen.length >= limit) break;
+      if (busyChats.has(chatKey({ platform, chatId })) || !acceptPlatform(platform)) continue;
+      chosen.push(id);
+    }
+    if (chosen.length === 0) return [];
+    // Marking "sending" only counts possible duplicates after a crash: it needs no fsync of its own. One row
+    // is one statement, atomic on its own; several are one transaction, so their pages are written once.
+    return relaxed(this.db, () => {
+      if (chosen.length > 1) return this.takeAll.immediate(chosen);
+      const row = this.statements.take.get(chosen[0]) as Row | undefined;
+      return row ? [fromRow(row)] : [];
+    });
   }
 
   markPartSent(id: number, partsSent: number, receipt: string): void {

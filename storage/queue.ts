@@ -45,7 +45,10 @@ type Row = [
   error: string | null,
 ];
 
-function fromRow(row: Row): TaskRecord {
+/** A claimed task's row, then the id of the oldest open task. */
+type ClaimedRow = [...Row, oldestOpen: number];
+
+function fromRow(row: Row | ClaimedRow): TaskRecord {
   return {
     id: row[0],
     requestText: row[1],
@@ -70,9 +73,19 @@ function fromRow(row: Row): TaskRecord {
   };
 }
 
+/**
+ * Open tasks (pending or running) are found by id from `openFrom` on, not through an index: every task
+ * with a smaller id has ended. That holds because a task only ever ends once (nothing sets `ended_at` back
+ * to NULL) and a new task's id is above every id in the table; so the cursor only moves up, each time to the
+ * oldest open task a statement saw. Tasks end about in the order they came, so a walk from the cursor
+ * passes few ended rows, and a message writes no index page for being open (two pages fewer a message
+ * than a partial index of open tasks, which each intake and each completion rewrote). The first walk after
+ * a start reads the table once.
+ */
 export class SqliteTaskQueue implements TaskQueue {
   private readonly s;
   private readonly trace: TaskTrace;
+  private openFrom = 0;
   // The row is the trace of the claim that ends here (claimed_at) and of the end (status, updated_at):
   // the trace reads both from it, so a completion writes the task and its reply and nothing else.
   private readonly completeNow: Transaction<(taskId: number, owner: string, outcome: TaskOutcome, now: number) => boolean>;
@@ -91,13 +104,21 @@ export class SqliteTaskQueue implements TaskQueue {
          VALUES (${nextIdSql('tasks')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
       ),
       byMessage: db.prepare('SELECT id FROM tasks WHERE platform = ? AND platform_message_id = ?'),
+      // The last column is the oldest open task's id after this claim (the claimed task is open, so there is
+      // one): the next statements start there.
       claim: db
         .prepare(
           `UPDATE tasks SET status = 'routing', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?, claimed_at = ?
-         WHERE id = (SELECT id FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
-         RETURNING ${COLUMNS}`,
+         WHERE id = (SELECT id FROM tasks WHERE id >= ? AND ended_at IS NULL AND status = 'pending' AND not_before <= ? ORDER BY id LIMIT 1)
+         RETURNING ${COLUMNS}, (SELECT id FROM tasks WHERE id >= ? AND ended_at IS NULL ORDER BY id LIMIT 1)`,
         )
         .raw(),
+      // With no open task, one above the largest id: every later task gets a larger id.
+      oldestOpen: db
+        .prepare(
+          `SELECT IFNULL((SELECT id FROM tasks WHERE id >= ? AND ended_at IS NULL ORDER BY id LIMIT 1), (SELECT IFNULL(MAX(id), 0) + 1 FROM tasks))`,
+        )
+        .pluck(),
       renew: db.prepare(
         `UPDATE tasks SET lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status IN ('routing', 'executing')`,
       ),
@@ -120,7 +141,7 @@ export class SqliteTaskQueue implements TaskQueue {
       ),
       expired: db
         .prepare(
-          `SELECT ${COLUMNS} FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing') AND lease_until < ?`,
+          `SELECT ${COLUMNS} FROM tasks WHERE id >= ? AND ended_at IS NULL AND status IN ('routing', 'executing') AND lease_until < ?`,
         )
         .raw(),
       requeue: db.prepare(
@@ -130,8 +151,8 @@ export class SqliteTaskQueue implements TaskQueue {
         `UPDATE tasks SET status = 'dead', lease_until = NULL, updated_at = ?, ended_at = ?, error = 'gave up after repeated interruptions' WHERE id = ?`,
       ),
       expireForeign: db.prepare(
-        `UPDATE tasks INDEXED BY tasks_open SET lease_until = ?
-         WHERE ended_at IS NULL AND status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
+        `UPDATE tasks SET lease_until = ?
+         WHERE id >= ? AND ended_at IS NULL AND status IN ('routing', 'executing') AND (lease_owner IS NULL OR lease_owner != ?)`,
       ),
       cancelPending: db.prepare(
         `UPDATE tasks SET status = 'cancelled', updated_at = ?, ended_at = ?, error = 'cancelled' WHERE id = ? AND status = 'pending'`,
@@ -145,16 +166,14 @@ export class SqliteTaskQueue implements TaskQueue {
         `INSERT INTO task_events (task_id, at, type, duration_ms)
          SELECT id, claimed_at, 'claimed', claimed_at - created_at FROM tasks WHERE id = ? AND claimed_at IS NOT NULL`,
       ),
-      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`),
+      nextRetry: db.prepare(`SELECT MIN(not_before) AS at FROM tasks WHERE id >= ? AND ended_at IS NULL AND status = 'pending'`),
       nextLease: db.prepare(
-        `SELECT MIN(lease_until) AS at FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
+        `SELECT MIN(lease_until) AS at FROM tasks WHERE id >= ? AND ended_at IS NULL AND status IN ('routing', 'executing')`,
       ),
       pendingStats: db.prepare(
-        `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status = 'pending'`,
+        `SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM tasks WHERE id >= ? AND ended_at IS NULL AND status = 'pending'`,
       ),
-      runningCount: db.prepare(
-        `SELECT COUNT(*) AS n FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL AND status IN ('routing', 'executing')`,
-      ),
+      runningCount: db.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE id >= ? AND ended_at IS NULL AND status IN ('routing', 'executing')`),
       recent: db
         .prepare(
           `SELECT ${COLUMNS} FROM tasks WHERE platform = ? AND chat_id = ? AND COALESCE(thread_id, '') = ? AND id < ?
@@ -195,9 +214,20 @@ export class SqliteTaskQueue implements TaskQueue {
     // fsync of its own. Its "claimed" trace step is written by whatever ends the claim (claimed_at keeps
     // the time), so a claim costs one row write instead of two.
     return relaxed(this.db, () => {
-      const row = this.s.claim.get(now + leaseMs, owner, now, now, now) as Row | undefined;
-      return row ? fromRow(row) : undefined;
+      const row = this.s.claim.get(now + leaseMs, owner, now, now, this.openFrom, now, this.openFrom) as ClaimedRow | undefined;
+      if (!row) {
+        this.oldestOpen();
+        return undefined;
+      }
+      this.openFrom = row[20];
+      return fromRow(row);
     });
+  }
+
+  /** Move the cursor up to the oldest open task (or past the newest task when none is open). */
+  private oldestOpen(): number {
+    this.openFrom = this.s.oldestOpen.get(this.openFrom) as number;
+    return this.openFrom;
   }
 
   renewLease(taskId: number, owner: string, leaseUntil: number, now: number): boolean {
@@ -246,7 +276,7 @@ export class SqliteTaskQueue implements TaskQueue {
       .transaction(() => {
         const requeued: number[] = [];
         const dead: number[] = [];
-        for (const row of (this.s.expired.all(now) as Row[]).sort((a, b) => a[0] - b[0])) {
+        for (const row of (this.s.expired.all(this.oldestOpen(), now) as Row[]).sort((a, b) => a[0] - b[0])) {
           const task = fromRow(row);
           this.s.claimEnded.run(task.id);
           if (task.attempts >= maxAttempts) {
@@ -266,7 +296,7 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   expireForeignLeases(owner: string, now: number): number {
-    return this.s.expireForeign.run(now - 1, owner).changes;
+    return this.s.expireForeign.run(now - 1, this.oldestOpen(), owner).changes;
   }
 
   cancel(taskId: number, now: number, reply: Omit<OutboxItem, 'taskId'>): 'cancelled' | 'running' | 'finished' | 'not-found' {
@@ -310,15 +340,17 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   nextWakeAt(): number | undefined {
-    const retry = (this.s.nextRetry.get() as { at: number | null }).at;
-    const lease = (this.s.nextLease.get() as { at: number | null }).at;
+    const from = this.oldestOpen();
+    const retry = (this.s.nextRetry.get(from) as { at: number | null }).at;
+    const lease = (this.s.nextLease.get(from) as { at: number | null }).at;
     const candidates = [retry, lease].filter((value): value is number => value !== null);
     return candidates.length ? Math.min(...candidates) : undefined;
   }
 
   stats(): QueueStats {
-    const pending = this.s.pendingStats.get() as { n: number; oldest: number | null };
-    const running = this.s.runningCount.get() as { n: number };
+    const from = this.oldestOpen();
+    const pending = this.s.pendingStats.get(from) as { n: number; oldest: number | null };
+    const running = this.s.runningCount.get(from) as { n: number };
     return { pending: pending.n, running: running.n, oldestPendingAt: pending.oldest };
   }
 

@@ -85,13 +85,13 @@ describe('migrations', () => {
         .prepare(`INSERT INTO outbox (task_id, platform, chat_id, body, next_attempt_at, created_at) VALUES (99, 'x', 'y', '{}', 1, 1)`)
         .run(),
     ).toThrow(/FOREIGN KEY/);
-    // Tasks that had ended before carry their end, so only the open ones are in the open-tasks index.
+    // Tasks that had ended before carry their end, so the queue's walk of open tasks passes over them.
     expect(db.prepare('SELECT id, ended_at FROM tasks ORDER BY id').all()).toEqual([
       { id: 1, ended_at: 1 },
       { id: 2, ended_at: null },
       { id: 3, ended_at: null },
     ]);
-    expect(db.prepare('SELECT COUNT(*) AS n FROM tasks INDEXED BY tasks_open WHERE ended_at IS NULL').get()).toEqual({ n: 2 });
+    expect(queue.stats()).toMatchObject({ pending: 1, running: 1 });
     expect(queue.claim('w', 10, 1000)).toMatchObject({ id: 2, requestText: 'waiting' });
     expect(queue.reapExpired(10, 3, () => ({ address: { platform: 'telegram', chatId: '42' }, body: {} })).requeued).toEqual([3]);
     // Ids go on above the pruned ones: task 4 and reply 3 were handed out before.
