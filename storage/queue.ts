@@ -141,7 +141,8 @@ export class SqliteTaskQueue implements TaskQueue {
       ),
       expired: db
         .prepare(
-          `SELECT ${COLUMNS} FROM tasks WHERE id >= ? AND ended_at IS NULL AND status IN ('routing', 'executing') AND lease_until < ?`,
+          `SELECT ${COLUMNS} FROM tasks WHERE id >= ? AND ended_at IS NULL AND status IN ('routing', 'executing') AND lease_until < ?
+           ORDER BY id`,
         )
         .raw(),
       requeue: db.prepare(
@@ -276,7 +277,7 @@ export class SqliteTaskQueue implements TaskQueue {
       .transaction(() => {
         const requeued: number[] = [];
         const dead: number[] = [];
-        for (const row of (this.s.expired.all(this.oldestOpen(), now) as Row[]).sort((a, b) => a[0] - b[0])) {
+        for (const row of this.s.expired.all(this.oldestOpen(), now) as Row[]) {
           const task = fromRow(row);
           this.s.claimEnded.run(task.id);
           if (task.attempts >= maxAttempts) {
