@@ -47,9 +47,10 @@ export interface Outbox {
   /**
    * Take up to `limit` due rows, at most one per chat (each chat's oldest, the chats in the order of those
    * rows: round robin, so one chat's backlog never holds up another), and mark them sending. Rows of chats
-   * in `busyChats`, and rows of platforms `acceptPlatform` turns down (no adapter for them yet), stay pending.
+   * in `busyChats` (keys from `chatKey`), and rows of platforms not in `platforms` when it is given (those
+   * with no adapter yet), stay pending.
    */
-  claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, acceptPlatform?: (platform: string) => boolean): OutboxRow[];
+  claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, platforms?: ReadonlySet<string>): OutboxRow[];
   /** One more part of a long reply reached the platform (its id is the receipt so far). */
   markPartSent(id: number, partsSent: number, receipt: string): void;
   markSent(id: number, receipt: string, now: number): void;
@@ -189,34 +190,50 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
   return { id: raced.id, created: false };
 }
 
+/** Keys framed by \u0001 on both sides: how the claim statement is given busy chats and platforms. */
+function framed(keys: Iterable<string>): string {
+  let text = '';
+  for (const key of keys) text += `\u0001${key}\u0001`;
+  return text;
+}
+
 export class SqliteOutbox implements Outbox {
   private readonly statements;
-  private readonly takeAll: Transaction<(ids: readonly number[]) => OutboxRow[]>;
+  private readonly takeMore: Transaction<(now: number, limit: number, busy: string, platforms: string | null) => OutboxRow[]>;
 
   constructor(private readonly db: Db) {
-    this.takeAll = db.transaction((ids: readonly number[]) => {
+    this.takeMore = db.transaction((now: number, limit: number, busy: string, platforms: string | null) => {
       const taken: OutboxRow[] = [];
-      for (const id of ids) {
-        const row = this.statements.take.get(id) as Row | undefined;
-        if (row) taken.push(fromRow(row));
+      let skip = busy;
+      while (taken.length < limit) {
+        const row = this.statements.takeOldest.get(now, skip, platforms, platforms) as Row | undefined;
+        if (!row) break;
+        taken.push(fromRow(row));
+        skip += framed([chatKey({ platform: row[2], chatId: row[3] })]);
       }
       return taken;
     });
-    this.statements = {
-      // Round robin over chats: the oldest due row of each chat (its id, platform and chat), so a chat with a
-      // long backlog (a stranger's flood, a big digest) never holds up the others. The partial index holds only
-      // pending rows, by chat, so this walks it once; claimDue orders the heads and reads only the rows it
-      // takes (an IN list or an ORDER BY here would build a temporary b-tree on every call).
-      dueHeads: db
+    // Round robin over chats: the oldest due row of a chat that is not busy, on a platform that can be sent
+    // to, is the head of the chat whose turn it is, so a chat with a long backlog (a stranger's flood, a big
+    // digest) never holds up the others. The partial index holds only pending rows, by chat: finding that
+    // row walks it once, and taking it is the same statement. Busy chats and accepted platforms come as
+    // strings of framed keys; a chat id with control characters in it could at worst make another chat wait
+    // for its turn, never send a row twice.
+    const oldestDue = (row: string) => `SELECT MIN(${row}.id) FROM outbox AS ${row} INDEXED BY outbox_pending_chat
+      WHERE ${row}.status = 'pending' AND ${row}.next_attempt_at <= ?
+        AND instr(?, char(1) || ${row}.platform || char(0) || ${row}.chat_id || char(1)) = 0
+        AND (? IS NULL OR instr(?, char(1) || ${row}.platform || char(1)) > 0)`;
+    const take = (more: string) =>
+      db
         .prepare(
-          `SELECT MIN(id), platform, chat_id FROM outbox INDEXED BY outbox_pending_chat
-           WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY platform, chat_id`,
+          `UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = (${oldestDue('head')}) RETURNING ${COLUMNS}${more}`,
         )
-        .raw(),
-      // Only a row still pending: another process may have taken it since the heads were read.
-      take: db
-        .prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending' RETURNING ${COLUMNS}`)
-        .raw(),
+        .raw();
+    this.statements = {
+      takeOldest: take(''),
+      // The same, saying also whether another chat has a row due: a caller with room for more asks again
+      // only then.
+      takeOldestAndPeek: take(`, (${oldestDue('next')} AND NOT (next.platform = outbox.platform AND next.chat_id = outbox.chat_id))`),
       markPartSent: db.prepare(`UPDATE outbox SET parts_sent = ?, receipt = ? WHERE id = ?`),
       markSent: db.prepare(`UPDATE outbox SET status = 'sent', receipt = ?, sent_at = ?, last_error = NULL WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?`),
@@ -240,28 +257,25 @@ export class SqliteOutbox implements Outbox {
     return insertOutboxRow(this.db, item, now);
   }
 
-  claimDue(
-    now: number,
-    limit: number,
-    busyChats: ReadonlySet<string> = new Set(),
-    acceptPlatform: (platform: string) => boolean = () => true,
-  ): OutboxRow[] {
-    // One row per chat at most: the heads are one per chat already; busy chats' heads are skipped.
-    const chosen: number[] = [];
-    const heads = this.statements.dueHeads.all(now) as Array<[id: number, platform: string, chatId: string]>;
-    if (heads.length > 1) heads.sort((a, b) => a[0] - b[0]);
-    for (const [id, platform, chatId] of heads) {
-      if (chosen.length >= limit) break;
-      if (busyChats.has(chatKey({ platform, chatId })) || !acceptPlatform(platform)) continue;
-      chosen.push(id);
-    }
-    if (chosen.length === 0) return [];
+  claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, platforms?: ReadonlySet<string>): OutboxRow[] {
+    if (limit < 1) return [];
+    const busy = busyChats ? framed(busyChats) : '';
+    const accepted = platforms ? framed(platforms) : null;
     // Marking "sending" only counts possible duplicates after a crash: it needs no fsync of its own. One row
-    // is one statement, atomic on its own; several are one transaction, so their pages are written once.
+    // is one statement, atomic on its own; the rows after it are one transaction, so their pages are written
+    // once.
     return relaxed(this.db, () => {
-      if (chosen.length > 1) return this.takeAll.immediate(chosen);
-      const row = this.statements.take.get(chosen[0]) as Row | undefined;
-      return row ? [fromRow(row)] : [];
+      if (limit === 1) {
+        const row = this.statements.takeOldest.get(now, busy, accepted, accepted) as Row | undefined;
+        return row ? [fromRow(row)] : [];
+      }
+      const first = this.statements.takeOldestAndPeek.get(now, busy, accepted, accepted, now, busy, accepted, accepted) as
+        | [...Row, next: number | null]
+        | undefined;
+      if (!first) return [];
+      const row = fromRow(first as unknown as Row);
+      if (first[18] === null) return [row];
+      return [row, ...this.takeMore.immediate(now, limit - 1, busy + framed([chatKey(row.address)]), accepted)];
     });
   }
 

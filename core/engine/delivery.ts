@@ -41,6 +41,8 @@ export function retryDelay(attempt: number, error: unknown, base: number, max: n
  */
 export class Delivery {
   private readonly adapters = new Map<string, ChatAdapter>();
+  /** The platforms with an adapter: rows for any other platform wait. */
+  private readonly platforms = new Set<string>();
   private readonly inflight = new Map<number, string>();
   private readonly idleWaiters: Array<() => void> = [];
   private timer: TimerHandle | undefined;
@@ -52,6 +54,7 @@ export class Delivery {
 
   addAdapter(adapter: ChatAdapter): void {
     this.adapters.set(adapter.platform, adapter);
+    this.platforms.add(adapter.platform);
     this.wake();
   }
 
@@ -98,7 +101,7 @@ export class Delivery {
         const room = this.options.concurrency - this.inflight.size;
         if (room <= 0 || this.stopped) break;
         const busy = new Set(this.inflight.values());
-        const rows = this.options.outbox.claimDue(claimedAt, room, busy, (platform) => this.adapters.has(platform));
+        const rows = this.options.outbox.claimDue(claimedAt, room, busy, this.platforms);
         for (const row of rows) this.send(row);
       } while (this.pumpAgain);
     } catch (error) {

@@ -34,7 +34,7 @@ export function describeOutboxContract(name: string, createHarness: () => Outbox
       outbox.add({ address: chat('1'), body: { text: 'b' } }, 11);
       outbox.add({ address: chat('2'), body: { text: 'c' } }, 12);
       outbox.add({ address: chat('3', 'slack'), body: { text: 'd' } }, 13);
-      const rows = outbox.claimDue(100, 10, new Set(), (platform) => platform === 'telegram');
+      const rows = outbox.claimDue(100, 10, new Set(), new Set(['telegram']));
       expect(rows.map((r) => textOf(r.body))).toEqual(['a', 'c']);
       expect(rows.every((r) => r.status === 'sending' && r.attempts === 1)).toBe(true);
       expect(outbox.counts()).toEqual({ pending: 2, sending: 2, sent: 0, failed: 0 });
@@ -75,6 +75,71 @@ export function describeOutboxContract(name: string, createHarness: () => Outbox
       expect(first.map((row) => row.address.chatId)).toEqual(['flood', 'owner']);
       expect(first[1]?.id).toBe(owner.id);
       expect(outbox.claimDue(1000, 4, new Set([chatKey({ platform: 'x', chatId: 'flood' })]))).toEqual([]);
+    });
+
+    it('claims exactly what a round robin over the chats would, with busy chats and platforms left out', () => {
+      // A seeded walk: rows added to a few chats on a few platforms with retry times, claims with random room,
+      // busy chats and accepted platforms, sends and failures. Every claim is checked against the rule
+      // itself: each chat's oldest due row, those heads oldest first, skipping busy chats and other platforms.
+      let seed = 7;
+      const random = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      const chats = ['1', '2', '3', '11', 'a\u0001b'].flatMap((chatId) =>
+        ['telegram', 'tele', 'slack'].map((platform) => ({ platform, chatId })),
+      );
+      const rows = new Map<number, { key: string; platform: string; dueAt: number; status: 'pending' | 'sending' | 'done' }>();
+      let now = 0;
+      for (let step = 0; step < 400; step += 1) {
+        now += random(3);
+        const action = random(10);
+        if (action < 5) {
+          const address = chats[random(chats.length)] as { platform: string; chatId: string };
+          const dueAt = now + (random(4) === 0 ? random(5) : 0);
+          const { id } = outbox.add({ address, body: { text: `row ${step}` } }, dueAt);
+          rows.set(id, { key: chatKey(address), platform: address.platform, dueAt, status: 'pending' });
+        } else if (action < 8) {
+          const limit = random(4);
+          const busy = new Set(chats.filter(() => random(4) === 0).map(chatKey));
+          const platforms = random(2) ? new Set(['telegram', 'slack'].filter(() => random(3) > 0)) : undefined;
+          const heads = new Map<string, number>();
+          for (const [id, row] of rows) {
+            if (row.status === 'pending' && row.dueAt <= now && !heads.has(row.key)) heads.set(row.key, id);
+          }
+          const expected = [...heads.entries()]
+            .filter(([key, id]) => !busy.has(key) && (!platforms || platforms.has(rows.get(id)?.platform ?? '')))
+            .map(([, id]) => id)
+            .sort((a, b) => a - b)
+            .slice(0, limit);
+          const claimed = outbox.claimDue(now, limit, busy, platforms).map((row) => row.id);
+          expect(claimed).toEqual(expected);
+          for (const id of claimed) (rows.get(id) as { status: string }).status = 'sending';
+        } else {
+          const sending = [...rows.entries()].filter(([, row]) => row.status === 'sending');
+          const picked = sending[random(Math.max(1, sending.length))];
+          if (!picked) continue;
+          const [id, row] = picked;
+          if (random(3) === 0) {
+            outbox.markFailed(id, 'RATE_LIMITED', now + 2, now);
+            Object.assign(row, { status: 'pending', dueAt: now + 2 });
+          } else {
+            outbox.markSent(id, `sent-${id}`, now);
+            row.status = 'done';
+          }
+        }
+      }
+      expect([...rows.values()].filter((row) => row.status === 'done').length).toBeGreaterThan(20);
+    });
+
+    it('matches busy chats and platforms whole: a chat id or platform that starts like another is not held back', () => {
+      outbox.add({ address: { platform: 'tele', chatId: '1' }, body: { text: 'short platform' } }, 0);
+      outbox.add({ address: { platform: 'telegram', chatId: '11' }, body: { text: 'longer chat id' } }, 0);
+      outbox.add({ address: { platform: 'telegram', chatId: '1' }, body: { text: 'busy' } }, 0);
+      const claimed = outbox.claimDue(0, 10, new Set([chatKey({ platform: 'telegram', chatId: '1' })]), new Set(['telegram']));
+      expect(claimed.map((row) => textOf(row.body))).toEqual(['longer chat id']);
+      expect(outbox.claimDue(0, 10, new Set(), new Set(['tele'])).map((row) => textOf(row.body))).toEqual(['short platform']);
+      expect(outbox.claimDue(0, 0)).toEqual([]);
     });
 
     it('a dedupe key makes adding idempotent', () => {
