@@ -15,6 +15,41 @@ export interface Migration {
   rebuildsTables?: boolean;
 }
 
+/**
+ * The outbox rebuilt under its own name (the way SQLite changes a column's definition), rows, ids and the
+ * index of unique dedupe keys kept; `taskId` is the definition of its task_id column.
+ */
+function rebuildOutbox(taskId: string): string {
+  return `CREATE TABLE outbox_rebuilt (
+        id INTEGER PRIMARY KEY,
+        task_id ${taskId},
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        reply_to TEXT,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        receipt TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        kind TEXT NOT NULL DEFAULT 'reply',
+        dedupe_key TEXT,
+        resent_after_crash INTEGER NOT NULL DEFAULT 0,
+        parts_sent INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO outbox_rebuilt (id, task_id, platform, chat_id, thread_id, reply_to, body, status, attempts,
+          next_attempt_at, receipt, created_at, sent_at, last_error, kind, dedupe_key, resent_after_crash, parts_sent)
+        SELECT id, task_id, platform, chat_id, thread_id, reply_to, body, status, attempts,
+          next_attempt_at, receipt, created_at, sent_at, last_error, kind, dedupe_key, resent_after_crash, parts_sent
+        FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_rebuilt RENAME TO outbox;
+      CREATE UNIQUE INDEX outbox_dedupe ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL;`;
+}
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -469,34 +504,7 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE tasks_rebuilt RENAME TO tasks;
       CREATE INDEX tasks_open ON tasks (id) WHERE ended_at IS NULL;
 
-      CREATE TABLE outbox_rebuilt (
-        id INTEGER PRIMARY KEY,
-        task_id INTEGER REFERENCES tasks (id),
-        platform TEXT NOT NULL,
-        chat_id TEXT NOT NULL,
-        thread_id TEXT,
-        reply_to TEXT,
-        body TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL,
-        receipt TEXT,
-        created_at INTEGER NOT NULL,
-        sent_at INTEGER,
-        last_error TEXT,
-        kind TEXT NOT NULL DEFAULT 'reply',
-        dedupe_key TEXT,
-        resent_after_crash INTEGER NOT NULL DEFAULT 0,
-        parts_sent INTEGER NOT NULL DEFAULT 0
-      );
-      INSERT INTO outbox_rebuilt (id, task_id, platform, chat_id, thread_id, reply_to, body, status, attempts,
-          next_attempt_at, receipt, created_at, sent_at, last_error, kind, dedupe_key, resent_after_crash, parts_sent)
-        SELECT id, task_id, platform, chat_id, thread_id, reply_to, body, status, attempts,
-          next_attempt_at, receipt, created_at, sent_at, last_error, kind, dedupe_key, resent_after_crash, parts_sent
-        FROM outbox;
-      DROP TABLE outbox;
-      ALTER TABLE outbox_rebuilt RENAME TO outbox;
-      CREATE UNIQUE INDEX outbox_dedupe ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL;
+      ${rebuildOutbox('INTEGER REFERENCES tasks (id)')}
       CREATE INDEX outbox_task ON outbox (task_id) WHERE task_id IS NOT NULL;
       CREATE INDEX outbox_pending_chat ON outbox (platform, chat_id, id) WHERE status = 'pending';
 
@@ -515,5 +523,26 @@ export const migrations: readonly Migration[] = [
     // twelve WAL pages a message wrote. The queue finds open tasks by walking ids from the oldest open one
     // instead (see SqliteTaskQueue).
     sql: `DROP INDEX tasks_open;`,
+  },
+  {
+    version: 15,
+    name: 'replies found from a bound kept on their task, not an index by task',
+    // Every reply wrote a page of the outbox's index by task: one of the ten WAL pages a message wrote. The
+    // index was there for the foreign key from replies to tasks (SQLite scans the replies for each task
+    // deleted) and for a task's replies (the trace, the memory log). A task now keeps outbox_from, the
+    // next outbox id when it was queued: its replies all come later, so they are found by walking ids from
+    // there. Replies name their task without a foreign key: the outbox refuses a reply for a task that does
+    // not exist (the queue adds replies in the transaction that changes their task), and retention deletes
+    // a task's replies before the task.
+    rebuildsTables: true,
+    sql: `
+      ALTER TABLE tasks ADD COLUMN outbox_from INTEGER NOT NULL DEFAULT 0;
+      UPDATE tasks SET outbox_from = IFNULL((SELECT MIN(id) FROM outbox WHERE task_id = tasks.id), (SELECT IFNULL(MAX(id), 0) + 1 FROM outbox));
+      ${rebuildOutbox('INTEGER')}
+      CREATE INDEX outbox_pending_chat ON outbox (platform, chat_id, id) WHERE status = 'pending';
+      CREATE TRIGGER outbox_id_floor AFTER DELETE ON outbox BEGIN
+        INSERT INTO id_floor (name, id) VALUES ('outbox', OLD.id) ON CONFLICT (name) DO UPDATE SET id = MAX(id, excluded.id);
+      END;
+    `,
   },
 ];

@@ -69,6 +69,16 @@ export interface Outbox {
   counts(): Record<OutboxStatus, number>;
 }
 
+/**
+ * A task's replies, for SQL that binds the task id twice: a task keeps `outbox_from` (the next outbox id when
+ * it was queued, OUTBOX_FROM), and its replies all came later, so the walk starts there; there is no index
+ * of replies by task for every reply to write. A task retention pruned is looked for from the start.
+ */
+export const OF_TASK = 'id >= IFNULL((SELECT outbox_from FROM tasks WHERE id = ?), 0) AND task_id = ?';
+
+/** SQL for a new task's outbox_from: no outbox id handed out later is below it. */
+export const OUTBOX_FROM = '(SELECT IFNULL(MAX(id), 0) + 1 FROM outbox)';
+
 export function chatKey(address: StoredAddress): string {
   return `${address.platform}\u0000${address.chatId}`;
 }
@@ -199,9 +209,17 @@ function framed(keys: Iterable<string>): string {
 
 export class SqliteOutbox implements Outbox {
   private readonly statements;
+  // Replies name their task without a foreign key (see OF_TASK): a reply added here is refused unless its
+  // task exists; the queue adds replies in the transaction that just changed their task's row.
+  private readonly addForTask: Transaction<(item: OutboxItem, now: number) => { id: number; created: boolean }>;
   private readonly takeMore: Transaction<(now: number, limit: number, busy: string, platforms: string | null) => OutboxRow[]>;
 
   constructor(private readonly db: Db) {
+    const taskExists = db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck();
+    this.addForTask = db.transaction((item: OutboxItem, now: number) => {
+      if (taskExists.get(item.taskId) === undefined) throw new Error(`an outbox row names a task that does not exist (${item.taskId})`);
+      return insertOutboxRow(db, item, now);
+    });
     this.takeMore = db.transaction((now: number, limit: number, busy: string, platforms: string | null) => {
       const taken: OutboxRow[] = [];
       let skip = busy;
@@ -248,13 +266,13 @@ export class SqliteOutbox implements Outbox {
         `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_chat WHERE status = 'pending' AND next_attempt_at > ?`,
       ),
       get: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).raw(),
-      forTask: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE task_id = ? ORDER BY id`).raw(),
+      forTask: db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE ${OF_TASK} ORDER BY id`).raw(),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
     };
   }
 
   add(item: OutboxItem, now: number): { id: number; created: boolean } {
-    return insertOutboxRow(this.db, item, now);
+    return item.taskId === undefined || item.taskId === null ? insertOutboxRow(this.db, item, now) : this.addForTask.immediate(item, now);
   }
 
   claimDue(now: number, limit: number, busyChats?: ReadonlySet<string>, platforms?: ReadonlySet<string>): OutboxRow[] {
@@ -312,7 +330,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   forTask(taskId: number): OutboxRow[] {
-    return (this.statements.forTask.all(taskId) as Row[]).map(fromRow);
+    return (this.statements.forTask.all(taskId, taskId) as Row[]).map(fromRow);
   }
 
   counts(): Record<OutboxStatus, number> {

@@ -1,6 +1,6 @@
 import type { Transaction } from 'better-sqlite3';
 import { type Db, nextIdSql, relaxed } from './db.js';
-import { insertOutboxRow, type OutboxItem } from './outbox.js';
+import { insertOutboxRow, OUTBOX_FROM, type OutboxItem } from './outbox.js';
 import {
   type NewTask,
   type QueueStats,
@@ -100,8 +100,9 @@ export class SqliteTaskQueue implements TaskQueue {
     });
     this.s = {
       insert: db.prepare(
-        `INSERT INTO tasks (id, request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at)
-         VALUES (${nextIdSql('tasks')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
+        `INSERT INTO tasks (id, request_text, platform, chat_id, thread_id, reply_to, user_id, user_name, platform_message_id, message, created_at, updated_at,
+           outbox_from)
+         VALUES (${nextIdSql('tasks')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${OUTBOX_FROM}) ON CONFLICT (platform, platform_message_id) DO NOTHING`,
       ),
       byMessage: db.prepare('SELECT id FROM tasks WHERE platform = ? AND platform_message_id = ?'),
       // The last column is the oldest open task's id after this claim (the claimed task is open, so there is

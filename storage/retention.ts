@@ -20,7 +20,7 @@ export function pruneFinished(db: Db, before: number): PruneCounts {
         `INSERT INTO prune_ids (id)
          SELECT t.id FROM tasks t
          WHERE t.status IN ('done', 'failed', 'dead', 'cancelled') AND t.updated_at < ?
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.status IN ('pending', 'sending'))`,
+           AND t.id NOT IN (SELECT task_id FROM outbox WHERE status IN ('pending', 'sending') AND task_id IS NOT NULL)`,
       ).run(before);
       const events = db.prepare('DELETE FROM task_events WHERE task_id IN (SELECT id FROM prune_ids)').run().changes;
       const taskOutbox = db.prepare('DELETE FROM outbox WHERE task_id IN (SELECT id FROM prune_ids)').run().changes;

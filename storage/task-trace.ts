@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { OF_TASK } from './outbox.js';
 import type { TaskEvent, TaskStatus } from './task-queue.js';
 
 /** What the trace reads of the task itself. */
@@ -25,9 +26,9 @@ export class TaskTrace {
       task: db.prepare('SELECT id, status, claimed_at, created_at, updated_at FROM tasks WHERE id = ?'),
       events: db.prepare(`SELECT * FROM task_events WHERE task_id = ? ORDER BY at, CASE type WHEN 'claimed' THEN 0 ELSE 1 END, id`),
       sentReplies: db.prepare(
-        `SELECT id, sent_at, created_at, receipt, attempts, resent_after_crash FROM outbox WHERE task_id = ? AND status = 'sent' ORDER BY id`,
+        `SELECT id, sent_at, created_at, receipt, attempts, resent_after_crash FROM outbox WHERE ${OF_TASK} AND status = 'sent' ORDER BY id`,
       ),
-      completionReply: db.prepare('SELECT id FROM outbox WHERE task_id = ? AND created_at = ? ORDER BY id LIMIT 1'),
+      completionReply: db.prepare(`SELECT id FROM outbox WHERE ${OF_TASK} AND created_at = ? ORDER BY id LIMIT 1`),
     };
   }
 
@@ -49,7 +50,7 @@ export class TaskTrace {
     ];
     // Each delivered reply's receipt is a step of the trace as well.
     const sent: TaskEvent[] = (
-      this.s.sentReplies.all(taskId) as Array<{
+      this.s.sentReplies.all(taskId, taskId) as Array<{
         id: number;
         sent_at: number;
         created_at: number;
@@ -88,7 +89,7 @@ export class TaskTrace {
     const ended = task.status === 'done' ? 'completed' : task.status;
     if (ENDED_BY_COMPLETION.has(task.status) && !stored.some((event) => event.type === ended)) {
       // The reply a completion queued was written in the same transaction, at the same time.
-      const outboxId = (this.s.completionReply.get(task.id, task.updated_at) as { id: number } | undefined)?.id;
+      const outboxId = (this.s.completionReply.get(task.id, task.id, task.updated_at) as { id: number } | undefined)?.id;
       steps.push({ taskId: task.id, at: task.updated_at, type: ended, data: outboxId === undefined ? null : { replyQueued: outboxId } });
     }
     return steps;

@@ -81,6 +81,11 @@ describe('retention job', () => {
     expect(queue.get(oldUndelivered)?.status).toBe('done');
     expect(queue.get(recent)?.status).toBe('done');
     expect(queue.get(pending)?.status).toBe('pending');
+    // Replies name their task without a foreign key: none is left naming a pruned task, and the kept tasks
+    // still find theirs.
+    expect(db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE task_id NOT IN (SELECT id FROM tasks)').get()).toEqual({ n: 0 });
+    expect(outbox.forTask(recent).map((row) => row.status)).toEqual(['sent']);
+    expect(outbox.forTask(oldUndelivered).map((row) => row.status)).toEqual(['pending']);
     expect(existsSync(join(logs, 'pie-brain.2.log'))).toBe(true);
     expect(existsSync(join(runs, '7'))).toBe(false);
     expect(existsSync(join(runs, '8'))).toBe(true);

@@ -80,11 +80,16 @@ describe('migrations', () => {
       [1, 'sent'],
       [2, 'pending'],
     ]);
-    expect(() =>
-      db
-        .prepare(`INSERT INTO outbox (task_id, platform, chat_id, body, next_attempt_at, created_at) VALUES (99, 'x', 'y', '{}', 1, 1)`)
-        .run(),
-    ).toThrow(/FOREIGN KEY/);
+    expect(() => outbox.add({ taskId: 99, address: { platform: 'x', chatId: 'y' }, body: {} }, 1)).toThrow(
+      /names a task that does not exist/,
+    );
+    // Replies are found from a bound on their task, not an index by task: each task's is at or below its first reply.
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'outbox_task'`).all()).toEqual([]);
+    expect(db.prepare('SELECT id, outbox_from FROM tasks ORDER BY id').all()).toEqual([
+      { id: 1, outbox_from: 1 },
+      { id: 2, outbox_from: 3 },
+      { id: 3, outbox_from: 3 },
+    ]);
     // Tasks that had ended before carry their end, so the queue's walk of open tasks passes over them.
     expect(db.prepare('SELECT id, ended_at FROM tasks ORDER BY id').all()).toEqual([
       { id: 1, ended_at: 1 },
