@@ -129,9 +129,32 @@ function fromRow(row: Row): OutboxRow {
   };
 }
 
-const insertStatements = new WeakMap<Db, { insert: Statement; byKey: Statement }>();
-const addedListeners = new WeakMap<Db, Set<() => void>>();
-const bodyGuards = new WeakMap<Db, OutboxBodyGuard>();
+/** What every way of adding an outbox row to a database shares: its statements, guard and listeners. */
+interface AddState {
+  insert: Statement;
+  byKey: Statement;
+  guard: OutboxBodyGuard | undefined;
+  listeners: Set<() => void>;
+}
+
+const addStates = new WeakMap<Db, AddState>();
+
+function addState(db: Db): AddState {
+  let state = addStates.get(db);
+  if (!state) {
+    state = {
+      insert: db.prepare(
+        `INSERT INTO outbox (id, task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
+         VALUES (${nextIdSql('outbox')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      byKey: db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?'),
+      guard: undefined,
+      listeners: new Set(),
+    };
+    addStates.set(db, state);
+  }
+  return state;
+}
 
 /** Rewrites a body before it is stored (returns the body to keep); `taskId` is the task it answers, if any. */
 export type OutboxBodyGuard = (body: unknown, taskId: number | null) => unknown;
@@ -141,9 +164,10 @@ export type OutboxBodyGuard = (body: unknown, taskId: number | null) => unknown;
  * added: what the guard removes never reaches the disk. One guard per database; returns the undo.
  */
 export function guardOutbox(db: Db, guard: OutboxBodyGuard): () => void {
-  bodyGuards.set(db, guard);
+  const state = addState(db);
+  state.guard = guard;
   return () => {
-    if (bodyGuards.get(db) === guard) bodyGuards.delete(db);
+    if (state.guard === guard) state.guard = undefined;
   };
 }
 
@@ -152,35 +176,23 @@ export function guardOutbox(db: Db, guard: OutboxBodyGuard): () => void {
  * digest post, a reply written with its task's completion): delivery wakes by itself. Returns the undo.
  */
 export function onOutboxAdded(db: Db, listener: () => void): () => void {
-  let listeners = addedListeners.get(db);
-  if (!listeners) {
-    listeners = new Set();
-    addedListeners.set(db, listeners);
-  }
+  const { listeners } = addState(db);
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
-/** Insert one outbox row; shared with the task queue, which adds a reply in the same transaction. */
-export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: number; created: boolean } {
-  let statements = insertStatements.get(db);
-  if (!statements) {
-    statements = {
-      insert: db.prepare(
-        `INSERT INTO outbox (id, task_id, platform, chat_id, thread_id, reply_to, body, kind, dedupe_key, next_attempt_at, created_at)
-         VALUES (${nextIdSql('outbox')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ),
-      byKey: db.prepare('SELECT id FROM outbox WHERE dedupe_key = ?'),
-    };
-    insertStatements.set(db, statements);
-  }
+/**
+ * Insert one outbox row; shared with the task queue, which adds a reply in the same transaction (and names
+ * its task as `taskId`, which wins over the item's).
+ */
+export function insertOutboxRow(db: Db, item: OutboxItem, now: number, taskId = item.taskId ?? null): { id: number; created: boolean } {
+  const state = addState(db);
   // A row that already exists keeps its body: the guard looks only at what will be written.
-  const existing = item.dedupeKey === undefined ? undefined : (statements.byKey.get(item.dedupeKey) as { id: number } | undefined);
+  const existing = item.dedupeKey === undefined ? undefined : (state.byKey.get(item.dedupeKey) as { id: number } | undefined);
   if (existing) return { id: existing.id, created: false };
-  const guard = bodyGuards.get(db);
-  const body = guard ? guard(item.body, item.taskId ?? null) : item.body;
-  const info = statements.insert.run(
-    item.taskId ?? null,
+  const body = state.guard ? state.guard(item.body, taskId) : item.body;
+  const info = state.insert.run(
+    taskId,
     item.address.platform,
     item.address.chatId,
     item.address.threadId ?? null,
@@ -192,10 +204,10 @@ export function insertOutboxRow(db: Db, item: OutboxItem, now: number): { id: nu
     now,
   );
   if (info.changes === 1) {
-    for (const listener of addedListeners.get(db) ?? []) listener();
+    for (const listener of state.listeners) listener();
     return { id: Number(info.lastInsertRowid), created: true };
   }
-  const raced = statements.byKey.get(item.dedupeKey ?? null) as { id: number } | undefined;
+  const raced = state.byKey.get(item.dedupeKey ?? null) as { id: number } | undefined;
   if (!raced) throw new Error('outbox insert was ignored without a dedupe key');
   return { id: raced.id, created: false };
 }

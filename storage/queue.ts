@@ -95,7 +95,7 @@ export class SqliteTaskQueue implements TaskQueue {
     this.completeNow = db.transaction((taskId: number, owner: string, outcome: TaskOutcome, now: number): boolean => {
       const changed = this.s.finish.run(outcome.status, outcome.error ?? null, outcome.toolName ?? null, now, now, taskId, owner).changes;
       if (changed !== 1) return false;
-      if (outcome.reply) insertOutboxRow(this.db, { ...outcome.reply, taskId }, now);
+      if (outcome.reply) insertOutboxRow(this.db, outcome.reply, now, taskId);
       return true;
     });
     this.s = {
@@ -284,7 +284,7 @@ export class SqliteTaskQueue implements TaskQueue {
           if (task.attempts >= maxAttempts) {
             this.s.kill.run(now, now, task.id);
             this.s.event.run(task.id, now, 'dead', null, null, null, null, JSON.stringify({ attempts: task.attempts }));
-            insertOutboxRow(this.db, { ...deadReply(task), taskId: task.id }, now);
+            insertOutboxRow(this.db, deadReply(task), now, task.id);
             dead.push(task.id);
           } else {
             this.s.requeue.run(now, task.id);
@@ -308,7 +308,7 @@ export class SqliteTaskQueue implements TaskQueue {
         if (!status) return 'not-found' as const;
         if (this.s.cancelPending.run(now, now, taskId).changes === 1) {
           this.s.event.run(taskId, now, 'cancelled', null, null, null, null, null);
-          insertOutboxRow(this.db, { ...reply, taskId }, now);
+          insertOutboxRow(this.db, reply, now, taskId);
           return 'cancelled' as const;
         }
         return RUNNING_STATUSES.includes(status) ? ('running' as const) : ('finished' as const);
